@@ -1,0 +1,3 @@
+//! The rule engine: schema, loading and the matcher kinds.
+
+pub mod rule;

@@ -1,6 +1,14 @@
 //! `audit`: a static production-readiness auditor for Django and Prisma codebases.
 
+pub mod cli;
+pub mod config;
+pub mod discover;
 pub mod findings;
+pub mod model;
+pub mod parse;
+pub mod pipeline;
+pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod score;
+pub mod suppress;

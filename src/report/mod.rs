@@ -39,3 +39,6 @@ impl AuditResult {
         self.rules.iter().find(|r| r.id == id)
     }
 }
+
+pub mod json;
+pub mod terminal;

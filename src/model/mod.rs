@@ -1,0 +1,3 @@
+//! The project model built from parsed files.
+
+pub mod symbols;

@@ -1,0 +1,4 @@
+//! Parsing of every input kind.
+
+pub mod manifests;
+pub mod python;

@@ -1,5 +1,6 @@
 //! `audit`: a static production-readiness auditor for Django and Prisma codebases.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod discover;

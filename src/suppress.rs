@@ -1,1 +1,551 @@
-//! TODO
+//! Inline suppressions (`# audit: ignore[ID]`) and the baseline of accepted findings (DESIGN §5).
+//!
+//! Ignore comments are found by scanning text lines for the marker, without a syntax tree: it
+//! is cheap and works for every file kind with `#` comments. The accepted imprecision is that a
+//! marker inside a string literal (`x = "# audit: ignore[SEC001]"`) also counts.
+
+use crate::findings::Finding;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// How far down a file an `ignore-file` marker is honoured.
+const FILE_MARKER_MAX_LINE: usize = 10;
+
+/// One `# audit: ignore[...]` or `# audit: ignore-file[...]` comment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IgnoreComment {
+    /// 1-based line of the comment.
+    pub line: usize,
+    pub ids: Vec<String>,
+    /// Text after ` -- `, if any.
+    pub reason: Option<String>,
+    /// The comment is alone on its line, so it also covers the next line.
+    pub own_line: bool,
+}
+
+/// The suppressions found in one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ignores {
+    /// Line-level ignores, in line order.
+    pub lines: Vec<IgnoreComment>,
+    /// `ignore-file` markers from the first 10 lines.
+    pub file: Vec<IgnoreComment>,
+    /// Markers that could not be accepted: (line, why).
+    pub malformed: Vec<(usize, String)>,
+}
+
+impl Ignores {
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty() && self.file.is_empty() && self.malformed.is_empty()
+    }
+}
+
+/// A suppression that is wrong (unknown id, malformed marker) or useless (nothing to hide).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SuppressionProblem {
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+    /// Errors end the run with exit 2 (DESIGN §9); the rest are warnings.
+    pub is_error: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Suppressed {
+    pub active: Vec<Finding>,
+    pub suppressed: Vec<Finding>,
+    /// Sorted by path, line, message.
+    pub problems: Vec<SuppressionProblem>,
+}
+
+/// Finds every ignore marker in a file's text.
+pub fn parse_ignores(source: &str) -> Ignores {
+    let mut ignores = Ignores::default();
+    for (index, text) in source.lines().enumerate() {
+        let line = index + 1;
+        for hash in text.match_indices('#').map(|(i, _)| i) {
+            let own_line = text[..hash].trim().is_empty();
+            match parse_marker(&text[hash + 1..]) {
+                Marker::None => {}
+                Marker::Malformed(why) => ignores.malformed.push((line, why)),
+                Marker::Ignore { file, ids, reason } => {
+                    let comment = IgnoreComment {
+                        line,
+                        ids,
+                        reason,
+                        own_line,
+                    };
+                    if !file {
+                        ignores.lines.push(comment);
+                    } else if line <= FILE_MARKER_MAX_LINE {
+                        ignores.file.push(comment);
+                    } else {
+                        ignores.malformed.push((
+                            line,
+                            format!(
+                                "`ignore-file` must be in the first {FILE_MARKER_MAX_LINE} lines \
+                                 of the file; this one has no effect"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    ignores
+}
+
+enum Marker {
+    None,
+    Malformed(String),
+    Ignore {
+        file: bool,
+        ids: Vec<String>,
+        reason: Option<String>,
+    },
+}
+
+/// Reads what follows a `#`. Only `audit: ignore…` is a marker; `audit: ignored by …` (a word
+/// that merely starts with "ignore") is prose.
+fn parse_marker(after_hash: &str) -> Marker {
+    let Some(rest) = after_hash.trim_start().strip_prefix("audit:") else {
+        return Marker::None;
+    };
+    let rest = rest.trim_start();
+    let (file, rest) = if let Some(r) = rest.strip_prefix("ignore-file") {
+        (true, r)
+    } else if let Some(r) = rest.strip_prefix("ignore") {
+        (false, r)
+    } else {
+        return Marker::None;
+    };
+    if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+        return Marker::None;
+    }
+    let directive = if file { "ignore-file" } else { "ignore" };
+    let Some(list) = rest.strip_prefix('[') else {
+        return Marker::Malformed(format!(
+            "`# audit: {directive}` needs rule ids, e.g. `# audit: {directive}[SEC001]`"
+        ));
+    };
+    let Some((ids_text, tail)) = list.split_once(']') else {
+        return Marker::Malformed(format!(
+            "`# audit: {directive}[` is missing its closing `]`"
+        ));
+    };
+    let ids: Vec<String> = ids_text
+        .split(',')
+        .map(|id| id.trim().to_string())
+        .collect();
+    if ids.iter().any(String::is_empty) {
+        return Marker::Malformed(format!(
+            "`# audit: {directive}[{ids_text}]` has an empty rule id"
+        ));
+    }
+    let reason = tail
+        .trim_start()
+        .strip_prefix("--")
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    Marker::Ignore { file, ids, reason }
+}
+
+/// Which comment hid something: (path, is file-level, index in its list, rule id).
+type UseKey = (String, bool, usize, String);
+
+/// Splits findings into active and suppressed, and reports unknown ids, malformed markers and
+/// ignores that hid nothing although their rule ran.
+pub fn apply(
+    findings: Vec<Finding>,
+    ignores: &BTreeMap<String, Ignores>,
+    ran: &BTreeSet<String>,
+    known: &BTreeSet<String>,
+) -> Suppressed {
+    let mut used: HashSet<UseKey> = HashSet::new();
+    let mut out = Suppressed::default();
+    for finding in findings {
+        let hit = ignores
+            .get(&finding.path)
+            .and_then(|ig| matching_comment(ig, &finding));
+        match hit {
+            Some((file, index)) => {
+                used.insert((finding.path.clone(), file, index, finding.rule.clone()));
+                out.suppressed.push(finding);
+            }
+            None => out.active.push(finding),
+        }
+    }
+    for (path, ig) in ignores {
+        collect_problems(path, ig, &used, ran, known, &mut out.problems);
+    }
+    out.problems
+        .sort_by(|a, b| (&a.path, a.line, &a.message).cmp(&(&b.path, b.line, &b.message)));
+    out
+}
+
+/// The comment that hides `finding`: a file-level one, one on its line, or a comment-only
+/// line right above it.
+fn matching_comment(ig: &Ignores, finding: &Finding) -> Option<(bool, usize)> {
+    let names = |c: &IgnoreComment| c.ids.contains(&finding.rule);
+    if let Some(index) = ig.file.iter().position(names) {
+        return Some((true, index));
+    }
+    ig.lines
+        .iter()
+        .position(|c| {
+            (c.line == finding.line || (c.own_line && c.line + 1 == finding.line)) && names(c)
+        })
+        .map(|index| (false, index))
+}
+
+fn collect_problems(
+    path: &str,
+    ig: &Ignores,
+    used: &HashSet<UseKey>,
+    ran: &BTreeSet<String>,
+    known: &BTreeSet<String>,
+    problems: &mut Vec<SuppressionProblem>,
+) {
+    let problem = |line: usize, message: String, is_error: bool| SuppressionProblem {
+        path: path.to_string(),
+        line,
+        message,
+        is_error,
+    };
+    for (line, why) in &ig.malformed {
+        problems.push(problem(
+            *line,
+            format!("malformed suppression: {why}"),
+            true,
+        ));
+    }
+    let lists = [(true, &ig.file), (false, &ig.lines)];
+    for (file, comments) in lists {
+        for (index, comment) in comments.iter().enumerate() {
+            for id in &comment.ids {
+                if !known.contains(id) {
+                    let message = format!("unknown rule id `{id}` in suppression");
+                    problems.push(problem(comment.line, message, true));
+                } else if ran.contains(id)
+                    && !used.contains(&(path.to_string(), file, index, id.clone()))
+                {
+                    let scope = if file { "in this file" } else { "here" };
+                    let message = format!("unused suppression: {id} reported nothing {scope}");
+                    problems.push(problem(comment.line, message, false));
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Baseline
+
+const BASELINE_VERSION: u32 = 1;
+
+/// Findings accepted at some point, by fingerprint, with how many there were.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub version: u32,
+    pub fingerprints: BTreeMap<String, BaselineEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineEntry {
+    pub rule: String,
+    pub path: String,
+    pub count: usize,
+}
+
+/// The baseline file for these findings: pretty JSON, keys sorted, newline-terminated, so it
+/// diffs well under version control.
+pub fn write_baseline(findings: &[Finding]) -> String {
+    let mut fingerprints: BTreeMap<String, BaselineEntry> = BTreeMap::new();
+    for finding in findings {
+        fingerprints
+            .entry(finding.fingerprint.clone())
+            .and_modify(|entry| entry.count += 1)
+            .or_insert_with(|| BaselineEntry {
+                rule: finding.rule.clone(),
+                path: finding.path.clone(),
+                count: 1,
+            });
+    }
+    let baseline = Baseline {
+        version: BASELINE_VERSION,
+        fingerprints,
+    };
+    // Serializing plain strings and integers cannot fail.
+    let mut text = serde_json::to_string_pretty(&baseline).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+pub fn load_baseline(text: &str) -> Result<Baseline, String> {
+    let baseline: Baseline =
+        serde_json::from_str(text).map_err(|e| format!("invalid baseline: {e}"))?;
+    if baseline.version != BASELINE_VERSION {
+        return Err(format!(
+            "unsupported baseline version {} (this audit reads version {BASELINE_VERSION})",
+            baseline.version
+        ));
+    }
+    Ok(baseline)
+}
+
+/// Drops findings recorded in the baseline, at most as many per fingerprint as were recorded;
+/// returns the rest and how many were dropped.
+pub fn apply_baseline(findings: Vec<Finding>, b: &Baseline) -> (Vec<Finding>, usize) {
+    let mut remaining: HashMap<&str, usize> = b
+        .fingerprints
+        .iter()
+        .map(|(fp, entry)| (fp.as_str(), entry.count))
+        .collect();
+    let mut baselined = 0;
+    let kept = findings
+        .into_iter()
+        .filter(
+            |finding| match remaining.get_mut(finding.fingerprint.as_str()) {
+                Some(left) if *left > 0 => {
+                    *left -= 1;
+                    baselined += 1;
+                    false
+                }
+                _ => true,
+            },
+        )
+        .collect();
+    (kept, baselined)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{Category, Severity};
+
+    fn finding(rule: &str, path: &str, line: usize, fingerprint: &str) -> Finding {
+        Finding {
+            rule: rule.to_string(),
+            name: "x".to_string(),
+            severity: Severity::High,
+            category: Category::Security,
+            path: path.to_string(),
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 2,
+            message: "m".to_string(),
+            snippet: String::new(),
+            fingerprint: fingerprint.to_string(),
+            byte_range: (0, 0),
+            snippet_offset: 0,
+            matched_text: String::new(),
+        }
+    }
+
+    fn set(ids: &[&str]) -> BTreeSet<String> {
+        ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn comment(line: usize, ids: &[&str], reason: Option<&str>, own_line: bool) -> IgnoreComment {
+        IgnoreComment {
+            line,
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+            reason: reason.map(str::to_string),
+            own_line,
+        }
+    }
+
+    #[test]
+    fn parses_line_and_file_markers() {
+        let source = "\
+# audit: ignore-file[OPS001] -- generated module
+import jwt
+x = jwt.decode(t, options=o)  # audit: ignore[SEC001,REL003] -- verified upstream
+    # audit:ignore[ SEC002 ]
+y = 1  # audit: ignored by the team (prose, not a marker)
+z = 2  # audit: ignore
+w = 3  # noqa # audit: ignore[] 
+v = 4  # audit: ignore[SEC001
+";
+        let ig = parse_ignores(source);
+        assert_eq!(
+            ig.file,
+            vec![comment(1, &["OPS001"], Some("generated module"), true)]
+        );
+        assert_eq!(
+            ig.lines,
+            vec![
+                comment(3, &["SEC001", "REL003"], Some("verified upstream"), false),
+                comment(4, &["SEC002"], None, true),
+            ]
+        );
+        assert_eq!(
+            ig.malformed,
+            vec![
+                (
+                    6,
+                    "`# audit: ignore` needs rule ids, e.g. `# audit: ignore[SEC001]`".to_string()
+                ),
+                (7, "`# audit: ignore[]` has an empty rule id".to_string()),
+                (
+                    8,
+                    "`# audit: ignore[` is missing its closing `]`".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn ignore_file_after_line_ten_is_rejected() {
+        let source = format!("{}# audit: ignore-file[SEC001]\n", "x = 1\n".repeat(10));
+        let ig = parse_ignores(&source);
+        assert!(ig.file.is_empty());
+        assert_eq!(ig.malformed.len(), 1);
+        assert_eq!(ig.malformed[0].0, 11);
+    }
+
+    #[test]
+    fn apply_suppresses_same_line_line_above_and_file() {
+        let a = "\
+import jwt
+# audit: ignore[SEC001] -- token verified by the gateway
+jwt.decode(t, options=o)
+jwt.decode(t, options=o)  # audit: ignore[SEC002]
+x = 1  # audit: ignore[SEC001]
+jwt.decode(t, options=o)
+";
+        let b = "# audit: ignore-file[REL003]\nrequests.get(u)\n";
+        let ignores: BTreeMap<String, Ignores> = [
+            ("a.py".to_string(), parse_ignores(a)),
+            ("b.py".to_string(), parse_ignores(b)),
+        ]
+        .into();
+        let findings = vec![
+            finding("SEC001", "a.py", 3, "f1"),
+            finding("SEC002", "a.py", 4, "f2"),
+            finding("SEC001", "a.py", 4, "f3"),
+            // Line 5's comment is trailing, so it does not cover line 6.
+            finding("SEC001", "a.py", 6, "f4"),
+            finding("REL003", "b.py", 2, "f5"),
+        ];
+        let ran = set(&["SEC001", "SEC002", "REL003"]);
+        let out = apply(findings, &ignores, &ran, &ran);
+        let fps = |v: &[Finding]| v.iter().map(|f| f.fingerprint.clone()).collect::<Vec<_>>();
+        assert_eq!(fps(&out.active), vec!["f3", "f4"]);
+        assert_eq!(fps(&out.suppressed), vec!["f1", "f2", "f5"]);
+        assert_eq!(
+            out.problems,
+            vec![SuppressionProblem {
+                path: "a.py".into(),
+                line: 5,
+                message: "unused suppression: SEC001 reported nothing here".into(),
+                is_error: false,
+            }]
+        );
+    }
+
+    #[test]
+    fn unknown_ids_are_errors_and_unran_rules_are_not_unused() {
+        let source = "\
+x = 1  # audit: ignore[SEC999,SEC002]
+y = 2  # audit: ignore[PERF001]
+z = 3  # audit: ignore
+";
+        let ignores: BTreeMap<String, Ignores> =
+            [("s.py".to_string(), parse_ignores(source))].into();
+        let known = set(&["SEC002", "PERF001"]);
+        let ran = set(&["SEC002"]); // PERF001 was deselected: its ignore is not "unused".
+        let out = apply(Vec::new(), &ignores, &ran, &known);
+        assert_eq!(
+            out.problems,
+            vec![
+                SuppressionProblem {
+                    path: "s.py".into(),
+                    line: 1,
+                    message: "unknown rule id `SEC999` in suppression".into(),
+                    is_error: true,
+                },
+                SuppressionProblem {
+                    path: "s.py".into(),
+                    line: 1,
+                    message: "unused suppression: SEC002 reported nothing here".into(),
+                    is_error: false,
+                },
+                SuppressionProblem {
+                    path: "s.py".into(),
+                    line: 3,
+                    message: "malformed suppression: `# audit: ignore` needs rule ids, \
+                              e.g. `# audit: ignore[SEC001]`"
+                        .into(),
+                    is_error: true,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn baseline_round_trip_and_format() {
+        let findings = vec![
+            finding("SEC001", "b.py", 1, "bbbb"),
+            finding("SEC001", "a.py", 1, "aaaa"),
+            finding("SEC001", "a.py", 9, "aaaa"),
+        ];
+        let text = write_baseline(&findings);
+        assert_eq!(
+            text,
+            r#"{
+  "version": 1,
+  "fingerprints": {
+    "aaaa": {
+      "rule": "SEC001",
+      "path": "a.py",
+      "count": 2
+    },
+    "bbbb": {
+      "rule": "SEC001",
+      "path": "b.py",
+      "count": 1
+    }
+  }
+}
+"#
+        );
+        let baseline = load_baseline(&text).expect("loads");
+        assert_eq!(baseline.fingerprints["aaaa"].count, 2);
+    }
+
+    #[test]
+    fn baseline_never_hides_more_than_recorded() {
+        let baseline = load_baseline(
+            r#"{"version":1,"fingerprints":{"aaaa":{"rule":"SEC001","path":"a.py","count":1}}}"#,
+        )
+        .expect("loads");
+        let findings = vec![
+            finding("SEC001", "a.py", 1, "aaaa"),
+            finding("SEC001", "a.py", 5, "aaaa"),
+            finding("REL003", "a.py", 7, "cccc"),
+        ];
+        let (kept, baselined) = apply_baseline(findings, &baseline);
+        assert_eq!(baselined, 1);
+        assert_eq!(
+            kept.iter()
+                .map(|f| (f.line, f.fingerprint.as_str()))
+                .collect::<Vec<_>>(),
+            vec![(5, "aaaa"), (7, "cccc")]
+        );
+    }
+
+    #[test]
+    fn bad_baselines_are_errors() {
+        assert_eq!(
+            load_baseline(r#"{"version":2,"fingerprints":{}}"#),
+            Err("unsupported baseline version 2 (this audit reads version 1)".to_string())
+        );
+        let err = load_baseline("{").expect_err("truncated");
+        assert!(
+            err.starts_with("invalid baseline: EOF while parsing"),
+            "{err}"
+        );
+    }
+}

@@ -1,1 +1,484 @@
-//! TODO
+//! Per-file symbol facts: what each imported name stands for and what local names were last bound
+//! to, so rules can match qualified names (`import jwt as pyjwt; pyjwt.decode` is `jwt.decode`) and
+//! see through `opts = {...}; f(options=opts)`.
+
+use crate::parse::python::PyNode;
+use std::collections::HashMap;
+
+/// How deep name resolution may recurse (`a = b; b = c; ...`): deep enough for real code, shallow
+/// enough that pathological files cannot blow the stack.
+const MAX_DEPTH: usize = 12;
+
+/// Scope key: the start byte of the enclosing function, or `MODULE` for module level.
+const MODULE: usize = usize::MAX;
+
+struct Binding<'r> {
+    scope: usize,
+    /// End byte of the binding statement: the name holds this value from there on.
+    from: usize,
+    value: PyNode<'r>,
+}
+
+/// Imports and single-name assignments of one file.
+pub struct FileSymbols<'r> {
+    imports: HashMap<String, String>,
+    bindings: HashMap<String, Vec<Binding<'r>>>,
+}
+
+impl<'r> FileSymbols<'r> {
+    /// One walk over the tree; nothing is resolved until asked.
+    pub fn collect(root: &PyNode<'r>) -> Self {
+        let mut symbols = FileSymbols {
+            imports: HashMap::new(),
+            bindings: HashMap::new(),
+        };
+        for node in root.dfs() {
+            match node.kind().as_ref() {
+                "import_statement" => symbols.add_import(&node),
+                "import_from_statement" => symbols.add_from_import(&node),
+                "assignment" => {
+                    if let (Some(left), Some(right)) = (node.field("left"), node.field("right")) {
+                        if left.kind() == "identifier" {
+                            symbols.bind(left.text().to_string(), &node, right);
+                        }
+                    }
+                }
+                "as_pattern" => {
+                    // `with requests.Session() as s:`: the alias holds the context expression.
+                    let value = node.child(0);
+                    let alias = node
+                        .field("alias")
+                        .and_then(|a| a.dfs().find(|n| n.kind() == "identifier"));
+                    if let (Some(value), Some(alias)) = (value, alias) {
+                        if node.ancestors().any(|a| a.kind() == "with_item") {
+                            symbols.bind(alias.text().to_string(), &node, value);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for list in symbols.bindings.values_mut() {
+            list.sort_by_key(|b| b.from);
+        }
+        symbols
+    }
+
+    fn bind(&mut self, name: String, statement: &PyNode<'r>, value: PyNode<'r>) {
+        let binding = Binding {
+            scope: scope_of(statement),
+            from: statement.range().end,
+            value,
+        };
+        self.bindings.entry(name).or_default().push(binding);
+    }
+
+    fn add_import(&mut self, node: &PyNode<'r>) {
+        for name in node.field_children("name") {
+            match name.kind().as_ref() {
+                "dotted_name" => {
+                    let full = name.text().to_string();
+                    let top = full.split('.').next().unwrap_or(&full).to_string();
+                    self.imports.insert(top.clone(), top);
+                }
+                "aliased_import" => {
+                    if let (Some(target), Some(alias)) = (name.field("name"), name.field("alias")) {
+                        self.imports
+                            .insert(alias.text().to_string(), target.text().to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn add_from_import(&mut self, node: &PyNode<'r>) {
+        let Some(module) = node.field("module_name") else {
+            return;
+        };
+        let module = module.text().to_string();
+        let join = |name: &str| {
+            if module.ends_with('.') {
+                format!("{module}{name}")
+            } else {
+                format!("{module}.{name}")
+            }
+        };
+        for name in node.field_children("name") {
+            match name.kind().as_ref() {
+                "dotted_name" => {
+                    let text = name.text().to_string();
+                    self.imports.insert(text.clone(), join(&text));
+                }
+                "aliased_import" => {
+                    if let (Some(target), Some(alias)) = (name.field("name"), name.field("alias")) {
+                        self.imports
+                            .insert(alias.text().to_string(), join(&target.text()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// True if any import binds a module whose top-level package is `module`.
+    pub fn imports_module(&self, module: &str) -> bool {
+        self.imports
+            .values()
+            .any(|q| q.split('.').next() == Some(module))
+    }
+
+    /// Every imported qualified name (for project-wide evidence).
+    pub fn imported_names(&self) -> impl Iterator<Item = &str> {
+        self.imports.values().map(String::as_str)
+    }
+
+    /// The value a name held at `at`: the last assignment before it in the same function, or the
+    /// module-level binding when the function never assigns it.
+    pub fn binding_at(&self, name: &str, at: &PyNode<'r>) -> Option<PyNode<'r>> {
+        let list = self.bindings.get(name)?;
+        let scope = scope_of(at);
+        let start = at.range().start;
+        let in_scope = list
+            .iter()
+            .rev()
+            .find(|b| b.scope == scope && b.from <= start);
+        let found = match in_scope {
+            Some(b) => Some(b),
+            None if scope != MODULE && !list.iter().any(|b| b.scope == scope) => {
+                list.iter().rev().find(|b| b.scope == MODULE)
+            }
+            None => None,
+        };
+        found.map(|b| b.value.clone())
+    }
+
+    /// Follows a plain name to the expression it was last bound to (transitively).
+    pub fn resolve_value(&self, node: &PyNode<'r>) -> PyNode<'r> {
+        let mut current = node.clone();
+        for _ in 0..MAX_DEPTH {
+            if current.kind() != "identifier" {
+                break;
+            }
+            match self.binding_at(&current.text(), &current) {
+                Some(next) => current = next,
+                None => break,
+            }
+        }
+        current
+    }
+
+    /// The dotted name an expression stands for, through imports and local bindings.
+    pub fn qualify(&self, node: &PyNode<'r>) -> String {
+        self.qualify_depth(node, 0)
+    }
+
+    fn qualify_depth(&self, node: &PyNode<'r>, depth: usize) -> String {
+        if depth > MAX_DEPTH {
+            return "<expr>".to_string();
+        }
+        match node.kind().as_ref() {
+            "identifier" => {
+                let name = node.text();
+                if let Some(value) = self.binding_at(&name, node) {
+                    match value.kind().as_ref() {
+                        "call" | "identifier" | "attribute" => {
+                            return self.qualify_depth(&value, depth + 1)
+                        }
+                        _ => {}
+                    }
+                }
+                self.imports
+                    .get(name.as_ref())
+                    .cloned()
+                    .unwrap_or_else(|| name.to_string())
+            }
+            "attribute" => match (node.field("object"), node.field("attribute")) {
+                (Some(object), Some(attr)) => {
+                    format!("{}.{}", self.qualify_depth(&object, depth + 1), attr.text())
+                }
+                _ => "<expr>".to_string(),
+            },
+            "call" => match node.field("function") {
+                Some(function) => format!("{}()", self.qualify_depth(&function, depth + 1)),
+                None => "<expr>".to_string(),
+            },
+            "string" | "concatenated_string" => "<str>".to_string(),
+            "parenthesized_expression" => match node.named_children().next() {
+                Some(inner) => self.qualify_depth(&inner, depth + 1),
+                None => "<expr>".to_string(),
+            },
+            _ => "<expr>".to_string(),
+        }
+    }
+
+    /// A literal, or a container of literals, after following names.
+    pub fn is_literal(&self, node: &PyNode<'r>) -> bool {
+        self.is_literal_depth(node, 0)
+    }
+
+    fn is_literal_depth(&self, node: &PyNode<'r>, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        match node.kind().as_ref() {
+            "string" => !has_interpolation(node),
+            "concatenated_string" => node
+                .named_children()
+                .all(|s| self.is_literal_depth(&s, depth + 1)),
+            "integer" | "float" | "true" | "false" | "none" => true,
+            "unary_operator" => node
+                .field("argument")
+                .is_some_and(|a| self.is_literal_depth(&a, depth + 1)),
+            "list" | "tuple" | "set" | "dictionary" | "pair" | "parenthesized_expression" => node
+                .named_children()
+                .filter(|c| c.kind() != "comment")
+                .all(|c| self.is_literal_depth(&c, depth + 1)),
+            "identifier" => {
+                let resolved = self.resolve_value(node);
+                resolved.range() != node.range() && self.is_literal_depth(&resolved, depth + 1)
+            }
+            _ => false,
+        }
+    }
+
+    /// A string assembled at run time from parts that are not all literals.
+    pub fn is_dynamic_string(&self, node: &PyNode<'r>) -> bool {
+        self.is_dynamic_depth(node, 0)
+    }
+
+    fn is_dynamic_depth(&self, node: &PyNode<'r>, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        match node.kind().as_ref() {
+            "string" => has_interpolation(node),
+            "concatenated_string" => node.named_children().any(|s| has_interpolation(&s)),
+            "binary_operator" => {
+                let op = node.field("operator").map(|o| o.text().to_string());
+                let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
+                    return false;
+                };
+                match op.as_deref() {
+                    Some("%") => self.is_stringish(&left) && !self.is_literal(&right),
+                    Some("+") => {
+                        self.is_dynamic_depth(&left, depth + 1)
+                            || self.is_dynamic_depth(&right, depth + 1)
+                            || ((self.is_stringish(&left) || self.is_stringish(&right))
+                                && !(self.is_literal(&left) && self.is_literal(&right)))
+                    }
+                    _ => false,
+                }
+            }
+            "call" => {
+                let Some(function) = node.field("function") else {
+                    return false;
+                };
+                if function.kind() != "attribute" {
+                    return false;
+                }
+                let is_format = function
+                    .field("attribute")
+                    .is_some_and(|a| a.text() == "format");
+                let on_string = function
+                    .field("object")
+                    .is_some_and(|o| self.is_stringish(&o));
+                is_format
+                    && on_string
+                    && node
+                        .field("arguments")
+                        .is_some_and(|args| args.named_children().any(|a| !self.is_literal(&a)))
+            }
+            "list" | "tuple" | "set" | "dictionary" | "pair" | "parenthesized_expression" => node
+                .named_children()
+                .any(|c| self.is_dynamic_depth(&c, depth + 1)),
+            "identifier" => {
+                let resolved = self.resolve_value(node);
+                resolved.range() != node.range() && self.is_dynamic_depth(&resolved, depth + 1)
+            }
+            _ => false,
+        }
+    }
+
+    /// A string literal or f-string, directly or through a name.
+    fn is_stringish(&self, node: &PyNode<'r>) -> bool {
+        let resolved = self.resolve_value(node);
+        matches!(
+            resolved.kind().as_ref(),
+            "string" | "concatenated_string"
+        ) || (resolved.kind() == "binary_operator" && self.is_dynamic_string(&resolved))
+    }
+}
+
+fn has_interpolation(node: &PyNode<'_>) -> bool {
+    node.children().any(|c| c.kind() == "interpolation")
+}
+
+fn scope_of(node: &PyNode<'_>) -> usize {
+    node.ancestors()
+        .find(|a| a.kind() == "function_definition")
+        .map(|f| f.range().start)
+        .unwrap_or(MODULE)
+}
+
+/// The arguments of one call, split by form.
+pub struct CallArgs<'r> {
+    pub positional: Vec<PyNode<'r>>,
+    pub keywords: Vec<(String, PyNode<'r>)>,
+    /// `**kwargs` present: any keyword may be given.
+    pub keyword_splat: bool,
+}
+
+impl<'r> CallArgs<'r> {
+    pub fn of(call: &PyNode<'r>) -> Self {
+        let mut args = CallArgs {
+            positional: Vec::new(),
+            keywords: Vec::new(),
+            keyword_splat: false,
+        };
+        let Some(list) = call.field("arguments") else {
+            return args;
+        };
+        if list.kind() != "argument_list" {
+            // A generator argument: `f(x for x in y)`.
+            args.positional.push(list);
+            return args;
+        }
+        for child in list.named_children() {
+            match child.kind().as_ref() {
+                "keyword_argument" => {
+                    if let (Some(name), Some(value)) = (child.field("name"), child.field("value")) {
+                        args.keywords.push((name.text().to_string(), value));
+                    }
+                }
+                "dictionary_splat" => args.keyword_splat = true,
+                "list_splat" | "comment" => {}
+                _ => args.positional.push(child),
+            }
+        }
+        args
+    }
+
+    pub fn keyword(&self, name: &str) -> Option<&PyNode<'r>> {
+        self.keywords.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+/// The function or class a node belongs to, for messages: `Class.method`, `outer.inner`; for a
+/// node inside a decorator, the decorated definition. `<module>` at top level.
+pub fn enclosing_symbol(node: &PyNode<'_>) -> String {
+    let mut names = Vec::new();
+    let mut in_decorator = false;
+    for ancestor in node.ancestors() {
+        match ancestor.kind().as_ref() {
+            "decorator" => in_decorator = true,
+            "decorated_definition" if in_decorator => {
+                if let Some(name) = ancestor.field("definition").and_then(|d| d.field("name")) {
+                    names.push(name.text().to_string());
+                }
+                in_decorator = false;
+            }
+            "function_definition" | "class_definition" => {
+                if let Some(name) = ancestor.field("name") {
+                    names.push(name.text().to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    if names.is_empty() {
+        return "<module>".to_string();
+    }
+    names.reverse();
+    names.join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::python::parse;
+
+    fn calls_qualified(src: &str) -> Vec<String> {
+        let root = parse(src.to_string()).expect("parse");
+        let top = root.root();
+        let symbols = FileSymbols::collect(&top);
+        let names: Vec<String> = top
+            .dfs()
+            .filter(|n| n.kind() == "call")
+            .filter_map(|c| c.field("function").map(|f| symbols.qualify(&f)))
+            .collect();
+        names
+    }
+
+    #[test]
+    fn aliases_and_from_imports_resolve_to_the_same_callee() {
+        let src = "import jwt as pyjwt\nfrom jwt import decode\nimport jwt\npyjwt.decode(t)\ndecode(t)\njwt.decode(t)\n";
+        assert_eq!(
+            calls_qualified(src),
+            vec!["jwt.decode", "jwt.decode", "jwt.decode"]
+        );
+    }
+
+    #[test]
+    fn instances_and_context_managers_carry_their_constructor() {
+        let src = "import requests\nimport asyncio\ns = requests.Session()\ns.get(u)\nwith requests.Session() as t:\n    t.post(u)\nloop = asyncio.get_event_loop()\nloop.run_until_complete(x)\n";
+        let names = calls_qualified(src);
+        assert!(names.contains(&"requests.Session().get".to_string()));
+        assert!(names.contains(&"requests.Session().post".to_string()));
+        assert!(names.contains(&"asyncio.get_event_loop().run_until_complete".to_string()));
+    }
+
+    #[test]
+    fn dynamic_strings_are_told_from_literals_and_parameters() {
+        let src = "def f(term, sql_param):\n    a = f\"x {term}\"\n    b = \"x %s\" % term\n    c = \"x {}\".format(term)\n    d = \"x \" + term\n    e = \"x \" + \"y\"\n    g = \"x %s\" % \"lit\"\n    use(a, b, c, d, e, g, sql_param)\n";
+        let root = parse(src.to_string()).expect("parse");
+        let top = root.root();
+        let symbols = FileSymbols::collect(&top);
+        let call = top
+            .dfs()
+            .filter(|n| n.kind() == "call")
+            .last()
+            .expect("use() call");
+        let args = CallArgs::of(&call);
+        let dynamic: Vec<bool> = args
+            .positional
+            .iter()
+            .map(|a| symbols.is_dynamic_string(a))
+            .collect();
+        assert_eq!(dynamic, vec![true, true, true, true, false, false, false]);
+    }
+
+    #[test]
+    fn later_and_other_scope_assignments_are_not_seen() {
+        let src = "x = 1\ndef f():\n    use(x)\n    x = g()\ndef h():\n    use(x)\n";
+        let root = parse(src.to_string()).expect("parse");
+        let top = root.root();
+        let symbols = FileSymbols::collect(&top);
+        let uses: Vec<_> = top
+            .dfs()
+            .filter(|n| n.kind() == "call" && n.text().starts_with("use"))
+            .collect();
+        let first = CallArgs::of(&uses[0]).positional[0].clone();
+        let second = CallArgs::of(&uses[1]).positional[0].clone();
+        // In f, x is assigned only after the use: it is local there, so nothing is known.
+        assert!(symbols.binding_at("x", &first).is_none());
+        assert_eq!(
+            symbols.binding_at("x", &second).map(|v| v.text().to_string()),
+            Some("1".to_string())
+        );
+    }
+
+    #[test]
+    fn decorator_symbol_is_the_decorated_view() {
+        let src = "@csrf_exempt\ndef webhook(request):\n    pass\nclass V:\n    def get(self):\n        call()\n";
+        let root = parse(src.to_string()).expect("parse");
+        let top = root.root();
+        let dec = top
+            .dfs()
+            .find(|n| n.kind() == "identifier" && n.text() == "csrf_exempt")
+            .expect("decorator");
+        assert_eq!(enclosing_symbol(&dec), "webhook");
+        let call = top.dfs().find(|n| n.kind() == "call").expect("call");
+        assert_eq!(enclosing_symbol(&call), "V.get");
+    }
+}

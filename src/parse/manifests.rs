@@ -1,1 +1,839 @@
-//! TODO
+//! Dependencies declared in Python manifests and lock files.
+//!
+//! Every parser is best effort: a malformed file yields whatever could be read before (or
+//! around) the damage, never a panic. Lock files of the TOML kind are scanned line by line,
+//! which is both tolerant of damage and cheap on lock files with thousands of entries.
+
+use crate::discover::ManifestKind;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+/// One declared or locked dependency.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Dependency {
+    /// PEP 503 normalized: lowercase, runs of `-`, `_`, `.` folded to one `-`.
+    pub name: String,
+    /// The exact pinned or locked version when the manifest states one (`==5.0.6`, a lock entry).
+    pub version: Option<String>,
+    /// The manifest's relative path.
+    pub path: String,
+    /// 1-based line of the declaration.
+    pub line: usize,
+}
+
+/// Reads the dependencies of one manifest.
+pub fn parse(kind: ManifestKind, rel: &str, text: &str) -> Vec<Dependency> {
+    let found = match kind {
+        ManifestKind::Requirements => parse_requirements(text),
+        ManifestKind::Pyproject => parse_pyproject(text),
+        ManifestKind::Pipfile => parse_pipfile(text),
+        ManifestKind::PipfileLock => parse_pipfile_lock(text),
+        ManifestKind::PoetryLock | ManifestKind::UvLock => parse_toml_lock(text),
+        ManifestKind::SetupCfg => parse_setup_cfg(text),
+    };
+    found
+        .into_iter()
+        .map(|(name, version, line)| Dependency {
+            name,
+            version,
+            path: rel.to_string(),
+            line,
+        })
+        .collect()
+}
+
+/// (normalized name, exact version, line) before the path is attached.
+type Found = (String, Option<String>, usize);
+
+/// PEP 503 name normalization.
+pub fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_separator_run = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !in_separator_run {
+                out.push('-');
+            }
+            in_separator_run = true;
+        } else {
+            out.extend(c.to_lowercase());
+            in_separator_run = false;
+        }
+    }
+    out
+}
+
+/// The Django (major, minor) from the dependencies, preferring lock files (the installed
+/// version) over manifests (a declared pin).
+pub fn django_version(deps: &[Dependency]) -> Option<(u32, u32)> {
+    let versions = deps.iter().filter(|d| d.name == "django").filter_map(|d| {
+        Some((
+            d.path.ends_with(".lock"),
+            parse_major_minor(d.version.as_deref()?)?,
+        ))
+    });
+    let mut best: Option<(bool, (u32, u32))> = None;
+    for (from_lock, version) in versions {
+        if best.is_none_or(|(best_lock, _)| from_lock && !best_lock) {
+            best = Some((from_lock, version));
+        }
+    }
+    best.map(|(_, v)| v)
+}
+
+/// "5.0.6" → (5, 0); "4.2rc1" → (4, 2); "5" → (5, 0).
+fn parse_major_minor(version: &str) -> Option<(u32, u32)> {
+    let version = version.trim().trim_start_matches(['v', 'V']);
+    let mut parts = version.split('.');
+    let major = leading_number(parts.next()?)?;
+    let minor = parts.next().and_then(leading_number).unwrap_or(0);
+    Some((major, minor))
+}
+
+fn leading_number(text: &str) -> Option<u32> {
+    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// PEP 508 requirement strings
+
+/// Splits a PEP 508 requirement into its normalized name and its `==` version, if pinned.
+/// Returns None for what is not a named requirement (a bare URL, a path, garbage).
+pub fn parse_requirement(spec: &str) -> Option<(String, Option<String>)> {
+    // Environment markers do not change which package it is.
+    let spec = spec.split(';').next().unwrap_or("").trim();
+    let name_len = spec
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(spec.len());
+    let name = &spec[..name_len];
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let mut rest = spec[name_len..].trim_start();
+    if rest.starts_with('[') {
+        rest = rest
+            .find(']')
+            .map_or("", |end| &rest[end + 1..])
+            .trim_start();
+    }
+    if rest.starts_with('@') {
+        return Some((normalize_name(name), None));
+    }
+    let rest = rest.trim_start_matches('(').trim_end_matches(')').trim();
+    if !(rest.is_empty() || rest.starts_with(['<', '>', '=', '!', '~'])) {
+        return None;
+    }
+    Some((normalize_name(name), pinned_version(rest)))
+}
+
+/// The version of an `==` (or `===`) clause in a specifier list; wildcards are not pins.
+fn pinned_version(specifiers: &str) -> Option<String> {
+    specifiers.split(',').find_map(|clause| {
+        let clause = clause.trim();
+        let version = clause
+            .strip_prefix("===")
+            .or_else(|| clause.strip_prefix("=="))?
+            .trim();
+        (!version.is_empty() && !version.contains('*')).then(|| version.to_string())
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// requirements.txt
+
+fn parse_requirements(text: &str) -> Vec<Found> {
+    logical_lines(text)
+        .into_iter()
+        .filter_map(|(line, content)| {
+            let content = strip_comment(&content);
+            let content = strip_inline_options(content).trim();
+            // -r, -c, -e, --index-url, --hash …: options, not requirements.
+            if content.is_empty() || content.starts_with('-') {
+                return None;
+            }
+            let (name, version) = parse_requirement(content)?;
+            Some((name, version, line))
+        })
+        .collect()
+}
+
+/// Joins `\`-continued lines; each logical line keeps the number of its first physical line.
+fn logical_lines(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut pending: Option<(usize, String)> = None;
+    for (index, raw) in text.lines().enumerate() {
+        let (start, mut buf) = pending.take().unwrap_or((index + 1, String::new()));
+        match raw.trim_end().strip_suffix('\\') {
+            Some(head) => {
+                buf.push_str(head);
+                buf.push(' ');
+                pending = Some((start, buf));
+            }
+            None => {
+                buf.push_str(raw);
+                out.push((start, buf));
+            }
+        }
+    }
+    out.extend(pending);
+    out
+}
+
+/// pip's rule: `#` starts a comment at line start or after whitespace (not inside a URL
+/// fragment like `#egg=`).
+fn strip_comment(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()) {
+            return &line[..i];
+        }
+    }
+    line
+}
+
+/// `django==5.0 --hash=sha256:…`: per-requirement options start at whitespace + `--`.
+fn strip_inline_options(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    for i in 1..bytes.len() {
+        if bytes[i - 1].is_ascii_whitespace() && line[i..].starts_with("--") {
+            return &line[..i];
+        }
+    }
+    line
+}
+
+// ---------------------------------------------------------------------------------------------
+// TOML manifests (pyproject.toml, Pipfile)
+
+/// Byte offset → 1-based line.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts }
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|start| *start <= offset).max(1)
+    }
+}
+
+/// Parses a TOML document, keeping whatever the parser recovered around errors.
+fn parse_toml(text: &str) -> DeTable<'_> {
+    let (doc, _errors) = DeTable::parse_recoverable(text);
+    doc.into_inner()
+}
+
+fn sub_table<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a DeTable<'i>> {
+    table.get(key).and_then(|v| v.get_ref().as_table())
+}
+
+fn sub_path<'a, 'i>(table: &'a DeTable<'i>, keys: &[&str]) -> Option<&'a DeTable<'i>> {
+    keys.iter().try_fold(table, |t, key| sub_table(t, key))
+}
+
+/// An array of PEP 508 strings (PEP 621 dependencies, dependency groups).
+fn requirement_array(value: &Spanned<DeValue<'_>>, lines: &LineIndex, out: &mut Vec<Found>) {
+    let Some(items) = value.get_ref().as_array() else {
+        return;
+    };
+    for item in items.iter() {
+        // Non-strings (`{include-group = "…"}`) name no package.
+        let Some(spec) = item.get_ref().as_str() else {
+            continue;
+        };
+        if let Some((name, version)) = parse_requirement(spec) {
+            out.push((name, version, lines.line(item.span().start)));
+        }
+    }
+}
+
+/// Every value of a table as a requirement array (optional-dependencies, dependency-groups).
+fn requirement_arrays(table: Option<&DeTable<'_>>, lines: &LineIndex, out: &mut Vec<Found>) {
+    for (_, value) in table.into_iter().flat_map(|t| t.iter()) {
+        requirement_array(value, lines, out);
+    }
+}
+
+/// A `name = spec` table (Poetry, Pipfile); `version_of` reads the pin from the spec string.
+fn named_table(
+    table: Option<&DeTable<'_>>,
+    lines: &LineIndex,
+    version_of: fn(&str) -> Option<String>,
+    out: &mut Vec<Found>,
+) {
+    for (key, value) in table.into_iter().flat_map(|t| t.iter()) {
+        let name = normalize_name(key.get_ref());
+        if name == "python" || name.is_empty() {
+            continue;
+        }
+        let spec = match value.get_ref() {
+            DeValue::String(s) => Some(s.as_ref()),
+            DeValue::Table(t) => t.get("version").and_then(|v| v.get_ref().as_str()),
+            _ => None,
+        };
+        out.push((
+            name,
+            spec.and_then(version_of),
+            lines.line(key.span().start),
+        ));
+    }
+}
+
+fn parse_pyproject(text: &str) -> Vec<Found> {
+    let doc = parse_toml(text);
+    let lines = LineIndex::new(text);
+    let mut out = Vec::new();
+    if let Some(project) = sub_table(&doc, "project") {
+        if let Some(deps) = project.get("dependencies") {
+            requirement_array(deps, &lines, &mut out);
+        }
+        requirement_arrays(
+            sub_table(project, "optional-dependencies"),
+            &lines,
+            &mut out,
+        );
+    }
+    requirement_arrays(sub_table(&doc, "dependency-groups"), &lines, &mut out);
+    if let Some(poetry) = sub_path(&doc, &["tool", "poetry"]) {
+        for key in ["dependencies", "dev-dependencies"] {
+            named_table(sub_table(poetry, key), &lines, poetry_version, &mut out);
+        }
+        for (_, group) in sub_table(poetry, "group")
+            .into_iter()
+            .flat_map(|t| t.iter())
+        {
+            let deps = group
+                .get_ref()
+                .as_table()
+                .and_then(|g| sub_table(g, "dependencies"));
+            named_table(deps, &lines, poetry_version, &mut out);
+        }
+    }
+    out.sort_by_key(|found| found.2);
+    out
+}
+
+/// Poetry reads a bare version (`"5.0.6"`) as an exact pin, like `"==5.0.6"`.
+fn poetry_version(spec: &str) -> Option<String> {
+    let spec = spec.trim();
+    let bare = spec.strip_prefix("==").unwrap_or(spec).trim();
+    let is_exact = bare.starts_with(|c: char| c.is_ascii_digit())
+        && bare
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-' | '!'));
+    is_exact.then(|| bare.to_string())
+}
+
+/// Pipfile specs are PEP 440 specifier lists (`"==5.0.6"`, `">=4"`, `"*"`).
+fn pipfile_version(spec: &str) -> Option<String> {
+    pinned_version(spec)
+}
+
+fn parse_pipfile(text: &str) -> Vec<Found> {
+    let doc = parse_toml(text);
+    let lines = LineIndex::new(text);
+    let mut out = Vec::new();
+    for section in ["packages", "dev-packages"] {
+        named_table(sub_table(&doc, section), &lines, pipfile_version, &mut out);
+    }
+    out.sort_by_key(|found| found.2);
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pipfile.lock (JSON)
+
+fn parse_pipfile_lock(text: &str) -> Vec<Found> {
+    let Ok(serde_json::Value::Object(doc)) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Vec::new();
+    };
+    let lines = LineIndex::new(text);
+    let mut out = Vec::new();
+    for section in ["default", "develop"] {
+        let Some(serde_json::Value::Object(packages)) = doc.get(section) else {
+            continue;
+        };
+        // serde_json keeps no positions: find each key's text after its section's key.
+        let section_start = find_json_key(text, section, 0).unwrap_or(0);
+        for (name, entry) in packages {
+            let version = entry
+                .get("version")
+                .and_then(|v| v.as_str())
+                .and_then(pinned_version);
+            let offset = find_json_key(text, name, section_start).unwrap_or(section_start);
+            out.push((normalize_name(name), version, lines.line(offset)));
+        }
+    }
+    out.sort_by_key(|found| found.2);
+    out
+}
+
+/// Offset of `"key"` used as an object key (followed by `:`) at or after `from`.
+fn find_json_key(text: &str, key: &str, from: usize) -> Option<usize> {
+    let needle = format!("\"{key}\"");
+    let mut cursor = from;
+    while let Some(found) = text.get(cursor..)?.find(&needle) {
+        let at = cursor + found;
+        let after = text[at + needle.len()..].trim_start();
+        if after.starts_with(':') {
+            return Some(at);
+        }
+        cursor = at + needle.len();
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// poetry.lock / uv.lock
+
+/// `[[package]]` entries: `name` and `version` at the top of each entry. Sub-tables
+/// (`[package.dependencies]`, `[[package.wheels]]`) and indented inline-array lines are not
+/// entry fields. uv's own project entry (`source = { editable/virtual = "." }`) is skipped.
+fn parse_toml_lock(text: &str) -> Vec<Found> {
+    let mut out = Vec::new();
+    let mut current: Option<LockEntry> = None;
+    let mut in_package = false;
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            out.extend(current.take().and_then(LockEntry::finish));
+            let header: String = trimmed.chars().filter(|c| !c.is_whitespace()).collect();
+            in_package = header == "[[package]]";
+            if in_package {
+                current = Some(LockEntry::default());
+            }
+            continue;
+        }
+        let Some(entry) = current.as_mut().filter(|_| in_package) else {
+            continue;
+        };
+        if line.starts_with(char::is_whitespace) {
+            continue;
+        }
+        if let Some(name) = toml_string_field(trimmed, "name") {
+            entry.name = Some((name, index + 1));
+        } else if let Some(version) = toml_string_field(trimmed, "version") {
+            entry.version = Some(version);
+        } else if trimmed.starts_with("source") && is_local_project_source(trimmed) {
+            entry.local = true;
+        }
+    }
+    out.extend(current.and_then(LockEntry::finish));
+    out
+}
+
+#[derive(Default)]
+struct LockEntry {
+    name: Option<(String, usize)>,
+    version: Option<String>,
+    local: bool,
+}
+
+impl LockEntry {
+    fn finish(self) -> Option<Found> {
+        let (name, line) = self.name?;
+        (!self.local).then(|| (normalize_name(&name), self.version, line))
+    }
+}
+
+fn is_local_project_source(line: &str) -> bool {
+    let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    compact.contains("editable=\".\"") || compact.contains("virtual=\".\"")
+}
+
+/// `key = "value"` (or single-quoted) on one line.
+fn toml_string_field(line: &str, key: &str) -> Option<String> {
+    let rest = line
+        .strip_prefix(key)?
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let body = &rest[1..];
+    let end = body.find(quote)?;
+    Some(body[..end].to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// setup.cfg
+
+/// `[options] install_requires` and every key of `[options.extras_require]`; values continue
+/// on indented lines.
+fn parse_setup_cfg(text: &str) -> Vec<Found> {
+    let mut out = Vec::new();
+    let mut section = String::new();
+    let mut collecting = false;
+    for (index, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        let indented = raw.starts_with(char::is_whitespace);
+        let value = if indented {
+            if !collecting {
+                continue;
+            }
+            line
+        } else if line.starts_with('[') {
+            section = line.trim_matches(['[', ']']).trim().to_ascii_lowercase();
+            collecting = false;
+            continue;
+        } else {
+            let Some((key, value)) = line.split_once(['=', ':']) else {
+                collecting = false;
+                continue;
+            };
+            let key = key.trim().to_ascii_lowercase();
+            collecting = (section == "options" && key == "install_requires")
+                || section == "options.extras_require";
+            if !collecting {
+                continue;
+            }
+            value.trim()
+        };
+        let value = strip_comment(value).trim();
+        if value.is_empty() || value.starts_with("file:") {
+            continue;
+        }
+        if let Some((name, version)) = parse_requirement(value) {
+            out.push((name, version, index + 1));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dep(name: &str, version: Option<&str>, path: &str, line: usize) -> Dependency {
+        Dependency {
+            name: name.to_string(),
+            version: version.map(str::to_string),
+            path: path.to_string(),
+            line,
+        }
+    }
+
+    #[test]
+    fn names_are_normalized() {
+        assert_eq!(
+            normalize_name("Django_REST.framework"),
+            "django-rest-framework"
+        );
+        assert_eq!(normalize_name("zope..interface"), "zope-interface");
+        assert_eq!(normalize_name("a-_-b"), "a-b");
+    }
+
+    #[test]
+    fn requirement_strings() {
+        let cases = [
+            ("Django==5.0.6", Some(("django", Some("5.0.6")))),
+            ("celery[redis]>=5", Some(("celery", None))),
+            (
+                "psycopg[binary,pool] == 3.1.18 ; python_version >= '3.8'",
+                Some(("psycopg", Some("3.1.18"))),
+            ),
+            ("requests>=2,==2.31.0", Some(("requests", Some("2.31.0")))),
+            ("gunicorn==21.*", Some(("gunicorn", None))),
+            ("pyjwt", Some(("pyjwt", None))),
+            (
+                "mypkg @ https://example.com/mypkg.zip",
+                Some(("mypkg", None)),
+            ),
+            ("Django (==4.2)", Some(("django", Some("4.2")))),
+            ("https://example.com/x.whl", None),
+            ("./local/pkg", None),
+            ("not a requirement", None),
+            ("", None),
+        ];
+        for (spec, expected) in cases {
+            let got = parse_requirement(spec);
+            let expected = expected.map(|(n, v)| (n.to_string(), v.map(str::to_string)));
+            assert_eq!(got, expected, "{spec}");
+        }
+    }
+
+    #[test]
+    fn requirements_txt() {
+        let text = "\
+# production deps
+-r base.txt
+-e git+https://github.com/x/y.git#egg=y
+--index-url https://pypi.org/simple
+Django==5.0.6 \\
+    --hash=sha256:aaa \\
+    --hash=sha256:bbb
+celery[redis]>=5.3  # workers
+pyjwt==2.8.0; python_version >= \"3.8\"
+
+https://example.com/pkg.whl
+whitenoise==6.6.0 --hash=sha256:ccc
+";
+        assert_eq!(
+            parse(ManifestKind::Requirements, "requirements.txt", text),
+            vec![
+                dep("django", Some("5.0.6"), "requirements.txt", 5),
+                dep("celery", None, "requirements.txt", 8),
+                dep("pyjwt", Some("2.8.0"), "requirements.txt", 9),
+                dep("whitenoise", Some("6.6.0"), "requirements.txt", 12),
+            ]
+        );
+    }
+
+    #[test]
+    fn pyproject_pep621_poetry_and_groups() {
+        let text = r#"[project]
+name = "shop"
+dependencies = [
+  "Django==5.0.6",
+  "djangorestframework>=3.14",
+]
+
+[project.optional-dependencies]
+redis = ["django-redis==5.4.0"]
+
+[dependency-groups]
+dev = ["pytest>=8", {include-group = "lint"}]
+
+[tool.poetry.dependencies]
+python = "^3.11"
+celery = "5.3.6"
+sentry-sdk = { version = "^1.40", extras = ["django"] }
+
+[tool.poetry.group.test.dependencies]
+factory_boy = "==3.3.0"
+"#;
+        assert_eq!(
+            parse(ManifestKind::Pyproject, "pyproject.toml", text),
+            vec![
+                dep("django", Some("5.0.6"), "pyproject.toml", 4),
+                dep("djangorestframework", None, "pyproject.toml", 5),
+                dep("django-redis", Some("5.4.0"), "pyproject.toml", 9),
+                dep("pytest", None, "pyproject.toml", 12),
+                dep("celery", Some("5.3.6"), "pyproject.toml", 16),
+                dep("sentry-sdk", None, "pyproject.toml", 17),
+                dep("factory-boy", Some("3.3.0"), "pyproject.toml", 20),
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_pyproject_keeps_what_parsed() {
+        let text = "[project]\ndependencies = [\"django==4.2.1\"]\n\n[tool.x\nbroken = = =\n";
+        assert_eq!(
+            parse(ManifestKind::Pyproject, "pyproject.toml", text),
+            vec![dep("django", Some("4.2.1"), "pyproject.toml", 2)]
+        );
+        assert_eq!(parse(ManifestKind::Pyproject, "p", "\u{0}[[[\"\""), vec![]);
+    }
+
+    #[test]
+    fn pipfile() {
+        let text = r#"[[source]]
+url = "https://pypi.org/simple"
+
+[packages]
+django = "==4.2.11"
+gunicorn = "*"
+psycopg2-binary = {version = "==2.9.9"}
+
+[dev-packages]
+pytest = ">=8"
+
+[requires]
+python_version = "3.11"
+"#;
+        assert_eq!(
+            parse(ManifestKind::Pipfile, "Pipfile", text),
+            vec![
+                dep("django", Some("4.2.11"), "Pipfile", 5),
+                dep("gunicorn", None, "Pipfile", 6),
+                dep("psycopg2-binary", Some("2.9.9"), "Pipfile", 7),
+                dep("pytest", None, "Pipfile", 10),
+            ]
+        );
+    }
+
+    #[test]
+    fn pipfile_lock() {
+        let text = r#"{
+    "_meta": {"hash": {"sha256": "x"}},
+    "default": {
+        "Django": {
+            "hashes": ["sha256:a"],
+            "version": "==5.0.6"
+        },
+        "pyjwt": {
+            "version": "==2.8.0"
+        }
+    },
+    "develop": {
+        "pytest": {"version": "==8.1.1"}
+    }
+}"#;
+        assert_eq!(
+            parse(ManifestKind::PipfileLock, "Pipfile.lock", text),
+            vec![
+                dep("django", Some("5.0.6"), "Pipfile.lock", 4),
+                dep("pyjwt", Some("2.8.0"), "Pipfile.lock", 8),
+                dep("pytest", Some("8.1.1"), "Pipfile.lock", 13),
+            ]
+        );
+        assert_eq!(
+            parse(ManifestKind::PipfileLock, "Pipfile.lock", "{\"default\": "),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn poetry_lock() {
+        let text = r#"# This file is automatically @generated by Poetry
+[[package]]
+name = "asgiref"
+version = "3.8.1"
+description = "ASGI specs"
+files = [
+    {file = "asgiref-3.8.1.tar.gz", hash = "sha256:x"},
+]
+
+[package.dependencies]
+typing-extensions = {version = ">=4", markers = "python_version < \"3.11\""}
+
+[[package]]
+name = "Django"
+version = "5.0.6"
+
+[metadata]
+lock-version = "2.0"
+"#;
+        assert_eq!(
+            parse(ManifestKind::PoetryLock, "poetry.lock", text),
+            vec![
+                dep("asgiref", Some("3.8.1"), "poetry.lock", 3),
+                dep("django", Some("5.0.6"), "poetry.lock", 14),
+            ]
+        );
+    }
+
+    #[test]
+    fn uv_lock() {
+        let text = r#"version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "django"
+version = "5.1.2"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "asgiref" },
+    { name = "sqlparse" },
+]
+wheels = [
+    { url = "https://x/django.whl", hash = "sha256:x" },
+]
+
+[[package]]
+name = "shop"
+version = "0.1.0"
+source = { editable = "." }
+
+[[package]]
+name = "sqlparse"
+version = "0.5.1"
+"#;
+        assert_eq!(
+            parse(ManifestKind::UvLock, "uv.lock", text),
+            vec![
+                dep("django", Some("5.1.2"), "uv.lock", 5),
+                dep("sqlparse", Some("0.5.1"), "uv.lock", 22),
+            ]
+        );
+    }
+
+    #[test]
+    fn setup_cfg() {
+        let text = "\
+[metadata]
+name = shop
+
+[options]
+packages = find:
+install_requires =
+    Django==4.2.11
+    # a comment
+    celery[redis]>=5 ; python_version > \"3.8\"
+python_requires = >=3.10
+
+[options.extras_require]
+dev =
+    pytest==8.1.1
+";
+        assert_eq!(
+            parse(ManifestKind::SetupCfg, "setup.cfg", text),
+            vec![
+                dep("django", Some("4.2.11"), "setup.cfg", 7),
+                dep("celery", None, "setup.cfg", 9),
+                dep("pytest", Some("8.1.1"), "setup.cfg", 14),
+            ]
+        );
+    }
+
+    #[test]
+    fn django_version_prefers_lock_files() {
+        let deps = vec![
+            dep("django", Some("4.2"), "requirements.txt", 1),
+            dep("django", Some("5.0.6"), "poetry.lock", 3),
+            dep("djangorestframework", Some("3.15.1"), "poetry.lock", 9),
+        ];
+        assert_eq!(django_version(&deps), Some((5, 0)));
+        assert_eq!(django_version(&deps[..1]), Some((4, 2)));
+        assert_eq!(django_version(&[dep("django", None, "r.txt", 1)]), None);
+        assert_eq!(
+            django_version(&[dep("django", Some("5.1rc1"), "r.txt", 1)]),
+            Some((5, 1))
+        );
+        assert_eq!(
+            django_version(&[dep("django", Some("5"), "r.txt", 1)]),
+            Some((5, 0))
+        );
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let inputs = [
+            "",
+            "\\",
+            "[[package]]\nname = \"",
+            "=\n==\n[",
+            "\u{feff}é==1",
+            "a[b",
+            "{",
+        ];
+        let kinds = [
+            ManifestKind::Requirements,
+            ManifestKind::Pyproject,
+            ManifestKind::Pipfile,
+            ManifestKind::PipfileLock,
+            ManifestKind::PoetryLock,
+            ManifestKind::UvLock,
+            ManifestKind::SetupCfg,
+        ];
+        for kind in kinds {
+            for input in inputs {
+                let _ = parse(kind, "x", input);
+            }
+        }
+        assert_eq!(
+            parse(ManifestKind::Requirements, "x", "a[b"),
+            vec![dep("a", None, "x", 1)]
+        );
+    }
+}

@@ -1,1 +1,513 @@
-//! TODO
+//! The `pattern` matcher: candidate nodes found by qualified name (`calls`, `refs`) or by an
+//! ast-grep rule, filtered by ast-grep structure and by argument conditions that see through
+//! local bindings.
+
+use crate::model::symbols::{enclosing_symbol, CallArgs, FileSymbols};
+use crate::parse::python::{PyNode, Python};
+use crate::rules::rule::{ArgCondition, Clause, PatternSpec, ValueClass};
+use ast_grep_config::{DeserializeEnv, Rule, SerializableRule};
+use ast_grep_core::matcher::MatcherExt;
+use ast_grep_core::Matcher;
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use std::cell::OnceCell;
+
+/// A match before it becomes a `Finding`: byte range and rendered message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawMatch {
+    pub start: usize,
+    pub end: usize,
+    pub message: Option<String>,
+}
+
+/// What the pattern matcher needs of one parsed file; built once and shared by all rules.
+pub struct FileContext<'r> {
+    pub rel: String,
+    pub root: PyNode<'r>,
+    pub symbols: FileSymbols<'r>,
+    calls: OnceCell<Vec<(PyNode<'r>, String)>>,
+    refs: OnceCell<Vec<(PyNode<'r>, String)>>,
+}
+
+impl<'r> FileContext<'r> {
+    pub fn new(rel: &str, root: PyNode<'r>) -> Self {
+        let symbols = FileSymbols::collect(&root);
+        FileContext {
+            rel: rel.to_string(),
+            root,
+            symbols,
+            calls: OnceCell::new(),
+            refs: OnceCell::new(),
+        }
+    }
+
+    /// Every call with its qualified callee, as a `/`-separated path for glob matching.
+    fn calls(&self) -> &[(PyNode<'r>, String)] {
+        self.calls.get_or_init(|| {
+            self.root
+                .dfs()
+                .filter(|n| n.kind() == "call")
+                .filter_map(|call| {
+                    let function = call.field("function")?;
+                    let name = self.symbols.qualify(&function);
+                    Some((call, name.replace('.', "/")))
+                })
+                .collect()
+        })
+    }
+
+    /// Every maximal name or attribute chain outside imports and definitions.
+    fn refs(&self) -> &[(PyNode<'r>, String)] {
+        self.refs.get_or_init(|| {
+            self.root
+                .dfs()
+                .filter(is_reference)
+                .map(|n| {
+                    let name = self.symbols.qualify(&n);
+                    (n, name.replace('.', "/"))
+                })
+                .collect()
+        })
+    }
+}
+
+fn is_reference(node: &PyNode<'_>) -> bool {
+    let kind = node.kind();
+    if kind != "identifier" && kind != "attribute" {
+        return false;
+    }
+    let Some(parent) = node.parent() else {
+        return false;
+    };
+    match parent.kind().as_ref() {
+        // Part of a longer chain: the chain is the reference.
+        "attribute" => return false,
+        "function_definition" | "class_definition" | "parameters" | "default_parameter"
+        | "typed_parameter" | "typed_default_parameter" | "keyword_argument"
+            if parent.field("name").is_some_and(|n| n.range() == node.range())
+                || parent.kind() == "parameters" =>
+        {
+            return false
+        }
+        _ => {}
+    }
+    !node.ancestors().any(|a| {
+        matches!(
+            a.kind().as_ref(),
+            "import_statement" | "import_from_statement" | "future_import_statement"
+        )
+    })
+}
+
+pub struct CompiledPattern {
+    clauses: Vec<CompiledClause>,
+}
+
+struct CompiledClause {
+    call_globs: Vec<String>,
+    calls: Option<GlobSet>,
+    ref_globs: Vec<String>,
+    refs: Option<GlobSet>,
+    rule: Option<Rule>,
+    args: Vec<CompiledArg>,
+    files: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+    message: Option<String>,
+}
+
+struct CompiledArg {
+    spec: ArgCondition,
+    rule: Option<Rule>,
+    not: Option<Rule>,
+}
+
+impl CompiledPattern {
+    pub fn compile(spec: &PatternSpec) -> Result<Self, String> {
+        let mut clauses = Vec::new();
+        for (index, clause) in spec.clause.iter().chain(spec.any.iter()).enumerate() {
+            let where_ = if spec.clause.is_some() && index == 0 {
+                "[match]".to_string()
+            } else {
+                let n = if spec.clause.is_some() { index } else { index + 1 };
+                format!("[[match.any]] #{n}")
+            };
+            clauses.push(compile_clause(clause).map_err(|e| format!("{where_}: {e}"))?);
+        }
+        if clauses.is_empty() {
+            return Err("[match] has no clause: give `calls`, `refs` or `rule`".to_string());
+        }
+        Ok(CompiledPattern { clauses })
+    }
+
+    /// The literals a file must contain for any clause to match, or empty when some clause
+    /// could match anything (it then runs on every file).
+    pub fn default_prefilter(&self) -> Vec<String> {
+        let mut literals = Vec::new();
+        for clause in &self.clauses {
+            let globs: Vec<&String> = clause.call_globs.iter().chain(&clause.ref_globs).collect();
+            if globs.is_empty() {
+                return Vec::new();
+            }
+            for glob in globs {
+                match glob_literals(glob) {
+                    Some(found) => literals.extend(found),
+                    None => return Vec::new(),
+                }
+            }
+        }
+        literals.sort();
+        literals.dedup();
+        literals
+    }
+
+    /// Every match in one file. A node matched by several clauses is reported once.
+    pub fn find(&self, ctx: &FileContext<'_>) -> Vec<RawMatch> {
+        let mut out: Vec<RawMatch> = Vec::new();
+        for clause in &self.clauses {
+            if !clause.applies_to(&ctx.rel) {
+                continue;
+            }
+            for found in clause.find(ctx) {
+                if !out
+                    .iter()
+                    .any(|m| m.start == found.start && m.end == found.end)
+                {
+                    out.push(found);
+                }
+            }
+        }
+        out.sort_by_key(|m| (m.start, m.end));
+        out
+    }
+}
+
+fn compile_clause(clause: &Clause) -> Result<CompiledClause, String> {
+    let rule = clause.rule.clone().map(compile_rule).transpose()?;
+    if clause.calls.is_empty() && clause.refs.is_empty() && rule.is_none() {
+        return Err("a clause needs `calls`, `refs` or `rule`".to_string());
+    }
+    if !clause.args.is_empty() && clause.calls.is_empty() {
+        return Err("`args` conditions need `calls`".to_string());
+    }
+    let mut args = Vec::new();
+    for (i, arg) in clause.args.iter().enumerate() {
+        if arg.keyword.is_none() && arg.position.is_none() {
+            return Err(format!("args[{i}] needs `keyword` or `position`"));
+        }
+        if arg.absent.is_none() && arg.is.is_none() && arg.rule.is_none() && arg.not.is_none() {
+            return Err(format!(
+                "args[{i}] states no condition: give `absent`, `is`, `rule` or `not`"
+            ));
+        }
+        args.push(CompiledArg {
+            spec: arg.clone(),
+            rule: arg.rule.clone().map(compile_rule).transpose()?,
+            not: arg.not.clone().map(compile_rule).transpose()?,
+        });
+    }
+    Ok(CompiledClause {
+        call_globs: clause.calls.clone(),
+        calls: name_globs(&clause.calls)?,
+        ref_globs: clause.refs.clone(),
+        refs: name_globs(&clause.refs)?,
+        rule,
+        args,
+        files: path_globs(&clause.files)?,
+        exclude: path_globs(&clause.exclude_files)?,
+        message: clause.message.clone(),
+    })
+}
+
+/// Compiles an ast-grep rule against our Python grammar.
+pub fn compile_rule(rule: SerializableRule) -> Result<Rule, String> {
+    DeserializeEnv::new(Python)
+        .deserialize_rule(rule)
+        .map_err(|e| format!("invalid ast-grep rule: {e}"))
+}
+
+/// Qualified-name globs: dots are path separators so `*` stays inside one segment.
+fn name_globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = GlobBuilder::new(&pattern.replace('.', "/"))
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("invalid name pattern `{pattern}`: {e}"))?;
+        builder.add(glob);
+    }
+    builder.build().map(Some).map_err(|e| e.to_string())
+}
+
+/// Path globs relative to the scanned root.
+pub fn path_globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("invalid path glob `{pattern}`: {e}"))?;
+        builder.add(glob);
+    }
+    builder.build().map(Some).map_err(|e| e.to_string())
+}
+
+/// The literal a file must contain for a name glob to match: its last segment without
+/// wildcards (`**.execute` → `execute`, `subprocess.*` → `subprocess`, `a.{b,c}` → `b`, `c`).
+fn glob_literals(glob: &str) -> Option<Vec<String>> {
+    let segments: Vec<&str> = glob.split('.').collect();
+    let segment = segments
+        .iter()
+        .rev()
+        .map(|s| s.trim_end_matches("()"))
+        .find(|s| !s.contains('*') && !s.is_empty())?;
+    if let (Some(open), Some(close)) = (segment.find('{'), segment.rfind('}')) {
+        let (head, tail) = (&segment[..open], &segment[close + 1..]);
+        let options = segment[open + 1..close]
+            .split(',')
+            .map(|o| format!("{head}{o}{tail}"))
+            .collect();
+        return Some(options);
+    }
+    Some(vec![segment.to_string()])
+}
+
+impl CompiledClause {
+    fn applies_to(&self, rel: &str) -> bool {
+        self.files.as_ref().is_none_or(|g| g.is_match(rel))
+            && !self.exclude.as_ref().is_some_and(|g| g.is_match(rel))
+    }
+
+    fn find<'r>(&self, ctx: &FileContext<'r>) -> Vec<RawMatch> {
+        let mut out = Vec::new();
+        if let Some(calls) = &self.calls {
+            for (node, name) in ctx.calls() {
+                if calls.is_match(name) {
+                    self.try_candidate(ctx, node, name, true, &mut out);
+                }
+            }
+        }
+        if let Some(refs) = &self.refs {
+            for (node, name) in ctx.refs() {
+                if refs.is_match(name) {
+                    self.try_candidate(ctx, node, name, false, &mut out);
+                }
+            }
+        }
+        if self.calls.is_none() && self.refs.is_none() {
+            if let Some(rule) = &self.rule {
+                let kinds = rule.potential_kinds();
+                for node in ctx.root.dfs() {
+                    if kinds
+                        .as_ref()
+                        .is_some_and(|k| !k.contains(node.kind_id().into()))
+                    {
+                        continue;
+                    }
+                    if let Some(found) = rule.match_node(node.clone()) {
+                        let message = self.render(ctx, &node, "", None, Some(&found));
+                        out.push(RawMatch {
+                            start: node.range().start,
+                            end: node.range().end,
+                            message,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn try_candidate<'r>(
+        &self,
+        ctx: &FileContext<'r>,
+        node: &PyNode<'r>,
+        name: &str,
+        is_call: bool,
+        out: &mut Vec<RawMatch>,
+    ) {
+        let structural = match &self.rule {
+            Some(rule) => match rule.match_node(node.clone()) {
+                Some(found) => Some(found),
+                None => return,
+            },
+            None => None,
+        };
+        let mut examined = None;
+        if is_call {
+            let args = CallArgs::of(node);
+            for condition in &self.args {
+                match condition.holds(&args, &ctx.symbols) {
+                    Some(seen) => examined = seen.or(examined),
+                    None => return,
+                }
+            }
+        }
+        let qualified = name.replace('/', ".");
+        let message = self.render(ctx, node, &qualified, examined.as_ref(), structural.as_ref());
+        out.push(RawMatch {
+            start: node.range().start,
+            end: node.range().end,
+            message,
+        });
+    }
+
+    fn render(
+        &self,
+        _ctx: &FileContext<'_>,
+        node: &PyNode<'_>,
+        qualified: &str,
+        arg: Option<&PyNode<'_>>,
+        found: Option<&ast_grep_core::NodeMatch<'_, crate::parse::python::PyDoc>>,
+    ) -> Option<String> {
+        let template = self.message.as_ref()?;
+        let call = if node.kind() == "call" {
+            node.field("function")
+                .map(|f| f.text().to_string())
+                .unwrap_or_default()
+        } else {
+            node.text().to_string()
+        };
+        let mut text = template
+            .replace("{call}", &fold(&call))
+            .replace("{qualified}", qualified)
+            .replace("{symbol}", &enclosing_symbol(node))
+            .replace(
+                "{arg}",
+                &arg.map(|a| shorten(&fold(&a.text()))).unwrap_or_default(),
+            );
+        if let Some(found) = found {
+            text = substitute_metavars(&text, |var| {
+                found
+                    .get_env()
+                    .get_match(var)
+                    .map(|n| shorten(&fold(&n.text())))
+            });
+        }
+        Some(text)
+    }
+}
+
+impl CompiledArg {
+    /// `None` when the condition fails; otherwise the value it examined, if any.
+    fn holds<'r>(
+        &self,
+        args: &CallArgs<'r>,
+        symbols: &FileSymbols<'r>,
+    ) -> Option<Option<PyNode<'r>>> {
+        let spec = &self.spec;
+        let by_keyword = spec.keyword.as_deref().and_then(|k| args.keyword(k));
+        let by_position = spec.position.and_then(|p| args.positional.get(p));
+        let selected = by_keyword.or(by_position).cloned();
+        if let Some(absent) = spec.absent {
+            let maybe_given = spec.keyword.is_some() && args.keyword_splat;
+            let is_absent = selected.is_none() && !maybe_given;
+            if absent != is_absent {
+                return None;
+            }
+        }
+        let resolved = selected.as_ref().map(|v| symbols.resolve_value(v));
+        if let Some(class) = spec.is {
+            let value = resolved.as_ref()?;
+            if !is_class(value, class, symbols) {
+                return None;
+            }
+        }
+        if let Some(rule) = &self.rule {
+            let value = resolved.as_ref()?;
+            rule.match_node(value.clone())?;
+        }
+        if let Some(not) = &self.not {
+            if let Some(value) = resolved.as_ref() {
+                if not.match_node(value.clone()).is_some() {
+                    return None;
+                }
+            }
+        }
+        Some(resolved)
+    }
+}
+
+fn is_class<'r>(value: &PyNode<'r>, class: ValueClass, symbols: &FileSymbols<'r>) -> bool {
+    match class {
+        ValueClass::DynamicString => symbols.is_dynamic_string(value),
+        ValueClass::NonLiteral => !symbols.is_literal(value),
+        ValueClass::Literal => symbols.is_literal(value),
+        ValueClass::False => value.kind() == "false",
+        ValueClass::True => value.kind() == "true",
+        ValueClass::None => value.kind() == "none",
+    }
+}
+
+fn fold(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Keeps messages one line and readable when an argument is a long literal.
+fn shorten(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(MAX - 1).collect();
+    format!("{head}…")
+}
+
+/// Replaces `$NAME` with the metavariable's text where the rule bound one.
+fn substitute_metavars(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find('$') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        let len = after
+            .char_indices()
+            .find(|(_, c)| !(c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_'))
+            .map(|(i, _)| i)
+            .unwrap_or(after.len());
+        let var = &after[..len];
+        match (len > 0).then(|| lookup(var)).flatten() {
+            Some(value) => out.push_str(&value),
+            None => {
+                out.push('$');
+                out.push_str(var);
+            }
+        }
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefilter_literals_come_from_the_last_concrete_segment() {
+        assert_eq!(glob_literals("jwt.decode"), Some(vec!["decode".into()]));
+        assert_eq!(glob_literals("**.execute"), Some(vec!["execute".into()]));
+        assert_eq!(glob_literals("subprocess.*"), Some(vec!["subprocess".into()]));
+        assert_eq!(
+            glob_literals("requests.{get,post}"),
+            Some(vec!["get".into(), "post".into()])
+        );
+        assert_eq!(
+            glob_literals("requests.Session().get"),
+            Some(vec!["get".into()])
+        );
+        assert_eq!(glob_literals("**"), None);
+    }
+
+    #[test]
+    fn metavariables_are_substituted_and_unknown_ones_kept() {
+        let out = substitute_metavars("call $A with $B and $", |v| {
+            (v == "A").then(|| "x".to_string())
+        });
+        assert_eq!(out, "call x with $B and $");
+    }
+}

@@ -63,19 +63,17 @@ impl AppliesWhen {
     }
 }
 
-/// A whole rule file as written.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A whole rule file, split into its parts by the loader (`rules/load.rs`), which deserializes
+/// each part on its own so that unknown keys are refused everywhere (serde's `flatten` would
+/// silently accept them).
+#[derive(Clone)]
 pub struct RuleFile {
-    #[serde(flatten)]
     pub meta: RuleMeta,
-    #[serde(rename = "match")]
     pub matcher: MatchSpec,
     pub example: Examples,
 }
 
-#[derive(Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[derive(Clone)]
 pub enum MatchSpec {
     Pattern(PatternSpec),
     Query(QuerySpec),
@@ -99,18 +97,15 @@ impl MatchSpec {
     }
 }
 
-/// A `pattern` matcher: one clause inline, or several under `[[match.any]]`; a node matched by
-/// any clause is a finding.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A `pattern` matcher: one clause written inline in `[match]`, plus any under `[[match.any]]`; a
+/// node matched by any clause is a finding.
+#[derive(Clone)]
 pub struct PatternSpec {
-    #[serde(flatten)]
-    pub clause: Clause,
-    #[serde(default)]
+    /// The inline clause; `None` when `[match]` only holds `[[match.any]]`.
+    pub clause: Option<Clause>,
     pub any: Vec<Clause>,
     /// Literals of which a file must contain at least one to be worth parsing for this rule.
     /// Defaults to the last segment of every `calls`/`refs` name.
-    #[serde(default)]
     pub prefilter: Vec<String>,
 }
 

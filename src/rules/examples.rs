@@ -1,0 +1,70 @@
+//! Runs a rule's own `[[example.bad]]` / `[[example.good]]` through the real pipeline path
+//! (prefilter, test-file policy, parse, match), so an example passes only if a scanned file
+//! with the same content would behave the same.
+
+use crate::discover::is_test_path;
+use crate::pipeline::analyze_source;
+use crate::rules::prefilter::Prefilter;
+use crate::rules::LoadedRule;
+
+const DEFAULT_PATH: &str = "app/example.py";
+
+/// One example that did not behave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleFailure {
+    pub rule: String,
+    /// `bad #2`, `good #1`.
+    pub example: String,
+    pub message: String,
+}
+
+/// Lines (1-based) where the rule reports something in `code` checked as `path`.
+pub fn finding_lines(rule: &LoadedRule, path: &str, code: &str) -> Vec<usize> {
+    if is_test_path(path) && !rule.meta.applies_to_tests {
+        return Vec::new();
+    }
+    let prefilter = Prefilter::new(&[rule]);
+    if prefilter.rules_for(code.as_bytes()).is_empty() {
+        return Vec::new();
+    }
+    analyze_source(path, code.to_string(), &[rule])
+        .findings
+        .iter()
+        .map(|f| f.line)
+        .collect()
+}
+
+pub fn check_rule(rule: &LoadedRule) -> Vec<ExampleFailure> {
+    let mut failures = Vec::new();
+    let id = &rule.meta.id;
+    for (i, example) in rule.examples.bad.iter().enumerate() {
+        let path = example.path.as_deref().unwrap_or(DEFAULT_PATH);
+        let lines = finding_lines(rule, path, &example.code);
+        let problem = match example.line {
+            _ if lines.is_empty() => Some("expected a finding, got none".to_string()),
+            Some(line) if !lines.contains(&line) => Some(format!(
+                "expected a finding at line {line}, got lines {lines:?}"
+            )),
+            _ => None,
+        };
+        if let Some(message) = problem {
+            failures.push(ExampleFailure {
+                rule: id.clone(),
+                example: format!("bad #{}", i + 1),
+                message,
+            });
+        }
+    }
+    for (i, example) in rule.examples.good.iter().enumerate() {
+        let path = example.path.as_deref().unwrap_or(DEFAULT_PATH);
+        let lines = finding_lines(rule, path, &example.code);
+        if !lines.is_empty() {
+            failures.push(ExampleFailure {
+                rule: id.clone(),
+                example: format!("good #{}", i + 1),
+                message: format!("expected no finding, got lines {lines:?}"),
+            });
+        }
+    }
+    failures
+}

@@ -148,19 +148,15 @@ fn scan(args: ScanArgs) -> u8 {
     } else {
         args.paths.clone()
     };
-    let (config, config_path) = match config::load(&paths[0], args.config.as_deref()) {
+    let (config, _config_path) = match config::load(&paths[0], args.config.as_deref()) {
         Ok(found) => found,
         Err(e) => {
             report_error(&e);
             return EXIT_USAGE;
         }
     };
-    let config_dir = config_path
-        .as_deref()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let mut rule_dirs: Vec<PathBuf> = config.rules.iter().map(|d| config_dir.join(d)).collect();
+    // `config::load` already resolved its paths against the config file's directory.
+    let mut rule_dirs: Vec<PathBuf> = config.rules.clone();
     rule_dirs.extend(args.rules.iter().cloned());
     let set = match load_rules(&rule_dirs, true) {
         Ok(set) => set,
@@ -180,7 +176,7 @@ fn scan(args: ScanArgs) -> u8 {
     let baseline_path = args
         .baseline
         .clone()
-        .or_else(|| config.baseline.as_ref().map(|b| config_dir.join(b)));
+        .or_else(|| config.baseline.clone());
     let baseline = match (&baseline_path, &args.write_baseline) {
         // Writing a baseline records everything, so an input baseline is not applied.
         (Some(path), None) => match std::fs::read_to_string(path)

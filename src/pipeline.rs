@@ -392,7 +392,7 @@ mod tests {
         let lines = LineIndex::new(source);
         assert_eq!(lines.position(source, 0), (1, 1));
         let x = source.find('x').expect("x");
-        assert_eq!(lines.position(source, x), (2, 13));
+        assert_eq!(lines.position(source, x), (2, 11));
     }
 
     #[test]

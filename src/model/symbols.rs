@@ -300,13 +300,29 @@ impl<'r> FileSymbols<'r> {
         }
     }
 
-    /// A string literal or f-string, directly or through a name.
+    /// A string literal or f-string, directly or through a name, or an operator chain whose
+    /// leftmost operand is one (`"a" + x + y`). Walks the chain iteratively: long concatenations
+    /// must neither recurse deeply nor re-examine operands.
     fn is_stringish(&self, node: &PyNode<'r>) -> bool {
-        let resolved = self.resolve_value(node);
-        matches!(
-            resolved.kind().as_ref(),
-            "string" | "concatenated_string"
-        ) || (resolved.kind() == "binary_operator" && self.is_dynamic_string(&resolved))
+        let mut current = self.resolve_value(node);
+        for _ in 0..MAX_DEPTH * 8 {
+            match current.kind().as_ref() {
+                "string" | "concatenated_string" => return true,
+                "binary_operator" | "parenthesized_expression" => {
+                    let next = if current.kind() == "binary_operator" {
+                        current.field("left")
+                    } else {
+                        current.named_children().next()
+                    };
+                    match next {
+                        Some(next) => current = self.resolve_value(&next),
+                        None => return false,
+                    }
+                }
+                _ => return false,
+            }
+        }
+        false
     }
 }
 

@@ -378,18 +378,24 @@ fn miette_severity(severity: Severity) -> miette::Severity {
     }
 }
 
-/// The first prose line of the rule's fix, else a pointer to `audit explain`.
+/// The first sentence of the rule's fix (its prose is hard-wrapped, so the first paragraph is
+/// joined first), else a pointer to where the whole rule is listed.
 fn help_text(rule: &str, meta: Option<&RuleMeta>) -> String {
-    let prose = meta.and_then(|m| {
-        m.fix
-            .lines()
-            .map(str::trim)
-            .take_while(|line| !line.starts_with("```"))
-            .find(|line| !line.is_empty())
-    });
-    match prose {
-        Some(line) => line.to_string(),
-        None => format!("`audit explain {rule}` shows the fix"),
+    let paragraph: Vec<&str> = meta
+        .map(|m| m.fix.as_str())
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| !line.is_empty() && !line.starts_with("```"))
+        .collect();
+    if paragraph.is_empty() {
+        return format!("`audit rules --format json` shows {rule} and its fix");
+    }
+    let paragraph = paragraph.join(" ");
+    match paragraph.find(". ") {
+        Some(end) => paragraph[..=end].to_string(),
+        None => paragraph,
     }
 }
 
@@ -592,13 +598,13 @@ fn next_step(out: &mut String, result: &AuditResult, plan: &Plan, paint: Paint) 
         None if result.scorecard.coverage.checks == 0 => "No checks ran.".to_string(),
         None => "All applicable checks pass.".to_string(),
         Some(step) if !plan.minimum_to_launch.is_empty() => format!(
-            "Fix the {} launch blocker{} first; `audit explain {}` shows a rule and its fix.",
+            "Fix the {} launch blocker{} first, starting with {}.",
             plan.minimum_to_launch.len(),
             if plan.minimum_to_launch.len() == 1 { "" } else { "s" },
             step.rule
         ),
         Some(step) => format!(
-            "Next: `audit explain {}` shows a rule and its fix; `--format markdown -o report.md` writes the full report.",
+            "Next: fix {} first; `--format json -o audit.json` writes the whole report.",
             step.rule
         ),
     };
@@ -608,6 +614,7 @@ fn next_step(out: &mut String, result: &AuditResult, plan: &Plan, paint: Paint) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::findings::Category;
     use crate::plan::tests::sample_report;
 
     fn plain(verbose: bool) -> TerminalOptions {
@@ -721,6 +728,31 @@ mod tests {
         };
         let text = render(&sample_report(), &opts);
         assert!(text.contains("[apps/users/middleware.py:90:19]"));
+    }
+
+    #[test]
+    fn help_is_the_first_sentence_of_the_fix() {
+        let mut meta = crate::plan::tests::meta(
+            "SEC001",
+            "jwt",
+            Severity::Critical,
+            Category::Security,
+            1,
+            1.0,
+        );
+        meta.fix = "\nAlways verify with the key and\npinned algorithms. Reject on error.\n\n```python\nx\n```".into();
+        assert_eq!(
+            help_text("SEC001", Some(&meta)),
+            "Always verify with the key and pinned algorithms."
+        );
+        meta.fix = "Use `logging`\n```python\nx\n```".into();
+        assert_eq!(help_text("SEC001", Some(&meta)), "Use `logging`");
+        meta.fix = "```python\nx\n```".into();
+        assert_eq!(
+            help_text("SEC001", Some(&meta)),
+            "`audit rules --format json` shows SEC001 and its fix"
+        );
+        assert_eq!(help_text("X1", None), "`audit rules --format json` shows X1 and its fix");
     }
 
     #[test]

@@ -1,0 +1,225 @@
+//! End-to-end: the binary on the fixtures, asserting exact findings, exit codes and bytes.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn audit() -> Command {
+    let mut cmd = Command::cargo_bin("audit").expect("binary");
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs `audit ARGS --format json` and returns (exit code, parsed report).
+fn json_report(args: &[&str]) -> (i32, Value) {
+    let out = audit()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    let code = out.status.code().unwrap_or(-1);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, report)
+}
+
+/// `RULE path:line` for every finding, in report order.
+fn finding_lines(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{}",
+                f["rule"].as_str().unwrap_or_default(),
+                f["path"].as_str().unwrap_or_default(),
+                f["line"]
+            )
+        })
+        .collect()
+}
+
+const SEED_FINDINGS: &[&str] = &[
+    "SEC022 apps/backend/apps/stories/importers.py:13",
+    "SEC023 apps/backend/apps/stories/tasks.py:20",
+    "REL006 apps/backend/apps/stories/tasks.py:32",
+    "REL003 apps/backend/apps/stories/tasks.py:45",
+    "SEC024 apps/backend/apps/stories/tasks.py:45",
+    "SEC018 apps/backend/apps/stories/templatetags/story_tags.py:10",
+    "SEC022 apps/backend/apps/stories/views.py:32",
+    "SEC017 apps/backend/apps/stories/views.py:99",
+    "REL003 apps/backend/apps/users/clerk.py:13",
+    "REL004 apps/backend/apps/users/middleware.py:29",
+    "REL004 apps/backend/apps/users/middleware.py:31",
+    "REL004 apps/backend/apps/users/middleware.py:35",
+    "REL004 apps/backend/apps/users/middleware.py:36",
+    "REL006 apps/backend/apps/users/middleware.py:60",
+    "SEC001 apps/backend/apps/users/middleware.py:90",
+    "SEC016 apps/backend/apps/users/views.py:24",
+    "SEC002 apps/backend/apps/users/webhooks.py:9",
+    "SEC017 apps/backend/apps/whispers/views.py:44",
+    "PERF008 apps/backend/apps/whispers/views.py:54",
+    "PERF008 apps/backend/apps/whispers/views.py:55",
+];
+
+#[test]
+fn seed_app_reports_exactly_the_expected_findings() {
+    let (code, report) = json_report(&["fixtures/seed-app"]);
+    assert_eq!(code, 1, "a seed app with critical findings fails the gate");
+    assert_eq!(finding_lines(&report), SEED_FINDINGS);
+    assert_eq!(report["recommendation"], "do-not-launch");
+    let score = report["score"].as_f64().expect("score");
+    assert!(score <= 4.0, "critical findings cap the score at 4.0, got {score}");
+}
+
+#[test]
+fn seed_app_sec001_finding_is_located_exactly() {
+    let (_, report) = json_report(&["fixtures/seed-app", "--select", "SEC001"]);
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1);
+    let f = &findings[0];
+    assert_eq!(f["path"], "apps/backend/apps/users/middleware.py");
+    assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(90), Some(19)));
+    assert_eq!(
+        (f["end_line"].as_u64(), f["end_column"].as_u64()),
+        (Some(90), Some(73))
+    );
+    assert_eq!(
+        f["snippet"],
+        "        decoded = jwt.decode(token, options={\"verify_signature\": False})"
+    );
+    assert_eq!(f["fingerprint"].as_str().map(str::len), Some(16));
+}
+
+#[test]
+fn clean_app_passes_with_no_critical_or_high_finding() {
+    let (code, report) = json_report(&["fixtures/clean-app"]);
+    assert_eq!(code, 0, "findings: {:?}", finding_lines(&report));
+    assert_eq!(finding_lines(&report), Vec::<String>::new());
+    assert_eq!(report["summary"]["critical"], 0);
+    assert_eq!(report["summary"]["high"], 0);
+    assert_eq!(report["recommendation"], "ready-to-launch");
+    assert_eq!(report["score"].as_f64(), Some(10.0));
+}
+
+#[test]
+fn seed_app_json_matches_snapshot() {
+    let out = audit()
+        .args(["fixtures/seed-app", "--format", "json"])
+        .output()
+        .expect("run");
+    insta::assert_snapshot!("seed_app_json", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn clean_app_json_matches_snapshot() {
+    let out = audit()
+        .args(["fixtures/clean-app", "--format", "json"])
+        .output()
+        .expect("run");
+    insta::assert_snapshot!("clean_app_json", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn seed_app_terminal_matches_snapshot() {
+    let out = audit()
+        .args(["fixtures/seed-app", "--color", "never"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\u{1b}'), "no colour when not asked for");
+    insta::assert_snapshot!("seed_app_terminal", text);
+}
+
+#[test]
+fn output_is_byte_identical_across_runs_and_thread_counts() {
+    let run = |jobs: &str, format: &str| {
+        audit()
+            .args(["fixtures/seed-app", "--format", format, "--jobs", jobs])
+            .output()
+            .expect("run")
+            .stdout
+    };
+    for format in ["json", "terminal"] {
+        let first = run("1", format);
+        assert!(!first.is_empty());
+        assert_eq!(first, run("2", format), "{format} differs between runs");
+        assert_eq!(first, run("4", format), "{format} differs between runs");
+    }
+}
+
+#[test]
+fn select_and_ignore_filter_rules_by_id_and_prefix() {
+    let (_, report) = json_report(&["fixtures/seed-app", "--select", "REL"]);
+    let rules: Vec<&str> = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter_map(|c| c["rule"].as_str())
+        .collect();
+    assert!(rules.iter().all(|r| r.starts_with("REL")), "{rules:?}");
+    let (_, report) = json_report(&["fixtures/seed-app", "--ignore", "SEC,PERF,REL003"]);
+    let lines = finding_lines(&report);
+    assert_eq!(
+        lines,
+        vec![
+            "REL006 apps/backend/apps/stories/tasks.py:32",
+            "REL004 apps/backend/apps/users/middleware.py:29",
+            "REL004 apps/backend/apps/users/middleware.py:31",
+            "REL004 apps/backend/apps/users/middleware.py:35",
+            "REL004 apps/backend/apps/users/middleware.py:36",
+            "REL006 apps/backend/apps/users/middleware.py:60",
+        ]
+    );
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    // Only a medium finding (REL006) is selected: it fails `--fail-on medium` but not the default.
+    let code = |extra: &[&str]| {
+        audit()
+            .args(["fixtures/seed-app", "--select", "REL006", "--format", "json"])
+            .args(extra)
+            .output()
+            .expect("run")
+            .status
+            .code()
+    };
+    assert_eq!(code(&[]), Some(0));
+    assert_eq!(code(&["--fail-on", "medium"]), Some(1));
+    assert_eq!(code(&["--fail-on", "never"]), Some(0));
+    assert_eq!(code(&["--min-score", "9.5"]), Some(1));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let code = |args: &[&str]| audit().args(args).output().expect("run").status.code();
+    assert_eq!(code(&["fixtures/does-not-exist"]), Some(2));
+    assert_eq!(code(&["fixtures/seed-app", "--select", "XYZ999"]), Some(2));
+    assert_eq!(code(&["fixtures/seed-app", "--format", "pdf"]), Some(2));
+    assert_eq!(code(&["fixtures/seed-app", "--fail-on", "sometimes"]), Some(2));
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("report.json");
+    let out = audit()
+        .args(["fixtures/seed-app", "--format", "json", "-o"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert!(out.stdout.is_empty());
+    let written = std::fs::read(&path).expect("report written");
+    let direct = audit()
+        .args(["fixtures/seed-app", "--format", "json"])
+        .output()
+        .expect("run")
+        .stdout;
+    assert_eq!(written, direct);
+}

@@ -1,0 +1,156 @@
+//! A rule that cannot be used is refused with exit code 2 and a message located in its TOML.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+const VALID: &str = r#"id = "USR001"
+name = "no-print"
+title = "print() left in code"
+severity = "low"
+category = "operations"
+area = "logging"
+phase = 4
+effort_hours = 0.5
+confidence = "high"
+criterion = "No print() in application code"
+description = "Diagnostics belong in logging."
+failure_scenario = "Output is lost."
+impact = ["Lost diagnostics"]
+fix = '''
+```python
+logger.info("x")
+```
+'''
+
+[match]
+kind = "pattern"
+calls = ["print"]
+
+[[example.bad]]
+code = "print('x')"
+line = 1
+
+[[example.good]]
+code = "logger.info('x')"
+"#;
+
+fn write_rule(dir: &Path, file: &str, text: &str) {
+    std::fs::write(dir.join(file), text).expect("write rule");
+}
+
+/// Runs `audit test-rules DIR` and returns (exit code, stdout, stderr).
+fn test_rules(dir: &Path) -> (i32, String, String) {
+    let out = Command::cargo_bin("audit")
+        .expect("binary")
+        .arg("test-rules")
+        .arg(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn refused(text: &str, file: &str, expected: &[&str]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_rule(dir.path(), file, text);
+    let (code, _, stderr) = test_rules(dir.path());
+    assert_eq!(code, 2, "stderr: {stderr}");
+    for needle in expected {
+        assert!(stderr.contains(needle), "missing {needle:?} in:\n{stderr}");
+    }
+}
+
+#[test]
+fn a_valid_user_rule_loads_and_passes_its_examples() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_rule(dir.path(), "USR001-no-print.toml", VALID);
+    let (code, stdout, stderr) = test_rules(dir.path());
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert_eq!(stdout, "ok     USR001 (2 examples)\n1 passed, 0 failed\n");
+}
+
+#[test]
+fn a_user_rule_whose_example_fails_exits_1() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = VALID.replace("code = \"logger.info('x')\"", "code = \"print('y')\"");
+    write_rule(dir.path(), "USR001-no-print.toml", &text);
+    let (code, stdout, _) = test_rules(dir.path());
+    assert_eq!(code, 1);
+    assert!(stdout.contains("good #1: expected no finding, got lines [1]"), "{stdout}");
+}
+
+#[test]
+fn toml_syntax_error_is_located() {
+    let text = VALID.replace("phase = 4", "phase = = 4");
+    refused(&text, "USR001-no-print.toml", &["USR001-no-print.toml:7:", "phase = = 4"]);
+}
+
+#[test]
+fn unknown_field_points_at_the_field() {
+    let text = VALID.replace("phase = 4", "phase = 4\nsevrity = \"high\"");
+    refused(&text, "USR001-no-print.toml", &["unknown field `sevrity`", "sevrity = \"high\""]);
+}
+
+#[test]
+fn unknown_field_inside_match_is_refused() {
+    let text = VALID.replace("calls = [\"print\"]", "calls = [\"print\"]\ncallz = [\"x\"]");
+    refused(&text, "USR001-no-print.toml", &["unknown field `callz`"]);
+}
+
+#[test]
+fn invalid_ast_grep_rule_is_refused() {
+    let text = VALID.replace(
+        "calls = [\"print\"]",
+        "calls = [\"print\"]\nrule = { kind = \"no_such_node_kind\" }",
+    );
+    refused(&text, "USR001-no-print.toml", &["invalid ast-grep rule", "[match]"]);
+}
+
+#[test]
+fn invalid_query_is_refused_at_the_query() {
+    let text = VALID.replace(
+        "kind = \"pattern\"\ncalls = [\"print\"]",
+        "kind = \"query\"\nquery = \"(call function: (nonsense) @f) @finding\"\nmessage = \"m\"",
+    );
+    refused(&text, "USR001-no-print.toml", &["invalid tree-sitter query", "nonsense"]);
+}
+
+#[test]
+fn missing_good_example_is_refused() {
+    let text = VALID.replace("[[example.good]]\ncode = \"logger.info('x')\"\n", "");
+    refused(&text, "USR001-no-print.toml", &["at least one [[example.bad]] and one [[example.good]]"]);
+}
+
+#[test]
+fn matcher_kinds_not_built_yet_say_so() {
+    let text = VALID.replace("kind = \"pattern\"\ncalls = [\"print\"]", "kind = \"setting\"\npath = \"DEBUG\"");
+    refused(&text, "USR001-no-print.toml", &["matcher kind `setting` is not available"]);
+}
+
+#[test]
+fn file_name_must_match_id_and_name() {
+    refused(VALID, "print.toml", &["must be named `USR001-no-print.toml`"]);
+}
+
+#[test]
+fn a_user_rule_reusing_a_catalogue_id_is_refused_when_scanning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = VALID.replace("USR001", "SEC001");
+    write_rule(dir.path(), "SEC001-no-print.toml", &text);
+    let project = tempfile::tempdir().expect("tempdir");
+    let out = Command::cargo_bin("audit")
+        .expect("binary")
+        .arg(project.path())
+        .arg("--rules")
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("rule id SEC001 is already defined by rules/security/"), "{stderr}");
+}

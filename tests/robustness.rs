@@ -1,0 +1,230 @@
+//! Bad input never stops a run (DESIGN §9): each problem file is skipped or noted in `errors` and
+//! the rest of the project is still audited.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+fn run_json(root: &Path, extra: &[&str]) -> (i32, Value, String) {
+    let out = Command::cargo_bin("audit")
+        .expect("binary")
+        .arg(root)
+        .args(["--format", "json"])
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run");
+    let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.code().unwrap_or(-1),
+        report,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write(root: &Path, rel: &str, bytes: &[u8]) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, bytes).expect("write");
+}
+
+fn rules_and_lines(report: &Value) -> Vec<(String, String, u64)> {
+    report["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (
+                        f["rule"].as_str().unwrap_or_default().to_string(),
+                        f["path"].as_str().unwrap_or_default().to_string(),
+                        f["line"].as_u64().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn errors(report: &Value) -> Vec<(String, String)> {
+    report["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["path"].as_str().unwrap_or_default().to_string(),
+                        e["message"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn empty_repository_is_a_clean_pass() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, report, _) = run_json(dir.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["files"], 0);
+    assert_eq!(rules_and_lines(&report), vec![]);
+}
+
+#[test]
+fn syntax_errors_keep_findings_from_the_parseable_parts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "app/views.py",
+        b"import pickle\n\ndef broken(:\n    pass\n\ndef load(data):\n    return pickle.loads(data)\n",
+    );
+    let (_, report, _) = run_json(dir.path(), &["--select", "SEC022"]);
+    assert_eq!(
+        rules_and_lines(&report),
+        vec![("SEC022".to_string(), "app/views.py".to_string(), 7)]
+    );
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].0, "app/views.py");
+    assert!(errs[0].1.starts_with("syntax error at 3:"), "{}", errs[0].1);
+}
+
+#[test]
+fn binary_and_non_utf8_files_are_skipped_with_a_note() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "app/blob.py", b"import pickle\x00\x01pickle.loads(x)\n");
+    write(dir.path(), "app/latin1.py", b"# caf\xe9\nimport pickle\npickle.loads(x)\n");
+    write(dir.path(), "app/ok.py", b"import pickle\npickle.loads(x)\n");
+    let (_, report, _) = run_json(dir.path(), &["--select", "SEC022"]);
+    assert_eq!(
+        rules_and_lines(&report),
+        vec![("SEC022".to_string(), "app/ok.py".to_string(), 2)]
+    );
+    assert_eq!(
+        errors(&report),
+        vec![
+            (
+                "app/blob.py".to_string(),
+                "skipped: binary content (NUL bytes)".to_string()
+            ),
+            (
+                "app/latin1.py".to_string(),
+                "skipped: not valid UTF-8".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn deeply_nested_code_does_not_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let depth = 3000;
+    let mut src = String::from("import subprocess\nx = ");
+    src.push_str(&"[".repeat(depth));
+    src.push_str(&"]".repeat(depth));
+    src.push_str("\ny = \"a\"");
+    for i in 0..depth {
+        src.push_str(&format!(" + v{i}"));
+    }
+    src.push_str("\nsubprocess.run(y, shell=True)\n");
+    write(dir.path(), "app/deep.py", src.as_bytes());
+    let (code, report, stderr) = run_json(dir.path(), &["--select", "SEC023"]);
+    assert!(code == 0 || code == 1, "crashed: {stderr}");
+    assert_eq!(
+        rules_and_lines(&report),
+        vec![("SEC023".to_string(), "app/deep.py".to_string(), 4)]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_terminate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "app/ok.py", b"import pickle\npickle.loads(x)\n");
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("app/loop")).expect("symlink");
+    let (code, report, stderr) = run_json(dir.path(), &["--select", "SEC022"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        rules_and_lines(&report),
+        vec![("SEC022".to_string(), "app/ok.py".to_string(), 2)]
+    );
+}
+
+#[test]
+fn inline_ignores_hide_findings_and_unknown_ids_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "app/views.py",
+        b"import pickle\npickle.loads(a)  # audit: ignore[SEC022] -- trusted cache\n# audit: ignore[SEC022]\npickle.loads(b)\npickle.loads(c)\n",
+    );
+    let (code, report, _) = run_json(dir.path(), &["--select", "SEC022"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules_and_lines(&report),
+        vec![("SEC022".to_string(), "app/views.py".to_string(), 5)]
+    );
+    assert_eq!(report["summary"]["suppressed"], 2);
+
+    write(
+        dir.path(),
+        "app/other.py",
+        b"x = 1  # audit: ignore[SEC999]\n",
+    );
+    let (code, _, stderr) = run_json(dir.path(), &["--select", "SEC022"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("app/other.py:1"), "{stderr}");
+    assert!(stderr.contains("SEC999"), "{stderr}");
+}
+
+#[test]
+fn baseline_hides_recorded_findings_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "app/views.py", b"import pickle\npickle.loads(a)\n");
+    let baseline = dir.path().join("baseline.json");
+    let (code, _, _) = run_json(
+        dir.path(),
+        &["--select", "SEC022", "--write-baseline", baseline.to_str().expect("utf8")],
+    );
+    assert_eq!(code, 1);
+    // An unrelated edit shifts the old finding down; a new one appears.
+    write(
+        dir.path(),
+        "app/views.py",
+        b"import pickle\n\n\npickle.loads(a)\npickle.loads(b)\n",
+    );
+    let (_, report, _) = run_json(
+        dir.path(),
+        &["--select", "SEC022", "--baseline", baseline.to_str().expect("utf8")],
+    );
+    assert_eq!(
+        rules_and_lines(&report),
+        vec![("SEC022".to_string(), "app/views.py".to_string(), 5)]
+    );
+    assert_eq!(report["summary"]["baselined"], 1);
+}
+
+#[test]
+fn test_code_is_exempt_unless_a_rule_says_otherwise() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "app/tests/test_views.py", b"import pickle\npickle.loads(a)\n");
+    write(dir.path(), "app/conftest.py", b"import pickle\npickle.loads(a)\n");
+    let (code, report, _) = run_json(dir.path(), &["--select", "SEC022"]);
+    assert_eq!(code, 0);
+    assert_eq!(rules_and_lines(&report), vec![]);
+}
+
+#[test]
+fn gitignored_and_excluded_files_are_not_scanned() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), ".gitignore", b"generated/\n");
+    write(dir.path(), "generated/a.py", b"import pickle\npickle.loads(a)\n");
+    write(dir.path(), "vendor/b.py", b"import pickle\npickle.loads(a)\n");
+    write(dir.path(), ".venv/lib/c.py", b"import pickle\npickle.loads(a)\n");
+    write(dir.path(), "app/d.py", b"import pickle\npickle.loads(a)\n");
+    let (_, report, _) = run_json(dir.path(), &["--select", "SEC022", "--exclude", "vendor"]);
+    assert_eq!(
+        rules_and_lines(&report),
+        vec![("SEC022".to_string(), "app/d.py".to_string(), 2)]
+    );
+}

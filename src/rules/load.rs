@@ -173,9 +173,10 @@ pub fn parse_rule(path: &str, text: &str) -> Result<LoadedRule, RuleError> {
         example,
     };
     validate(path, text, &file)?;
-    let prefilter = match &file.matcher {
-        MatchSpec::Pattern(p) => p.prefilter.clone(),
-        MatchSpec::Query(q) => q.prefilter.clone(),
+    // A literal list written in the rule means "any of these".
+    let prefilter: Vec<Vec<String>> = match &file.matcher {
+        MatchSpec::Pattern(p) => p.prefilter.iter().map(|l| vec![l.clone()]).collect(),
+        MatchSpec::Query(q) => q.prefilter.iter().map(|l| vec![l.clone()]).collect(),
         _ => Vec::new(),
     };
     let compiled = match &file.matcher {

@@ -17,8 +17,9 @@ pub struct LoadedRule {
     pub examples: Examples,
     /// Where the rule came from (`rules/security/SEC001-….toml` or a user path).
     pub path: String,
-    /// A file must contain one of these to be parsed for this rule; empty means every file.
-    pub prefilter: Vec<String>,
+    /// A file is parsed for this rule only if it contains every literal of at least one of
+    /// these alternatives; empty means every file.
+    pub prefilter: Vec<Vec<String>>,
 }
 
 pub enum CompiledMatcher {

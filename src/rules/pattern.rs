@@ -138,10 +138,11 @@ impl CompiledPattern {
         Ok(CompiledPattern { clauses })
     }
 
-    /// The literals a file must contain for any clause to match, or empty when some clause
-    /// could match anything (it then runs on every file).
-    pub fn default_prefilter(&self) -> Vec<String> {
-        let mut literals = Vec::new();
+    /// What a file must contain for some clause to match: alternatives, each a set of
+    /// literals that must all be present. Empty when some clause could match anything (the
+    /// rule then runs on every file).
+    pub fn default_prefilter(&self) -> Vec<Vec<String>> {
+        let mut alternatives = Vec::new();
         for clause in &self.clauses {
             let globs: Vec<&String> = clause.call_globs.iter().chain(&clause.ref_globs).collect();
             if globs.is_empty() {
@@ -149,14 +150,14 @@ impl CompiledPattern {
             }
             for glob in globs {
                 match glob_literals(glob) {
-                    Some(found) => literals.extend(found),
+                    Some(found) => alternatives.extend(found),
                     None => return Vec::new(),
                 }
             }
         }
-        literals.sort();
-        literals.dedup();
-        literals
+        alternatives.sort();
+        alternatives.dedup();
+        alternatives
     }
 
     /// Every match in one file. A node matched by several clauses is reported once.
@@ -256,24 +257,37 @@ pub fn path_globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
     builder.build().map(Some).map_err(|e| e.to_string())
 }
 
-/// The literal a file must contain for a name glob to match: its last segment without
-/// wildcards (`**.execute` → `execute`, `subprocess.*` → `subprocess`, `a.{b,c}` → `b`, `c`).
-fn glob_literals(glob: &str) -> Option<Vec<String>> {
-    let segments: Vec<&str> = glob.split('.').collect();
-    let segment = segments
+/// The literals a file must contain for a name glob to match. Every segment of a qualified
+/// name is an identifier written in the file (in the call itself or in the import that bound
+/// it), so all plain segments are required: `jwt.decode` needs `jwt` and `decode`. Without a
+/// plain segment, a braced one gives alternatives (`**.{execute,raw}` needs `execute` or
+/// `raw`); a glob of wildcards only gives `None` (no literal can be required).
+fn glob_literals(glob: &str) -> Option<Vec<Vec<String>>> {
+    let segments: Vec<&str> = glob
+        .split('.')
+        .map(|s| s.trim_end_matches("()"))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let plain: Vec<String> = segments
+        .iter()
+        .filter(|s| !s.contains(['*', '{', '}', '?', '[']))
+        .map(|s| s.to_string())
+        .collect();
+    if !plain.is_empty() {
+        return Some(vec![plain]);
+    }
+    let braced = segments
         .iter()
         .rev()
-        .map(|s| s.trim_end_matches("()"))
-        .find(|s| !s.contains('*') && !s.is_empty())?;
-    if let (Some(open), Some(close)) = (segment.find('{'), segment.rfind('}')) {
-        let (head, tail) = (&segment[..open], &segment[close + 1..]);
-        let options = segment[open + 1..close]
+        .find(|s| !s.contains(['*', '?', '[']) && s.contains('{'))?;
+    let (open, close) = (braced.find('{')?, braced.rfind('}')?);
+    let (head, tail) = (&braced[..open], &braced[close + 1..]);
+    Some(
+        braced[open + 1..close]
             .split(',')
-            .map(|o| format!("{head}{o}{tail}"))
-            .collect();
-        return Some(options);
-    }
-    Some(vec![segment.to_string()])
+            .map(|o| vec![format!("{head}{o}{tail}")])
+            .collect(),
+    )
 }
 
 impl CompiledClause {
@@ -488,19 +502,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prefilter_literals_come_from_the_last_concrete_segment() {
-        assert_eq!(glob_literals("jwt.decode"), Some(vec!["decode".into()]));
-        assert_eq!(glob_literals("**.execute"), Some(vec!["execute".into()]));
-        assert_eq!(glob_literals("subprocess.*"), Some(vec!["subprocess".into()]));
+    fn prefilter_requires_every_plain_segment() {
+        let one = |g: &str| glob_literals(g);
+        let all = |v: &[&str]| Some(vec![v.iter().map(|s| s.to_string()).collect::<Vec<_>>()]);
+        assert_eq!(one("jwt.decode"), all(&["jwt", "decode"]));
+        assert_eq!(one("**.execute"), all(&["execute"]));
+        assert_eq!(one("subprocess.*"), all(&["subprocess"]));
+        assert_eq!(one("requests.{get,post}"), all(&["requests"]));
         assert_eq!(
-            glob_literals("requests.{get,post}"),
-            Some(vec!["get".into(), "post".into()])
+            one("requests.Session().get"),
+            all(&["requests", "Session", "get"])
         );
         assert_eq!(
-            glob_literals("requests.Session().get"),
-            Some(vec!["get".into()])
+            one("**.{execute,raw}"),
+            Some(vec![vec!["execute".to_string()], vec!["raw".to_string()]])
         );
-        assert_eq!(glob_literals("**"), None);
+        assert_eq!(one("**"), None);
+        assert_eq!(one("*.*"), None);
     }
 
     #[test]

@@ -6,67 +6,60 @@ use aho_corasick::AhoCorasick;
 
 pub struct Prefilter {
     automaton: Option<AhoCorasick>,
-    /// For each literal, the rules (indices) it unlocks.
-    literal_rules: Vec<Vec<usize>>,
-    /// Rules without literals: they run on every file.
-    always: Vec<usize>,
-    rule_count: usize,
+    /// Per rule: alternatives of literal ids that must all be present; empty = always.
+    needs: Vec<Vec<Vec<usize>>>,
+    literal_count: usize,
 }
 
 impl Prefilter {
     pub fn new(rules: &[&LoadedRule]) -> Self {
         let mut literals: Vec<String> = Vec::new();
-        let mut literal_rules: Vec<Vec<usize>> = Vec::new();
-        let mut always = Vec::new();
-        for (index, rule) in rules.iter().enumerate() {
-            if rule.prefilter.is_empty() {
-                always.push(index);
-                continue;
+        let mut id_of = |literal: &String, literals: &mut Vec<String>| match literals
+            .iter()
+            .position(|l| l == literal)
+        {
+            Some(at) => at,
+            None => {
+                literals.push(literal.clone());
+                literals.len() - 1
             }
-            for literal in &rule.prefilter {
-                match literals.iter().position(|l| l == literal) {
-                    Some(at) => literal_rules[at].push(index),
-                    None => {
-                        literals.push(literal.clone());
-                        literal_rules.push(vec![index]);
-                    }
-                }
-            }
-        }
-        // Literals are plain strings; building can only fail past aho-corasick's size limits,
-        // in which case every rule simply runs on every file.
+        };
+        let needs: Vec<Vec<Vec<usize>>> = rules
+            .iter()
+            .map(|rule| {
+                rule.prefilter
+                    .iter()
+                    .map(|alt| alt.iter().map(|l| id_of(l, &mut literals)).collect())
+                    .collect()
+            })
+            .collect();
+        // Building only fails past aho-corasick's size limits; every rule then runs everywhere.
         let automaton = if literals.is_empty() {
             None
         } else {
             AhoCorasick::new(&literals).ok()
         };
-        if automaton.is_none() && !literals.is_empty() {
-            always = (0..rules.len()).collect();
-        }
+        let broken = automaton.is_none() && !literals.is_empty();
         Prefilter {
             automaton,
-            literal_rules,
-            always,
-            rule_count: rules.len(),
+            needs: if broken {
+                vec![Vec::new(); rules.len()]
+            } else {
+                needs
+            },
+            literal_count: literals.len(),
         }
     }
 
     /// Indices of the rules that could match these bytes, ascending.
     pub fn rules_for(&self, bytes: &[u8]) -> Vec<usize> {
-        let mut wanted = vec![false; self.rule_count];
-        for &index in &self.always {
-            wanted[index] = true;
-        }
+        let mut present = vec![false; self.literal_count];
         if let Some(automaton) = &self.automaton {
-            let mut seen = vec![false; self.literal_rules.len()];
-            let mut remaining = seen.len();
+            let mut remaining = self.literal_count;
             for found in automaton.find_overlapping_iter(bytes) {
                 let id = found.pattern().as_usize();
-                if !seen[id] {
-                    seen[id] = true;
-                    for &rule in &self.literal_rules[id] {
-                        wanted[rule] = true;
-                    }
+                if !present[id] {
+                    present[id] = true;
                     remaining -= 1;
                     if remaining == 0 {
                         break;
@@ -74,10 +67,65 @@ impl Prefilter {
                 }
             }
         }
-        wanted
+        self.needs
             .iter()
             .enumerate()
-            .filter_map(|(i, &w)| w.then_some(i))
+            .filter(|(_, alternatives)| {
+                alternatives.is_empty()
+                    || alternatives
+                        .iter()
+                        .any(|alt| alt.iter().all(|&id| present[id]))
+            })
+            .map(|(i, _)| i)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load::parse_rule;
+
+    fn rule(id: &str, prefilter: &str, calls: &str) -> LoadedRule {
+        let text = format!(
+            r#"id = "{id}"
+name = "x"
+title = "t"
+severity = "low"
+category = "operations"
+area = "a"
+phase = 4
+effort_hours = 1
+confidence = "high"
+criterion = "c"
+description = "d"
+failure_scenario = "f"
+impact = ["i"]
+fix = "```python\nx\n```"
+[match]
+kind = "pattern"
+{prefilter}
+calls = [{calls}]
+[[example.bad]]
+code = "x"
+[[example.good]]
+code = "y"
+"#
+        );
+        parse_rule(&format!("{id}-x.toml"), &text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_rule_is_wanted_only_when_one_alternative_is_fully_present() {
+        let jwt = rule("TT001", "", "\"jwt.decode\"");
+        let exec = rule("TT002", "", "\"**.{execute,raw}\"");
+        let explicit = rule("TT003", "prefilter = [\"alpha\", \"beta\"]", "\"x.y\"");
+        let rules = [&jwt, &exec, &explicit];
+        let filter = Prefilter::new(&rules);
+        assert_eq!(filter.rules_for(b"import jwt\n"), Vec::<usize>::new());
+        assert_eq!(filter.rules_for(b"import jwt\njwt.decode(t)"), vec![0]);
+        assert_eq!(filter.rules_for(b"qs.raw(sql)"), vec![1]);
+        assert_eq!(filter.rules_for(b"beta"), vec![2]);
+        assert_eq!(filter.rules_for(b""), Vec::<usize>::new());
     }
 }

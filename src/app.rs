@@ -116,11 +116,7 @@ fn test_rules(dir: Option<&Path>) -> u8 {
             }
         }
     }
-    println!(
-        "{} passed, {} failed",
-        set.rules.len() - failed,
-        failed
-    );
+    println!("{} passed, {} failed", set.rules.len() - failed, failed);
     if failed > 0 {
         EXIT_GATE_FAILED
     } else {
@@ -130,7 +126,9 @@ fn test_rules(dir: Option<&Path>) -> u8 {
 
 /// Whether `id` is selected by an entry (a whole id or a prefix such as `SEC`).
 fn matches_any(id: &str, entries: &[String]) -> bool {
-    entries.iter().any(|e| !e.is_empty() && id.starts_with(e.as_str()))
+    entries
+        .iter()
+        .any(|e| !e.is_empty() && id.starts_with(e.as_str()))
 }
 
 fn check_ids(entries: &[String], known: &BTreeSet<String>, flag: &str) -> Result<(), u8> {
@@ -173,10 +171,7 @@ fn scan(args: ScanArgs) -> u8 {
         return code;
     }
     let selected = select_rules(&set, &config, &args);
-    let baseline_path = args
-        .baseline
-        .clone()
-        .or_else(|| config.baseline.clone());
+    let baseline_path = args.baseline.clone().or_else(|| config.baseline.clone());
     let baseline = match (&baseline_path, &args.write_baseline) {
         // Writing a baseline records everything, so an input baseline is not applied.
         (Some(path), None) => match std::fs::read_to_string(path)
@@ -241,7 +236,9 @@ fn scan(args: ScanArgs) -> u8 {
         Some(path) => std::fs::write(path, &text),
         None => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush())
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
         }
     };
     if let Err(e) = written {

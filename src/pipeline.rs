@@ -130,7 +130,16 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
 
     let checks: Vec<Check> = rules
         .iter()
-        .map(|rule| check_for(rule, &active, &suppressed, opts.strict, &imports, &dependencies))
+        .map(|rule| {
+            check_for(
+                rule,
+                &active,
+                &suppressed,
+                opts.strict,
+                &imports,
+                &dependencies,
+            )
+        })
         .collect();
     let scorecard = score::scorecard(&checks);
     Ok(AuditResult {
@@ -198,7 +207,9 @@ fn analyze_file(file: &SourceFile, rules: &[&LoadedRule], prefilter: &Prefilter)
     let bytes = match std::fs::read(&file.abs) {
         Ok(bytes) => bytes,
         Err(e) => {
-            outcome.errors.push(skip(file, &format!("cannot read: {e}")));
+            outcome
+                .errors
+                .push(skip(file, &format!("cannot read: {e}")));
             return outcome;
         }
     };
@@ -303,11 +314,7 @@ fn to_finding(
     let (end_line, end_column) = lines.position(source, raw.end);
     let snippet_start = lines.starts[line - 1];
     let last_line = end_line.min(line + MAX_SNIPPET_LINES - 1);
-    let snippet_end = lines
-        .starts
-        .get(last_line)
-        .copied()
-        .unwrap_or(source.len());
+    let snippet_end = lines.starts.get(last_line).copied().unwrap_or(source.len());
     let snippet = source[snippet_start..snippet_end].trim_end_matches(['\n', '\r']);
     let shown_end = raw.end.min(snippet_start + snippet.len());
     Finding {

@@ -74,7 +74,10 @@ fn seed_app_reports_exactly_the_expected_findings() {
     assert_eq!(finding_lines(&report), SEED_FINDINGS);
     assert_eq!(report["recommendation"], "do-not-launch");
     let score = report["score"].as_f64().expect("score");
-    assert!(score <= 4.0, "critical findings cap the score at 4.0, got {score}");
+    assert!(
+        score <= 4.0,
+        "critical findings cap the score at 4.0, got {score}"
+    );
 }
 
 #[test]
@@ -84,7 +87,10 @@ fn seed_app_sec001_finding_is_located_exactly() {
     assert_eq!(findings.len(), 1);
     let f = &findings[0];
     assert_eq!(f["path"], "apps/backend/apps/users/middleware.py");
-    assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(90), Some(19)));
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(90), Some(19))
+    );
     assert_eq!(
         (f["end_line"].as_u64(), f["end_column"].as_u64()),
         (Some(90), Some(73))
@@ -183,7 +189,13 @@ fn fail_on_sets_the_exit_code() {
     // Only a medium finding (REL006) is selected: it fails `--fail-on medium` but not the default.
     let code = |extra: &[&str]| {
         audit()
-            .args(["fixtures/seed-app", "--select", "REL006", "--format", "json"])
+            .args([
+                "fixtures/seed-app",
+                "--select",
+                "REL006",
+                "--format",
+                "json",
+            ])
             .args(extra)
             .output()
             .expect("run")
@@ -202,7 +214,10 @@ fn usage_errors_exit_2() {
     assert_eq!(code(&["fixtures/does-not-exist"]), Some(2));
     assert_eq!(code(&["fixtures/seed-app", "--select", "XYZ999"]), Some(2));
     assert_eq!(code(&["fixtures/seed-app", "--format", "pdf"]), Some(2));
-    assert_eq!(code(&["fixtures/seed-app", "--fail-on", "sometimes"]), Some(2));
+    assert_eq!(
+        code(&["fixtures/seed-app", "--fail-on", "sometimes"]),
+        Some(2)
+    );
 }
 
 #[test]

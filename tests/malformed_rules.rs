@@ -80,24 +80,38 @@ fn a_user_rule_whose_example_fails_exits_1() {
     write_rule(dir.path(), "USR001-no-print.toml", &text);
     let (code, stdout, _) = test_rules(dir.path());
     assert_eq!(code, 1);
-    assert!(stdout.contains("good #1: expected no finding, got lines [1]"), "{stdout}");
+    assert!(
+        stdout.contains("good #1: expected no finding, got lines [1]"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn toml_syntax_error_is_located() {
     let text = VALID.replace("phase = 4", "phase = = 4");
-    refused(&text, "USR001-no-print.toml", &["USR001-no-print.toml:7:", "phase = = 4"]);
+    refused(
+        &text,
+        "USR001-no-print.toml",
+        &["USR001-no-print.toml:7:", "phase = = 4"],
+    );
 }
 
 #[test]
 fn unknown_field_points_at_the_field() {
     let text = VALID.replace("phase = 4", "phase = 4\nsevrity = \"high\"");
-    refused(&text, "USR001-no-print.toml", &["unknown field `sevrity`", "sevrity = \"high\""]);
+    refused(
+        &text,
+        "USR001-no-print.toml",
+        &["unknown field `sevrity`", "sevrity = \"high\""],
+    );
 }
 
 #[test]
 fn unknown_field_inside_match_is_refused() {
-    let text = VALID.replace("calls = [\"print\"]", "calls = [\"print\"]\ncallz = [\"x\"]");
+    let text = VALID.replace(
+        "calls = [\"print\"]",
+        "calls = [\"print\"]\ncallz = [\"x\"]",
+    );
     refused(&text, "USR001-no-print.toml", &["unknown field `callz`"]);
 }
 
@@ -107,7 +121,11 @@ fn invalid_ast_grep_rule_is_refused() {
         "calls = [\"print\"]",
         "calls = [\"print\"]\nrule = { kind = \"no_such_node_kind\" }",
     );
-    refused(&text, "USR001-no-print.toml", &["invalid ast-grep rule", "[match]"]);
+    refused(
+        &text,
+        "USR001-no-print.toml",
+        &["invalid ast-grep rule", "[match]"],
+    );
 }
 
 #[test]
@@ -116,24 +134,43 @@ fn invalid_query_is_refused_at_the_query() {
         "kind = \"pattern\"\ncalls = [\"print\"]",
         "kind = \"query\"\nquery = \"(call function: (nonsense) @f) @finding\"\nmessage = \"m\"",
     );
-    refused(&text, "USR001-no-print.toml", &["invalid tree-sitter query", "nonsense"]);
+    refused(
+        &text,
+        "USR001-no-print.toml",
+        &["invalid tree-sitter query", "nonsense"],
+    );
 }
 
 #[test]
 fn missing_good_example_is_refused() {
     let text = VALID.replace("[[example.good]]\ncode = \"logger.info('x')\"\n", "");
-    refused(&text, "USR001-no-print.toml", &["at least one [[example.bad]] and one [[example.good]]"]);
+    refused(
+        &text,
+        "USR001-no-print.toml",
+        &["at least one [[example.bad]] and one [[example.good]]"],
+    );
 }
 
 #[test]
 fn matcher_kinds_not_built_yet_say_so() {
-    let text = VALID.replace("kind = \"pattern\"\ncalls = [\"print\"]", "kind = \"setting\"\npath = \"DEBUG\"");
-    refused(&text, "USR001-no-print.toml", &["matcher kind `setting` is not available"]);
+    let text = VALID.replace(
+        "kind = \"pattern\"\ncalls = [\"print\"]",
+        "kind = \"setting\"\npath = \"DEBUG\"",
+    );
+    refused(
+        &text,
+        "USR001-no-print.toml",
+        &["matcher kind `setting` is not available"],
+    );
 }
 
 #[test]
 fn file_name_must_match_id_and_name() {
-    refused(VALID, "print.toml", &["must be named `USR001-no-print.toml`"]);
+    refused(
+        VALID,
+        "print.toml",
+        &["must be named `USR001-no-print.toml`"],
+    );
 }
 
 #[test]
@@ -152,5 +189,8 @@ fn a_user_rule_reusing_a_catalogue_id_is_refused_when_scanning() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("rule id SEC001 is already defined by rules/security/"), "{stderr}");
+    assert!(
+        stderr.contains("rule id SEC001 is already defined by rules/security/"),
+        "{stderr}"
+    );
 }

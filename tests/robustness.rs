@@ -92,8 +92,16 @@ fn syntax_errors_keep_findings_from_the_parseable_parts() {
 #[test]
 fn binary_and_non_utf8_files_are_skipped_with_a_note() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "app/blob.py", b"import pickle\x00\x01pickle.loads(x)\n");
-    write(dir.path(), "app/latin1.py", b"# caf\xe9\nimport pickle\npickle.loads(x)\n");
+    write(
+        dir.path(),
+        "app/blob.py",
+        b"import pickle\x00\x01pickle.loads(x)\n",
+    );
+    write(
+        dir.path(),
+        "app/latin1.py",
+        b"# caf\xe9\nimport pickle\npickle.loads(x)\n",
+    );
     write(dir.path(), "app/ok.py", b"import pickle\npickle.loads(x)\n");
     let (_, report, _) = run_json(dir.path(), &["--select", "SEC022"]);
     assert_eq!(
@@ -180,11 +188,20 @@ fn inline_ignores_hide_findings_and_unknown_ids_exit_2() {
 #[test]
 fn baseline_hides_recorded_findings_only() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "app/views.py", b"import pickle\npickle.loads(a)\n");
+    write(
+        dir.path(),
+        "app/views.py",
+        b"import pickle\npickle.loads(a)\n",
+    );
     let baseline = dir.path().join("baseline.json");
     let (code, _, _) = run_json(
         dir.path(),
-        &["--select", "SEC022", "--write-baseline", baseline.to_str().expect("utf8")],
+        &[
+            "--select",
+            "SEC022",
+            "--write-baseline",
+            baseline.to_str().expect("utf8"),
+        ],
     );
     assert_eq!(code, 1);
     // An unrelated edit shifts the old finding down; a new one appears.
@@ -195,7 +212,12 @@ fn baseline_hides_recorded_findings_only() {
     );
     let (_, report, _) = run_json(
         dir.path(),
-        &["--select", "SEC022", "--baseline", baseline.to_str().expect("utf8")],
+        &[
+            "--select",
+            "SEC022",
+            "--baseline",
+            baseline.to_str().expect("utf8"),
+        ],
     );
     assert_eq!(
         rules_and_lines(&report),
@@ -207,8 +229,16 @@ fn baseline_hides_recorded_findings_only() {
 #[test]
 fn test_code_is_exempt_unless_a_rule_says_otherwise() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "app/tests/test_views.py", b"import pickle\npickle.loads(a)\n");
-    write(dir.path(), "app/conftest.py", b"import pickle\npickle.loads(a)\n");
+    write(
+        dir.path(),
+        "app/tests/test_views.py",
+        b"import pickle\npickle.loads(a)\n",
+    );
+    write(
+        dir.path(),
+        "app/conftest.py",
+        b"import pickle\npickle.loads(a)\n",
+    );
     let (code, report, _) = run_json(dir.path(), &["--select", "SEC022"]);
     assert_eq!(code, 0);
     assert_eq!(rules_and_lines(&report), vec![]);
@@ -218,9 +248,21 @@ fn test_code_is_exempt_unless_a_rule_says_otherwise() {
 fn gitignored_and_excluded_files_are_not_scanned() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), ".gitignore", b"generated/\n");
-    write(dir.path(), "generated/a.py", b"import pickle\npickle.loads(a)\n");
-    write(dir.path(), "vendor/b.py", b"import pickle\npickle.loads(a)\n");
-    write(dir.path(), ".venv/lib/c.py", b"import pickle\npickle.loads(a)\n");
+    write(
+        dir.path(),
+        "generated/a.py",
+        b"import pickle\npickle.loads(a)\n",
+    );
+    write(
+        dir.path(),
+        "vendor/b.py",
+        b"import pickle\npickle.loads(a)\n",
+    );
+    write(
+        dir.path(),
+        ".venv/lib/c.py",
+        b"import pickle\npickle.loads(a)\n",
+    );
     write(dir.path(), "app/d.py", b"import pickle\npickle.loads(a)\n");
     let (_, report, _) = run_json(dir.path(), &["--select", "SEC022", "--exclude", "vendor"]);
     assert_eq!(

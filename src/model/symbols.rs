@@ -376,7 +376,10 @@ impl<'r> CallArgs<'r> {
     }
 
     pub fn keyword(&self, name: &str) -> Option<&PyNode<'r>> {
-        self.keywords.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.keywords
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 }
 
@@ -479,7 +482,9 @@ mod tests {
         // In f, x is assigned only after the use: it is local there, so nothing is known.
         assert!(symbols.binding_at("x", &first).is_none());
         assert_eq!(
-            symbols.binding_at("x", &second).map(|v| v.text().to_string()),
+            symbols
+                .binding_at("x", &second)
+                .map(|v| v.text().to_string()),
             Some("1".to_string())
         );
     }

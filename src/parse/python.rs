@@ -79,12 +79,9 @@ pub fn first_syntax_error(root: &PyRoot) -> Option<(usize, usize)> {
     if !top.get_inner_node().has_error() {
         return None;
     }
-    let found = top
-        .dfs()
-        .find(|n| n.is_error() || n.is_missing())
-        .map(|n| {
-            let p = n.get_inner_node().start_position();
-            (p.row + 1, p.column + 1)
-        });
+    let found = top.dfs().find(|n| n.is_error() || n.is_missing()).map(|n| {
+        let p = n.get_inner_node().start_position();
+        (p.row + 1, p.column + 1)
+    });
     found
 }

@@ -600,7 +600,11 @@ fn next_step(out: &mut String, result: &AuditResult, plan: &Plan, paint: Paint) 
         Some(step) if !plan.minimum_to_launch.is_empty() => format!(
             "Fix the {} launch blocker{} first, starting with {}.",
             plan.minimum_to_launch.len(),
-            if plan.minimum_to_launch.len() == 1 { "" } else { "s" },
+            if plan.minimum_to_launch.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
             step.rule
         ),
         Some(step) => format!(
@@ -752,7 +756,10 @@ mod tests {
             help_text("SEC001", Some(&meta)),
             "`audit rules --format json` shows SEC001 and its fix"
         );
-        assert_eq!(help_text("X1", None), "`audit rules --format json` shows X1 and its fix");
+        assert_eq!(
+            help_text("X1", None),
+            "`audit rules --format json` shows X1 and its fix"
+        );
     }
 
     #[test]

@@ -14,11 +14,15 @@ use std::path::{Path, PathBuf};
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
-/// A rule file that cannot be used, located in its TOML.
+/// A rule file that cannot be used, located in its TOML. Boxed: errors are rare, and results
+/// that carry one stay small.
 #[derive(Debug)]
-pub struct RuleError {
-    pub path: String,
-    pub message: String,
+pub struct RuleError(Box<RuleErrorDetail>);
+
+#[derive(Debug)]
+struct RuleErrorDetail {
+    path: String,
+    message: String,
     source: NamedSource<String>,
     span: Option<SourceSpan>,
     label: String,
@@ -26,13 +30,21 @@ pub struct RuleError {
 
 impl RuleError {
     fn new(path: &str, text: &str, message: String, span: Option<(usize, usize)>) -> Self {
-        RuleError {
+        RuleError(Box::new(RuleErrorDetail {
             path: path.to_string(),
             label: first_line(&message),
             message,
             source: NamedSource::new(path, text.to_string()),
             span: span.map(|(start, end)| SourceSpan::from(start..end.max(start))),
-        }
+        }))
+    }
+
+    pub fn path(&self) -> &str {
+        &self.0.path
+    }
+
+    pub fn message(&self) -> &str {
+        &self.0.message
     }
 
     /// An error about a file as a whole (unreadable, duplicate id elsewhere).
@@ -47,7 +59,7 @@ fn first_line(message: &str) -> String {
 
 impl fmt::Display for RuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid rule {}: {}", self.path, self.message)
+        write!(f, "invalid rule {}: {}", self.0.path, self.0.message)
     }
 }
 
@@ -58,12 +70,12 @@ impl Diagnostic for RuleError {
         Some(Box::new("audit::rule"))
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.span.map(|_| &self.source as &dyn SourceCode)
+        self.0.span.map(|_| &self.0.source as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = self.span?;
+        let span = self.0.span?;
         Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
-            Some(self.label.clone()),
+            Some(self.0.label.clone()),
             span,
         ))))
     }
@@ -143,9 +155,8 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, RuleError> {
 
 /// Validates and compiles one rule file.
 pub fn parse_rule(path: &str, text: &str) -> Result<LoadedRule, RuleError> {
-    let err = |message: String, span: Option<(usize, usize)>| {
-        RuleError::new(path, text, message, span)
-    };
+    let err =
+        |message: String, span: Option<(usize, usize)>| RuleError::new(path, text, message, span);
     let mut table: toml::Table = toml::from_str(text).map_err(|e| {
         let span = e.span().map(|r| (r.start, r.end));
         err(e.message().to_string(), span)
@@ -183,14 +194,14 @@ pub fn parse_rule(path: &str, text: &str) -> Result<LoadedRule, RuleError> {
         MatchSpec::Pattern(spec) => CompiledMatcher::Pattern(
             CompiledPattern::compile(spec).map_err(|m| located(path, text, &m, Some("match")))?,
         ),
-        MatchSpec::Query(spec) => CompiledMatcher::Query(CompiledQuery::compile(spec).map_err(
-            |(m, offset)| {
+        MatchSpec::Query(spec) => CompiledMatcher::Query(Box::new(
+            CompiledQuery::compile(spec).map_err(|(m, offset)| {
                 let span = offset
                     .and_then(|o| text.find(spec.query.as_str()).map(|q| (q + o, q + o + 1)))
                     .or_else(|| key_span(text, "query"));
                 err(m, span)
-            },
-        )?),
+            })?,
+        )),
         other => {
             let message = format!(
                 "matcher kind `{}` is not available in this version of audit (only `pattern` and `query` are)",
@@ -224,7 +235,11 @@ fn match_spec(value: toml::Value) -> Result<MatchSpec, String> {
     let kind = match table.remove("kind") {
         Some(toml::Value::String(kind)) => kind,
         Some(_) => return Err("`kind` must be a string".to_string()),
-        None => return Err("[match] needs a `kind`: pattern, query, setting, project or analyzer".to_string()),
+        None => {
+            return Err(
+                "[match] needs a `kind`: pattern, query, setting, project or analyzer".to_string(),
+            )
+        }
     };
     let strict = |e: toml::de::Error| e.message().to_string();
     match kind.as_str() {
@@ -242,11 +257,11 @@ fn match_spec(value: toml::Value) -> Result<MatchSpec, String> {
             } else {
                 Some(toml::Value::Table(table).try_into().map_err(strict)?)
             };
-            Ok(MatchSpec::Pattern(PatternSpec {
+            Ok(MatchSpec::Pattern(Box::new(PatternSpec {
                 clause,
                 any,
                 prefilter,
-            }))
+            })))
         }
         "query" => Ok(MatchSpec::Query(
             toml::Value::Table(table)
@@ -270,7 +285,12 @@ fn validate(path: &str, text: &str, file: &RuleFile) -> Result<(), RuleError> {
     let meta = &file.meta;
     let err = |message: String, key: &str| RuleError::new(path, text, message, key_span(text, key));
     let id_ok = meta.id.len() >= 4
-        && meta.id.chars().take_while(|c| c.is_ascii_uppercase()).count() >= 2
+        && meta
+            .id
+            .chars()
+            .take_while(|c| c.is_ascii_uppercase())
+            .count()
+            >= 2
         && meta
             .id
             .chars()
@@ -279,7 +299,10 @@ fn validate(path: &str, text: &str, file: &RuleFile) -> Result<(), RuleError> {
         && meta.id.chars().last().is_some_and(|c| c.is_ascii_digit());
     if !id_ok {
         return Err(err(
-            format!("rule id `{}` must be letters then digits, like SEC001", meta.id),
+            format!(
+                "rule id `{}` must be letters then digits, like SEC001",
+                meta.id
+            ),
             "id",
         ));
     }
@@ -311,7 +334,7 @@ fn validate(path: &str, text: &str, file: &RuleFile) -> Result<(), RuleError> {
             "phase",
         ));
     }
-    if !(meta.effort_hours >= 0.0) {
+    if meta.effort_hours.is_nan() || meta.effort_hours < 0.0 {
         return Err(err("effort_hours must be >= 0".to_string(), "effort_hours"));
     }
     if file.example.bad.is_empty() || file.example.good.is_empty() {

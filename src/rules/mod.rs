@@ -24,5 +24,5 @@ pub struct LoadedRule {
 
 pub enum CompiledMatcher {
     Pattern(pattern::CompiledPattern),
-    Query(query::CompiledQuery),
+    Query(Box<query::CompiledQuery>),
 }

@@ -81,9 +81,16 @@ fn is_reference(node: &PyNode<'_>) -> bool {
     match parent.kind().as_ref() {
         // Part of a longer chain: the chain is the reference.
         "attribute" => return false,
-        "function_definition" | "class_definition" | "parameters" | "default_parameter"
-        | "typed_parameter" | "typed_default_parameter" | "keyword_argument"
-            if parent.field("name").is_some_and(|n| n.range() == node.range())
+        "function_definition"
+        | "class_definition"
+        | "parameters"
+        | "default_parameter"
+        | "typed_parameter"
+        | "typed_default_parameter"
+        | "keyword_argument"
+            if parent
+                .field("name")
+                .is_some_and(|n| n.range() == node.range())
                 || parent.kind() == "parameters" =>
         {
             return false
@@ -127,7 +134,11 @@ impl CompiledPattern {
             let where_ = if spec.clause.is_some() && index == 0 {
                 "[match]".to_string()
             } else {
-                let n = if spec.clause.is_some() { index } else { index + 1 };
+                let n = if spec.clause.is_some() {
+                    index
+                } else {
+                    index + 1
+                };
                 format!("[[match.any]] #{n}")
             };
             clauses.push(compile_clause(clause).map_err(|e| format!("{where_}: {e}"))?);
@@ -362,7 +373,13 @@ impl CompiledClause {
             }
         }
         let qualified = name.replace('/', ".");
-        let message = self.render(ctx, node, &qualified, examined.as_ref(), structural.as_ref());
+        let message = self.render(
+            ctx,
+            node,
+            &qualified,
+            examined.as_ref(),
+            structural.as_ref(),
+        );
         out.push(RawMatch {
             start: node.range().start,
             end: node.range().end,

@@ -14,7 +14,7 @@ pub struct Prefilter {
 impl Prefilter {
     pub fn new(rules: &[&LoadedRule]) -> Self {
         let mut literals: Vec<String> = Vec::new();
-        let mut id_of = |literal: &String, literals: &mut Vec<String>| match literals
+        let id_of = |literal: &String, literals: &mut Vec<String>| match literals
             .iter()
             .position(|l| l == literal)
         {

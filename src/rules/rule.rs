@@ -75,7 +75,7 @@ pub struct RuleFile {
 
 #[derive(Clone)]
 pub enum MatchSpec {
-    Pattern(PatternSpec),
+    Pattern(Box<PatternSpec>),
     Query(QuerySpec),
     /// Condition on evaluated production settings; built with the settings issue.
     Setting(toml::Table),

@@ -192,6 +192,7 @@ fn scan(args: ScanArgs) -> u8 {
         baseline,
         jobs: args.jobs,
         known_ids: known,
+        settings: args.settings.clone().or_else(|| config.settings.clone()),
     };
     let result = match pipeline::run(&selected, &options) {
         Ok(result) => result,

@@ -63,6 +63,9 @@ pub struct ScanArgs {
     /// Use this config file instead of audit.toml / [tool.audit] in pyproject.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The production settings module (dotted), when discovery should not guess it.
+    #[arg(long, value_name = "MODULE")]
+    pub settings: Option<String>,
     /// Report only findings that are not in this baseline.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

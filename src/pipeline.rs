@@ -28,6 +28,8 @@ pub struct RunOptions {
     pub jobs: Option<usize>,
     /// Every rule id that exists (for unknown-id checks in suppressions).
     pub known_ids: BTreeSet<String>,
+    /// `--settings` / `settings = "…"`: the dotted production settings module, if named.
+    pub settings: Option<String>,
 }
 
 #[derive(Debug)]

@@ -214,87 +214,120 @@ impl<'r> FileSymbols<'r> {
 
     /// A literal, or a container of literals, after following names.
     pub fn is_literal(&self, node: &PyNode<'r>) -> bool {
-        self.is_literal_depth(node, 0)
+        self.is_constant(node, &|_| false)
     }
 
-    fn is_literal_depth(&self, node: &PyNode<'r>, depth: usize) -> bool {
+    /// Text fixed before run time: literals, containers of them, f-strings and operators over
+    /// them, or anything `safe` vouches for (a sanitizer call such as `quote_name(x)`).
+    pub fn is_constant(&self, node: &PyNode<'r>, safe: Safe<'_, 'r>) -> bool {
+        self.constant_depth(node, safe, 0)
+    }
+
+    fn constant_depth(&self, node: &PyNode<'r>, safe: Safe<'_, 'r>, depth: usize) -> bool {
         if depth > MAX_DEPTH {
             return false;
         }
-        match node.kind().as_ref() {
-            "string" => !has_interpolation(node),
-            "concatenated_string" => node
-                .named_children()
-                .all(|s| self.is_literal_depth(&s, depth + 1)),
-            "integer" | "float" | "true" | "false" | "none" => true,
-            "unary_operator" => node
-                .field("argument")
-                .is_some_and(|a| self.is_literal_depth(&a, depth + 1)),
-            "list" | "tuple" | "set" | "dictionary" | "pair" | "parenthesized_expression" => node
-                .named_children()
+        if safe(node) {
+            return true;
+        }
+        let all = |children: &mut dyn Iterator<Item = PyNode<'r>>| {
+            children
                 .filter(|c| c.kind() != "comment")
-                .all(|c| self.is_literal_depth(&c, depth + 1)),
+                .all(|c| self.constant_depth(&c, safe, depth + 1))
+        };
+        match node.kind().as_ref() {
+            "string" => interpolations(node).all(|e| self.constant_depth(&e, safe, depth + 1)),
+            "concatenated_string" | "list" | "tuple" | "set" | "dictionary" | "pair"
+            | "parenthesized_expression" => all(&mut node.named_children()),
+            "integer" | "float" | "true" | "false" | "none" => true,
+            "unary_operator" => all(&mut node.field("argument").into_iter()),
+            "keyword_argument" => all(&mut node.field("value").into_iter()),
+            "binary_operator" => {
+                matches!(
+                    node.field("operator").map(|o| o.text().to_string()).as_deref(),
+                    Some("+" | "%")
+                ) && all(&mut node.field("left").into_iter().chain(node.field("right")))
+            }
+            "conditional_expression" => {
+                // `a if cond else b`: the condition picks between values, it is not one.
+                let values: Vec<PyNode<'r>> = node.named_children().collect();
+                values.len() == 3 && all(&mut [values[0].clone(), values[2].clone()].into_iter())
+            }
+            "call" => self.is_format_call(node) && {
+                let object = node.field("function").and_then(|f| f.field("object"));
+                let args = node.field("arguments");
+                all(&mut object.into_iter().chain(args.into_iter().flat_map(|a| {
+                    a.named_children().collect::<Vec<_>>()
+                })))
+            },
             "identifier" => {
                 let resolved = self.resolve_value(node);
-                resolved.range() != node.range() && self.is_literal_depth(&resolved, depth + 1)
+                resolved.range() != node.range() && self.constant_depth(&resolved, safe, depth + 1)
             }
             _ => false,
         }
     }
 
-    /// A string assembled at run time from parts that are not all literals.
-    pub fn is_dynamic_string(&self, node: &PyNode<'r>) -> bool {
-        self.is_dynamic_depth(node, 0)
+    fn is_format_call(&self, node: &PyNode<'r>) -> bool {
+        node.field("function").is_some_and(|f| {
+            f.kind() == "attribute"
+                && f.field("attribute").is_some_and(|a| a.text() == "format")
+                && f.field("object").is_some_and(|o| self.is_stringish(&o))
+        })
     }
 
-    fn is_dynamic_depth(&self, node: &PyNode<'r>, depth: usize) -> bool {
-        if depth > MAX_DEPTH {
+    /// A string assembled at run time from parts that are not all literals.
+    pub fn is_dynamic_string(&self, node: &PyNode<'r>) -> bool {
+        self.is_dynamic_with(node, &|_| false)
+    }
+
+    /// As `is_dynamic_string`, with the parts `safe` vouches for counted as constant.
+    pub fn is_dynamic_with(&self, node: &PyNode<'r>, safe: Safe<'_, 'r>) -> bool {
+        self.dynamic_depth(node, safe, 0)
+    }
+
+    fn dynamic_depth(&self, node: &PyNode<'r>, safe: Safe<'_, 'r>, depth: usize) -> bool {
+        if depth > MAX_DEPTH || safe(node) {
             return false;
         }
+        let constant = |n: &PyNode<'r>| self.constant_depth(n, safe, depth + 1);
         match node.kind().as_ref() {
-            "string" => has_interpolation(node),
-            "concatenated_string" => node.named_children().any(|s| has_interpolation(&s)),
+            "string" => interpolations(node).any(|e| !constant(&e)),
             "binary_operator" => {
                 let op = node.field("operator").map(|o| o.text().to_string());
                 let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
                     return false;
                 };
                 match op.as_deref() {
-                    Some("%") => self.is_stringish(&left) && !self.is_literal(&right),
+                    Some("%") => self.is_stringish(&left) && !constant(&right),
                     Some("+") => {
-                        self.is_dynamic_depth(&left, depth + 1)
-                            || self.is_dynamic_depth(&right, depth + 1)
+                        self.dynamic_depth(&left, safe, depth + 1)
+                            || self.dynamic_depth(&right, safe, depth + 1)
                             || ((self.is_stringish(&left) || self.is_stringish(&right))
-                                && !(self.is_literal(&left) && self.is_literal(&right)))
+                                && !(constant(&left) && constant(&right)))
                     }
                     _ => false,
                 }
             }
             "call" => {
-                let Some(function) = node.field("function") else {
-                    return false;
-                };
-                if function.kind() != "attribute" {
-                    return false;
-                }
-                let is_format = function
-                    .field("attribute")
-                    .is_some_and(|a| a.text() == "format");
-                let on_string = function
-                    .field("object")
-                    .is_some_and(|o| self.is_stringish(&o));
-                is_format
-                    && on_string
+                self.is_format_call(node)
                     && node
                         .field("arguments")
-                        .is_some_and(|args| args.named_children().any(|a| !self.is_literal(&a)))
+                        .is_some_and(|args| args.named_children().any(|a| !constant(&a)))
             }
-            "list" | "tuple" | "set" | "dictionary" | "pair" | "parenthesized_expression" => node
+            "concatenated_string" | "list" | "tuple" | "set" | "dictionary" | "pair"
+            | "parenthesized_expression" => node
                 .named_children()
-                .any(|c| self.is_dynamic_depth(&c, depth + 1)),
+                .any(|c| self.dynamic_depth(&c, safe, depth + 1)),
+            "conditional_expression" => {
+                let values: Vec<PyNode<'r>> = node.named_children().collect();
+                values.len() == 3
+                    && (self.dynamic_depth(&values[0], safe, depth + 1)
+                        || self.dynamic_depth(&values[2], safe, depth + 1))
+            }
             "identifier" => {
                 let resolved = self.resolve_value(node);
-                resolved.range() != node.range() && self.is_dynamic_depth(&resolved, depth + 1)
+                resolved.range() != node.range() && self.dynamic_depth(&resolved, safe, depth + 1)
             }
             _ => false,
         }
@@ -326,8 +359,17 @@ impl<'r> FileSymbols<'r> {
     }
 }
 
-fn has_interpolation(node: &PyNode<'_>) -> bool {
-    node.children().any(|c| c.kind() == "interpolation")
+/// Vouches for an expression being safe constant text (a sanitizer call); `&|_| false` for none.
+pub type Safe<'a, 'r> = &'a dyn Fn(&PyNode<'r>) -> bool;
+
+/// The expressions inside an f-string's `{...}` placeholders.
+fn interpolations<'r>(node: &PyNode<'r>) -> impl Iterator<Item = PyNode<'r>> + use<'r> {
+    let found: Vec<PyNode<'r>> = node
+        .children()
+        .filter(|c| c.kind() == "interpolation")
+        .filter_map(|i| i.named_children().next())
+        .collect();
+    found.into_iter()
 }
 
 fn scope_of(node: &PyNode<'_>) -> usize {
@@ -465,6 +507,38 @@ mod tests {
             .map(|a| symbols.is_dynamic_string(a))
             .collect();
         assert_eq!(dynamic, vec![true, true, true, true, false, false, false]);
+    }
+
+    #[test]
+    fn sanitized_parts_and_choices_between_literals_are_constant() {
+        let src = "def f(x, name):\n    a = \"DROP %s\" % quote_name(name)\n    b = \"a\" if x else \"b\"\n    c = f\"id={int(x)}\"\n    use(a, b, c)\n";
+        let root = parse(src.to_string()).expect("parse");
+        let top = root.root();
+        let symbols = FileSymbols::collect(&top);
+        let call = top
+            .dfs()
+            .filter(|n| n.kind() == "call" && n.text().starts_with("use"))
+            .last()
+            .expect("use() call");
+        let args = CallArgs::of(&call);
+        let sanitizer = |n: &PyNode<'_>| {
+            n.kind() == "call"
+                && n.field("function")
+                    .is_some_and(|f| f.text() == "quote_name" || f.text() == "int")
+        };
+        let with: Vec<bool> = args
+            .positional
+            .iter()
+            .map(|a| symbols.is_dynamic_with(a, &sanitizer))
+            .collect();
+        let without: Vec<bool> = args
+            .positional
+            .iter()
+            .map(|a| symbols.is_dynamic_string(a))
+            .collect();
+        assert_eq!(with, vec![false, false, false]);
+        assert_eq!(without, vec![true, false, true]);
+        assert!(symbols.is_literal(&args.positional[1]));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! ast-grep rule, filtered by ast-grep structure and by argument conditions that see through
 //! local bindings.
 
-use crate::model::symbols::{enclosing_symbol, CallArgs, FileSymbols};
+use crate::model::symbols::{enclosing_symbol, CallArgs, FileSymbols, Safe};
 use crate::parse::python::{PyNode, Python};
 use crate::rules::rule::{ArgCondition, Clause, PatternSpec, ValueClass};
 use ast_grep_config::{DeserializeEnv, Rule, SerializableRule};
@@ -125,6 +125,7 @@ struct CompiledArg {
     spec: ArgCondition,
     rule: Option<Rule>,
     not: Option<Rule>,
+    safe: Option<GlobSet>,
 }
 
 impl CompiledPattern {
@@ -214,6 +215,7 @@ fn compile_clause(clause: &Clause) -> Result<CompiledClause, String> {
             spec: arg.clone(),
             rule: arg.rule.clone().map(compile_rule).transpose()?,
             not: arg.not.clone().map(compile_rule).transpose()?,
+            safe: name_globs(&arg.safe)?,
         });
     }
     Ok(CompiledClause {
@@ -444,7 +446,8 @@ impl CompiledArg {
         let resolved = selected.as_ref().map(|v| symbols.resolve_value(v));
         if let Some(class) = spec.is {
             let value = resolved.as_ref()?;
-            if !is_class(value, class, symbols) {
+            let safe = |node: &PyNode<'r>| self.is_safe(node, symbols);
+            if !is_class(value, class, symbols, &safe) {
                 return None;
             }
         }
@@ -463,11 +466,29 @@ impl CompiledArg {
     }
 }
 
-fn is_class<'r>(value: &PyNode<'r>, class: ValueClass, symbols: &FileSymbols<'r>) -> bool {
+impl CompiledArg {
+    /// A call to one of the clause's `safe` callees (a sanitizer).
+    fn is_safe<'r>(&self, node: &PyNode<'r>, symbols: &FileSymbols<'r>) -> bool {
+        let Some(safe) = &self.safe else {
+            return false;
+        };
+        node.kind() == "call"
+            && node
+                .field("function")
+                .is_some_and(|f| safe.is_match(symbols.qualify(&f).replace('.', "/")))
+    }
+}
+
+fn is_class<'r>(
+    value: &PyNode<'r>,
+    class: ValueClass,
+    symbols: &FileSymbols<'r>,
+    safe: Safe<'_, 'r>,
+) -> bool {
     match class {
-        ValueClass::DynamicString => symbols.is_dynamic_string(value),
-        ValueClass::NonLiteral => !symbols.is_literal(value),
-        ValueClass::Literal => symbols.is_literal(value),
+        ValueClass::DynamicString => symbols.is_dynamic_with(value, safe),
+        ValueClass::NonLiteral => !symbols.is_constant(value, safe),
+        ValueClass::Literal => symbols.is_constant(value, safe),
         ValueClass::False => value.kind() == "false",
         ValueClass::True => value.kind() == "true",
         ValueClass::None => value.kind() == "none",

@@ -153,6 +153,10 @@ pub struct ArgCondition {
     pub rule: Option<SerializableRule>,
     /// The (resolved) value must not match this ast-grep rule.
     pub not: Option<SerializableRule>,
+    /// Qualified callees whose result counts as safe constant text for `is`: a part built by
+    /// `quote_name(...)` or `int(...)` does not make a string dynamic. Same glob syntax as `calls`.
+    #[serde(default)]
+    pub safe: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

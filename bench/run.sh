@@ -9,8 +9,9 @@
 #   BENCH_TOOLS="audit ruff bandit semgrep"   which tools, in table order
 #   BENCH_SKIP_BUILD=1    do not run `cargo build --release` (use the existing binary)
 #   AUDIT_BIN=path        audit binary (default: ${CARGO_TARGET_DIR:-target}/release/audit)
-#   AUDIT_ARGS="..."      extra audit flags (default: --no-cache, to match ruff --no-cache)
+#   AUDIT_ARGS="..."      extra audit flags (default: none; audit keeps no cache)
 #   BENCH_NO_INSTALL=1    never apt-get install hyperfine or GNU time
+#   BENCH_NO_HYPERFINE=1  time with a plain shell loop even if hyperfine is installed
 #   BENCH_OUT=path        where to write the Markdown (default: bench/results/latest.md)
 #
 # A tool that is missing or fails is skipped with its reason in the table; the
@@ -26,7 +27,7 @@ TOOLS="${BENCH_TOOLS:-audit ruff bandit semgrep}"
 OUT="${BENCH_OUT:-$BENCH_DIR/results/latest.md}"
 RULES_YML="$BENCH_DIR/semgrep-rules.yml"
 AUDIT_BIN="${AUDIT_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/audit}"
-read -r -a AUDIT_EXTRA <<< "${AUDIT_ARGS---no-cache}"
+read -r -a AUDIT_EXTRA <<< "${AUDIT_ARGS-}"
 
 # Semgrep must stay offline: no metrics, no version check, local rules only.
 export SEMGREP_SEND_METRICS=off SEMGREP_ENABLE_VERSION_CHECK=0 NO_COLOR=1
@@ -45,6 +46,8 @@ apt_install() {
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; } >&2
 }
 
+use_hyperfine() { [[ -z "${BENCH_NO_HYPERFINE:-}" ]] && command -v hyperfine >/dev/null; }
+
 gnu_time_ok() { /usr/bin/time -v true >/dev/null 2>&1; }
 
 ensure_prereqs() {
@@ -52,11 +55,11 @@ ensure_prereqs() {
   if ! gnu_time_ok; then
     log "GNU time (/usr/bin/time -v) is unavailable: peak RSS and CPU time will be blank"
   fi
-  command -v hyperfine >/dev/null || apt_install hyperfine || true
-  if command -v hyperfine >/dev/null; then
+  [[ -n "${BENCH_NO_HYPERFINE:-}" ]] || command -v hyperfine >/dev/null || apt_install hyperfine || true
+  if use_hyperfine; then
     METHOD="hyperfine $(hyperfine --version | awk '{print $2}')"
   else
-    METHOD="shell loop (hyperfine not installed)"
+    METHOD="shell loop with \`date\` (no hyperfine)"
   fi
   if [[ ! -x "$VENV/bin/ruff" || ! -x "$VENV/bin/bandit" || ! -x "$VENV/bin/semgrep" ]]; then
     log "comparison tools missing, running tools.sh"
@@ -180,7 +183,9 @@ probe_tool() {
   fi
   rc=$?
   if [[ $rc -ne 0 ]]; then
-    SKIP_REASON[$tool]="exited $rc: $(grep -v '^\s*$' "$WORK/$tool.stderr" | tail -n 1 | cut -c1-160)"
+    local last
+    last=$(grep -v '^\s*$' "$WORK/$tool.stderr" | tail -n 1 | cut -c1-160)
+    SKIP_REASON[$tool]="exited $rc${last:+: $last}"
     log "$tool skipped, ${SKIP_REASON[$tool]}"
     tail -n 15 "$WORK/$tool.stderr" >&2
     return 1
@@ -203,7 +208,7 @@ time_tool() {
   local tool="$1"
   timed_cmd "$tool"
   log "$tool: $WARMUP warm-up + $RUNS timed runs"
-  if command -v hyperfine >/dev/null; then
+  if use_hyperfine; then
     local line
     line=$(printf '%q ' "${CMD[@]}")
     if ! hyperfine --style basic --warmup "$WARMUP" --runs "$RUNS" \

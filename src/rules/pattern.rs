@@ -289,10 +289,22 @@ fn glob_literals(glob: &str) -> Option<Vec<Vec<String>>> {
     if !plain.is_empty() {
         return Some(vec![plain]);
     }
+    // Of several braced segments, the one whose shortest alternative is longest: short
+    // literals (`c` of `{c,cursor}`) are in every file. Ties go to the first, usually the module.
+    let shortest = |s: &str| {
+        s.trim_matches(['{', '}'])
+            .split(',')
+            .map(str::len)
+            .min()
+            .unwrap_or(0)
+    };
     let braced = segments
         .iter()
-        .rev()
-        .find(|s| !s.contains(['*', '?', '[']) && s.contains('{'))?;
+        .filter(|s| !s.contains(['*', '?', '[']) && s.contains('{'))
+        .fold(None::<&&str>, |best, s| match best {
+            Some(b) if shortest(b) >= shortest(s) => Some(b),
+            _ => Some(s),
+        })?;
     let (open, close) = (braced.find('{')?, braced.rfind('}')?);
     let (head, tail) = (&braced[..open], &braced[close + 1..]);
     Some(
@@ -554,6 +566,14 @@ mod tests {
         assert_eq!(
             one("**.{execute,raw}"),
             Some(vec![vec!["execute".to_string()], vec!["raw".to_string()]])
+        );
+        assert_eq!(
+            one("**.{c,cursor}.{execute,raw}"),
+            Some(vec![vec!["execute".to_string()], vec!["raw".to_string()]])
+        );
+        assert_eq!(
+            one("{pickle,dill}.{load,loads}"),
+            Some(vec![vec!["pickle".to_string()], vec!["dill".to_string()]])
         );
         assert_eq!(one("**"), None);
         assert_eq!(one("*.*"), None);

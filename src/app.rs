@@ -1,9 +1,9 @@
 //! What each command does, from parsed arguments to an exit code. `main.rs` only calls `run`.
 
-use crate::cli::{Cli, ColorChoice, Command, Format, ListFormat, ScanArgs};
+use crate::cli::{Cli, ColorChoice, Command, Format, FormatSpec, ListFormat, ScanArgs};
 use crate::config::{self, Config, FailOn};
 use crate::pipeline::{self, RunError, RunOptions};
-use crate::report::{self, terminal::TerminalOptions};
+use crate::report::{self, explain::ExplainOptions, terminal::TerminalOptions, AuditResult};
 use crate::rules::examples::check_rule;
 use crate::rules::load::{self, RuleSet};
 use crate::rules::LoadedRule;
@@ -26,6 +26,8 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Some(Command::Rules { format, rules }) => list_rules(format, &rules),
         Some(Command::TestRules { dir }) => test_rules(dir.as_deref()),
+        Some(Command::Explain { id, rules, color }) => explain(&id, &rules, color),
+        Some(Command::Init { dir }) => init(dir.as_deref()),
         None => scan(cli.scan),
     }
 }
@@ -66,21 +68,7 @@ fn list_rules(format: ListFormat, dirs: &[PathBuf]) -> u8 {
         Err(code) => return code,
     };
     let text = match format {
-        ListFormat::Table => {
-            let mut out = String::new();
-            for rule in &set.rules {
-                let m = &rule.meta;
-                out.push_str(&format!(
-                    "{:<8} {:<9} {:<15} {:<40} {}\n",
-                    m.id,
-                    m.severity.as_str(),
-                    m.category.as_str(),
-                    m.name,
-                    m.title
-                ));
-            }
-            out
-        }
+        ListFormat::Table => rules_table(&set),
         ListFormat::Json => {
             let metas: Vec<_> = set.rules.iter().map(|r| &r.meta).collect();
             match serde_json::to_string_pretty(&metas) {
@@ -91,6 +79,167 @@ fn list_rules(format: ListFormat, dirs: &[PathBuf]) -> u8 {
     };
     print!("{text}");
     EXIT_OK
+}
+
+/// `audit rules`: one line per rule under a header, then how to read more.
+fn rules_table(set: &RuleSet) -> String {
+    let mut out = format!(
+        "{:<8} {:<9} {:<15} {:<5} {:<40} {}\n",
+        "ID", "SEVERITY", "CATEGORY", "PHASE", "NAME", "TITLE"
+    );
+    for rule in &set.rules {
+        let m = &rule.meta;
+        out.push_str(&format!(
+            "{:<8} {:<9} {:<15} {:<5} {:<40} {}\n",
+            m.id,
+            m.severity.as_str(),
+            m.category.as_str(),
+            m.phase,
+            m.name,
+            m.title
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} rules · `audit explain ID` shows one in full · `audit rules --format json` for tools\n",
+        set.rules.len()
+    ));
+    out
+}
+
+/// `audit explain ID`: the rule rendered for the terminal; exit 2 for an unknown id.
+fn explain(id: &str, dirs: &[PathBuf], color: ColorChoice) -> u8 {
+    let set = match load_rules(dirs, true) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    let Some(rule) = set
+        .rules
+        .iter()
+        .find(|r| r.meta.id.eq_ignore_ascii_case(id.trim()))
+    else {
+        return fail(unknown_rule_message(id, &set));
+    };
+    let to_terminal = std::io::stdout().is_terminal();
+    let options = ExplainOptions {
+        color: use_color(color, to_terminal),
+        width: DEFAULT_WIDTH,
+    };
+    let text = report::explain::render(&rule.meta, &rule.path, &rule.examples, options);
+    write_stdout(&text)
+}
+
+/// Names the ids the user may have meant: those sharing the typed prefix, else the family.
+fn unknown_rule_message(id: &str, set: &RuleSet) -> String {
+    let wanted = id.trim().to_ascii_uppercase();
+    let family: String = wanted
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect();
+    let mut close: Vec<&str> = set
+        .rules
+        .iter()
+        .map(|r| r.meta.id.as_str())
+        .filter(|k| !wanted.is_empty() && k.starts_with(wanted.as_str()))
+        .collect();
+    if close.is_empty() && !family.is_empty() {
+        close = set
+            .rules
+            .iter()
+            .map(|r| r.meta.id.as_str())
+            .filter(|k| k.starts_with(family.as_str()))
+            .collect();
+    }
+    let mut message = format!("unknown rule id `{id}`");
+    if !close.is_empty() {
+        message.push_str(&format!("; did you mean one of: {}?", close.join(", ")));
+    }
+    message.push_str(" (`audit rules` lists every rule)");
+    message
+}
+
+/// The commented configuration `audit init` writes; every key is optional.
+pub const AUDIT_TOML_TEMPLATE: &str = r#"# audit.toml: configuration of `audit`, the production-readiness auditor.
+# Command-line flags override these settings. Run `audit rules` to list rule ids and
+# `audit explain ID` to read one rule in full.
+
+# Exit with code 1 when a finding is at or above this severity:
+# "critical", "high", "medium", "low" or "never".
+fail_on = "high"
+
+# Also exit with code 1 when the score (0 to 10) is below this value.
+# min_score = 8.0
+
+# Run only these rules (ids or prefixes such as "SEC"); all rules run when unset.
+# select = ["SEC", "REL"]
+
+# Never run these rules (ids or prefixes).
+ignore = []
+
+# Skip paths matching these globs, relative to the scanned root (added to the defaults).
+exclude = []
+
+# The production settings module, when discovery should not guess it.
+# settings = "myproject.settings.production"
+
+# Extra rule directories, relative to this file.
+# rules = ["audit-rules"]
+
+# Report only findings that are not in this baseline (write one with --write-baseline FILE).
+# baseline = "audit-baseline.json"
+
+# Make findings hidden by `# audit: ignore[ID]` comments still fail their check.
+strict = false
+"#;
+
+/// `audit init`: writes `audit.toml` into `dir`; refuses (exit 2) when one exists.
+fn init(dir: Option<&Path>) -> u8 {
+    let dir = dir.unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return fail(format!("{} is not a directory", dir.display()));
+    }
+    let path = dir.join("audit.toml");
+    // `create_new` refuses an existing file atomically, so a race cannot clobber one either.
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path);
+    let written = file.and_then(|mut f| f.write_all(AUDIT_TOML_TEMPLATE.as_bytes()));
+    match written {
+        Ok(()) => {
+            println!(
+                "wrote {}; edit it, then run `audit {}`",
+                path.display(),
+                dir.display()
+            );
+            EXIT_OK
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => fail(format!(
+            "{} already exists; not overwriting it (delete it first to start over)",
+            path.display()
+        )),
+        Err(e) => fail(format!("cannot write {}: {e}", path.display())),
+    }
+}
+
+fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+fn write_stdout(text: &str) -> u8 {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            fail(format!("cannot write to standard output: {e}"))
+        }
+        _ => EXIT_OK,
+    }
 }
 
 fn test_rules(dir: Option<&Path>) -> u8 {
@@ -141,6 +290,10 @@ fn check_ids(entries: &[String], known: &BTreeSet<String>, flag: &str) -> Result
 }
 
 fn scan(args: ScanArgs) -> u8 {
+    let outputs = match outputs(&args.format_specs(), args.output.as_deref()) {
+        Ok(outputs) => outputs,
+        Err(message) => return fail(message),
+    };
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -194,7 +347,13 @@ fn scan(args: ScanArgs) -> u8 {
         known_ids: known,
         settings: args.settings.clone().or_else(|| config.settings.clone()),
     };
-    let result = match pipeline::run(&selected, &options) {
+    let progress = report::progress::Progress::start(
+        &format!("auditing {}", options.paths[0].display()),
+        !args.quiet && std::io::stderr().is_terminal(),
+    );
+    let run = pipeline::run(&selected, &options);
+    progress.finish();
+    let result = match run {
         Ok(result) => result,
         Err(RunError::Suppressions(problems)) => {
             for p in &problems {
@@ -216,36 +375,10 @@ fn scan(args: ScanArgs) -> u8 {
             );
         }
     }
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let text = match args.format {
-        Format::Json => report::json::render(&result),
-        Format::Terminal => {
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
-            };
-            let options = TerminalOptions {
-                color,
-                verbose: args.verbose,
-                width: DEFAULT_WIDTH,
-            };
-            report::terminal::render(&result, &options)
-        }
-    };
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, &text),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .and_then(|_| stdout.flush())
-        }
-    };
-    if let Err(e) = written {
-        // A closed pipe (`audit . | head`) is not worth a message.
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return fail(format!("cannot write the report: {e}"));
+    for (format, destination) in &outputs {
+        let text = render(&result, *format, destination.as_deref(), &args);
+        if let Err(message) = write_output(destination.as_deref(), &text) {
+            return fail(message);
         }
     }
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::High);
@@ -262,6 +395,147 @@ fn scan(args: ScanArgs) -> u8 {
     }
 }
 
+/// Where each report goes: `None` is standard output. At most one report may go there
+/// (`-o FILE` redirects that one); no two reports may share a file.
+fn outputs(
+    specs: &[FormatSpec],
+    output: Option<&Path>,
+) -> Result<Vec<(Format, Option<PathBuf>)>, String> {
+    let to_stdout = specs.iter().filter(|s| s.path.is_none()).count();
+    if to_stdout > 1 {
+        return Err(
+            "only one --format can write to standard output; name a file for the others, \
+             e.g. `--format terminal --format sarif=audit.sarif`"
+                .to_string(),
+        );
+    }
+    if to_stdout == 0 && output.is_some() {
+        return Err(
+            "-o has no report to write: every --format names its own file (FORMAT=FILE)"
+                .to_string(),
+        );
+    }
+    let outputs: Vec<(Format, Option<PathBuf>)> = specs
+        .iter()
+        .map(|s| {
+            (
+                s.format,
+                s.path.clone().or_else(|| output.map(Path::to_path_buf)),
+            )
+        })
+        .collect();
+    let mut files = BTreeSet::new();
+    for path in outputs.iter().filter_map(|(_, p)| p.as_ref()) {
+        if !files.insert(path) {
+            return Err(format!("two reports would overwrite {}", path.display()));
+        }
+    }
+    Ok(outputs)
+}
+
+/// Renders one report; `destination` is its file, `None` for standard output.
+fn render(
+    result: &AuditResult,
+    format: Format,
+    destination: Option<&Path>,
+    args: &ScanArgs,
+) -> String {
+    let base = ci_base(&result.root);
+    match format {
+        Format::Json => report::json::render(result),
+        Format::Terminal => {
+            let to_terminal = destination.is_none() && std::io::stdout().is_terminal();
+            let options = TerminalOptions {
+                color: use_color(args.color, to_terminal),
+                verbose: args.verbose,
+                width: DEFAULT_WIDTH,
+            };
+            report::terminal::render(result, &options)
+        }
+        Format::Markdown => {
+            let options = report::markdown::MarkdownOptions {
+                timestamp: args.timestamp.then(now_utc),
+            };
+            report::markdown::render(result, &options)
+        }
+        Format::Sarif => report::sarif::render(result, &base),
+        Format::Github => report::github::render(result, &base),
+        Format::Junit => report::junit::render(result, &base),
+        Format::Gitlab => report::gitlab::render(result, &base),
+    }
+}
+
+fn write_output(destination: Option<&Path>, text: &str) -> Result<(), String> {
+    let written = match destination {
+        Some(path) => std::fs::write(path, text),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+        }
+    };
+    match (written, destination) {
+        (Ok(()), _) => Ok(()),
+        // A closed pipe (`audit . | head`) is not worth a message.
+        (Err(e), None) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        (Err(e), None) => Err(format!("cannot write the report: {e}")),
+        (Err(e), Some(path)) => Err(format!(
+            "cannot write the report to {}: {e}",
+            path.display()
+        )),
+    }
+}
+
+/// The scanned root as a prefix that makes finding paths relative to the working directory,
+/// which is the repository root when CI runs the tool: `backend/` for `audit backend`, empty
+/// for `audit .`, for a single file, or for a root outside the working directory.
+fn ci_base(root: &str) -> String {
+    let path = Path::new(root);
+    if !path.is_dir() {
+        return String::new();
+    }
+    let relative = if path.is_absolute() {
+        match std::env::current_dir()
+            .ok()
+            .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        {
+            Some(rel) => rel,
+            None => return String::new(),
+        }
+    } else {
+        path.to_path_buf()
+    };
+    let parts: Vec<String> = relative
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    // `..` cannot be expressed relative to the repository; fall back to root-relative paths.
+    if relative
+        .components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        return String::new();
+    }
+    parts.iter().map(|p| format!("{p}/")).collect()
+}
+
+/// The current time for `--timestamp`; `SOURCE_DATE_EPOCH` pins it for reproducible builds.
+fn now_utc() -> String {
+    let seconds = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        });
+    report::markdown::utc_timestamp(seconds)
+}
+
 fn select_rules<'a>(set: &'a RuleSet, config: &Config, args: &ScanArgs) -> Vec<&'a LoadedRule> {
     let select: Vec<String> = if args.select.is_empty() {
         config.select.clone().unwrap_or_default()
@@ -275,4 +549,62 @@ fn select_rules<'a>(set: &'a RuleSet, config: &Config, args: &ScanArgs) -> Vec<&
         .filter(|r| select.is_empty() || matches_any(&r.meta.id, &select))
         .filter(|r| !matches_any(&r.meta.id, &ignore))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(format: Format, path: Option<&str>) -> FormatSpec {
+        FormatSpec {
+            format,
+            path: path.map(PathBuf::from),
+        }
+    }
+
+    #[test]
+    fn outputs_route_formats_to_stdout_or_files() {
+        let got = outputs(
+            &[
+                spec(Format::Terminal, None),
+                spec(Format::Sarif, Some("a.sarif")),
+            ],
+            None,
+        )
+        .expect("valid");
+        assert_eq!(
+            got,
+            vec![
+                (Format::Terminal, None),
+                (Format::Sarif, Some(PathBuf::from("a.sarif")))
+            ]
+        );
+        let got = outputs(&[spec(Format::Json, None)], Some(Path::new("r.json"))).expect("valid");
+        assert_eq!(got, vec![(Format::Json, Some(PathBuf::from("r.json")))]);
+        assert!(outputs(&[spec(Format::Json, None), spec(Format::Sarif, None)], None).is_err());
+        assert!(outputs(&[spec(Format::Json, Some("x"))], Some(Path::new("y"))).is_err());
+        assert!(outputs(
+            &[spec(Format::Json, Some("x")), spec(Format::Sarif, None)],
+            Some(Path::new("x"))
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn ci_base_is_the_relative_directory() {
+        assert_eq!(ci_base("."), "");
+        assert_eq!(ci_base("src"), "src/");
+        assert_eq!(ci_base("./src/report/"), "src/report/");
+        assert_eq!(ci_base("src/lib.rs"), "");
+        assert_eq!(ci_base("does/not/exist"), "");
+    }
+
+    #[test]
+    fn template_is_a_valid_config() {
+        let config = config::parse_audit_toml(Path::new("audit.toml"), AUDIT_TOML_TEMPLATE)
+            .expect("the template parses");
+        assert_eq!(config.fail_on, Some(FailOn::High));
+        assert!(!config.strict);
+        assert!(config.select.is_none());
+    }
 }

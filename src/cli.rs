@@ -28,8 +28,24 @@ pub enum Command {
         #[arg(long = "rules", value_name = "DIR")]
         rules: Vec<PathBuf>,
     },
+    /// Show everything a rule says: what it finds, why it matters, how to fix it.
+    Explain {
+        /// A rule id such as SEC001 (case-insensitive).
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Also load the rules under this directory.
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
     /// Run every rule's own good/bad examples (the embedded catalogue, or the rules in DIR).
     TestRules {
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Write a commented audit.toml into DIR (default: the current directory); never overwrites.
+    Init {
         #[arg(value_name = "DIR")]
         dir: Option<PathBuf>,
     },
@@ -40,11 +56,17 @@ pub struct ScanArgs {
     /// Files or directories to audit (default: the current directory).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Terminal)]
-    pub format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Report format: terminal, json, markdown, sarif, github, junit or gitlab. Repeatable;
+    /// FORMAT=FILE writes that report to FILE (e.g. `--format terminal --format sarif=audit.sarif`).
+    /// At most one format may go to standard output.
+    #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_format_spec)]
+    pub formats: Vec<FormatSpec>,
+    /// Write the report that would go to standard output to FILE instead.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Put the time of the run in the Markdown report (left out by default so reports diff cleanly).
+    #[arg(long)]
+    pub timestamp: bool,
     /// Exit 1 when a finding is at or above this severity (default: high).
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
@@ -95,6 +117,53 @@ pub struct ScanArgs {
 pub enum Format {
     Terminal,
     Json,
+    Markdown,
+    Sarif,
+    Github,
+    Junit,
+    Gitlab,
+}
+
+/// One `--format` value: a format and where its report goes (`None`: standard output or `-o`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormatSpec {
+    pub format: Format,
+    pub path: Option<PathBuf>,
+}
+
+/// Parses `FORMAT` or `FORMAT=FILE`.
+pub fn parse_format_spec(value: &str) -> Result<FormatSpec, String> {
+    let (name, path) = match value.split_once('=') {
+        Some((name, "")) => return Err(format!("`{name}=` needs a file name after `=`")),
+        Some((name, path)) => (name, Some(PathBuf::from(path))),
+        None => (value, None),
+    };
+    let format = Format::from_str(name, true).map_err(|_| {
+        format!(
+            "unknown format `{name}`; expected one of: {}",
+            Format::value_variants()
+                .iter()
+                .filter_map(|f| f.to_possible_value())
+                .map(|v| v.get_name().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    Ok(FormatSpec { format, path })
+}
+
+impl ScanArgs {
+    /// The formats asked for; the terminal report when none was.
+    pub fn format_specs(&self) -> Vec<FormatSpec> {
+        if self.formats.is_empty() {
+            vec![FormatSpec {
+                format: Format::Terminal,
+                path: None,
+            }]
+        } else {
+            self.formats.clone()
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -108,4 +177,56 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn format_specs_parse_with_and_without_files() {
+        assert_eq!(
+            parse_format_spec("sarif=out/audit.sarif"),
+            Ok(FormatSpec {
+                format: Format::Sarif,
+                path: Some(PathBuf::from("out/audit.sarif"))
+            })
+        );
+        assert_eq!(
+            parse_format_spec("JSON"),
+            Ok(FormatSpec {
+                format: Format::Json,
+                path: None
+            })
+        );
+        assert!(parse_format_spec("pdf")
+            .unwrap_err()
+            .starts_with("unknown format `pdf`; expected one of: terminal, json, markdown"));
+        assert!(parse_format_spec("json=").is_err());
+    }
+
+    #[test]
+    fn format_is_repeatable_and_defaults_to_terminal() {
+        let cli = Cli::try_parse_from([
+            "audit",
+            ".",
+            "--format",
+            "terminal",
+            "--format",
+            "sarif=a.sarif",
+        ])
+        .expect("parses");
+        assert_eq!(cli.scan.format_specs().len(), 2);
+        let cli = Cli::try_parse_from(["audit", "."]).expect("parses");
+        assert_eq!(
+            cli.scan.format_specs(),
+            vec![FormatSpec {
+                format: Format::Terminal,
+                path: None
+            }]
+        );
+        assert!(Cli::try_parse_from(["audit", "explain", "SEC001"]).is_ok());
+        assert!(Cli::try_parse_from(["audit", "init", "some/dir"]).is_ok());
+    }
 }

@@ -39,6 +39,9 @@ pub struct Step {
     pub effort_hours: f64,
     /// `path:line` of each active finding, in finding order, without repeats.
     pub locations: Vec<String>,
+    /// The first paragraph of the rule's fix, as prose; the whole fix (with code) is in the
+    /// rule's metadata and the Markdown report.
+    pub fix: String,
 }
 
 /// One acceptance criterion, ticked when its check passes.
@@ -181,7 +184,46 @@ fn step(check: &Check, meta: Option<&RuleMeta>, findings: &[&Finding]) -> Step {
         findings: check.findings,
         effort_hours: meta.map_or(0.0, |m| sanitize_hours(m.effort_hours)),
         locations,
+        fix: meta.map_or_else(String::new, |m| fix_summary(&m.fix)),
     }
+}
+
+/// The first prose paragraph of a Markdown fix text, its hard-wrapped lines joined; empty when
+/// the fix starts with code.
+pub fn fix_summary(fix: &str) -> String {
+    fix.lines()
+        .map(str::trim)
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| !line.is_empty() && !line.starts_with("```"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The first sentence of `text` (up to and including the first `. `), or all of it.
+pub fn first_sentence(text: &str) -> &str {
+    match text.find(". ") {
+        Some(end) => &text[..=end],
+        None => text,
+    }
+}
+
+/// Failing checks, most dangerous first: severity, then plan phase (security before
+/// reliability before performance), then number of findings, then id. The order of the
+/// "top 5" and of the issue sections of every human report.
+pub fn ranked_failures(result: &AuditResult) -> Vec<&Check> {
+    let mut failing: Vec<&Check> = result
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Fail)
+        .collect();
+    failing.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| phase_of(a, result.rule(&a.rule)).cmp(&phase_of(b, result.rule(&b.rule))))
+            .then(b.findings.cmp(&a.findings))
+            .then_with(|| a.rule.cmp(&b.rule))
+    });
+    failing
 }
 
 /// Negative or non-finite estimates would poison the totals; treat them as unknown (0).
@@ -691,6 +733,7 @@ pub(crate) mod tests {
                 findings: 3,
                 effort_hours: 6.0,
                 locations: vec!["a.py:3".into(), "b.py:9".into()],
+                fix: "Do the right thing.".into(),
             }
         );
         // A project-level failure with no findings is still a step, without locations.
@@ -750,6 +793,31 @@ pub(crate) mod tests {
         assert_eq!(plan.phases[0].phase, 4);
         assert_eq!(plan.phases[0].steps[0].title, "OPS002");
         assert_eq!(phase_title(0), "Critical security");
+    }
+
+    #[test]
+    fn fix_summary_is_the_first_prose_paragraph() {
+        assert_eq!(
+            fix_summary("\nVerify the key\nand pin algorithms. Then test.\n\n```python\nx\n```"),
+            "Verify the key and pin algorithms. Then test."
+        );
+        assert_eq!(fix_summary("```python\nx\n```"), "");
+        assert_eq!(first_sentence("One. Two."), "One.");
+        assert_eq!(first_sentence("No stop"), "No stop");
+    }
+
+    #[test]
+    fn ranked_failures_put_severity_then_phase_first() {
+        let result = sample();
+        let ranked: Vec<&str> = ranked_failures(&result)
+            .iter()
+            .map(|c| c.rule.as_str())
+            .collect();
+        // Criticals: security (phase 1, by findings) before phase 2; then highs by phase.
+        assert_eq!(
+            ranked,
+            vec!["SEC017", "SEC001", "DATA001", "REL002", "SEC005", "OPS007"]
+        );
     }
 
     #[test]

@@ -237,14 +237,21 @@ impl<'r> FileSymbols<'r> {
         };
         match node.kind().as_ref() {
             "string" => interpolations(node).all(|e| self.constant_depth(&e, safe, depth + 1)),
-            "concatenated_string" | "list" | "tuple" | "set" | "dictionary" | "pair"
+            "concatenated_string"
+            | "list"
+            | "tuple"
+            | "set"
+            | "dictionary"
+            | "pair"
             | "parenthesized_expression" => all(&mut node.named_children()),
             "integer" | "float" | "true" | "false" | "none" => true,
             "unary_operator" => all(&mut node.field("argument").into_iter()),
             "keyword_argument" => all(&mut node.field("value").into_iter()),
             "binary_operator" => {
                 matches!(
-                    node.field("operator").map(|o| o.text().to_string()).as_deref(),
+                    node.field("operator")
+                        .map(|o| o.text().to_string())
+                        .as_deref(),
                     Some("+" | "%")
                 ) && all(&mut node.field("left").into_iter().chain(node.field("right")))
             }
@@ -253,13 +260,16 @@ impl<'r> FileSymbols<'r> {
                 let values: Vec<PyNode<'r>> = node.named_children().collect();
                 values.len() == 3 && all(&mut [values[0].clone(), values[2].clone()].into_iter())
             }
-            "call" => self.is_format_call(node) && {
-                let object = node.field("function").and_then(|f| f.field("object"));
-                let args = node.field("arguments");
-                all(&mut object.into_iter().chain(args.into_iter().flat_map(|a| {
-                    a.named_children().collect::<Vec<_>>()
-                })))
-            },
+            "call" => {
+                self.is_format_call(node) && {
+                    let object = node.field("function").and_then(|f| f.field("object"));
+                    let args = node.field("arguments");
+                    all(&mut object.into_iter().chain(
+                        args.into_iter()
+                            .flat_map(|a| a.named_children().collect::<Vec<_>>()),
+                    ))
+                }
+            }
             "identifier" => {
                 let resolved = self.resolve_value(node);
                 resolved.range() != node.range() && self.constant_depth(&resolved, safe, depth + 1)
@@ -315,7 +325,12 @@ impl<'r> FileSymbols<'r> {
                         .field("arguments")
                         .is_some_and(|args| args.named_children().any(|a| !constant(&a)))
             }
-            "concatenated_string" | "list" | "tuple" | "set" | "dictionary" | "pair"
+            "concatenated_string"
+            | "list"
+            | "tuple"
+            | "set"
+            | "dictionary"
+            | "pair"
             | "parenthesized_expression" => node
                 .named_children()
                 .any(|c| self.dynamic_depth(&c, safe, depth + 1)),

@@ -40,5 +40,26 @@ impl AuditResult {
     }
 }
 
+impl AuditResult {
+    /// Active findings of one rule, in report order.
+    pub fn findings_of<'a>(&'a self, rule: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings.iter().filter(move |f| f.rule == rule)
+    }
+}
+
+/// A finding's path as CI systems want it: relative to the directory the tool ran in (the
+/// repository root in CI), which is the scanned root joined with the finding's path. `base` is
+/// that root as a `/`-terminated relative prefix, or empty.
+pub fn ci_path(base: &str, path: &str) -> String {
+    format!("{base}{path}")
+}
+
+pub mod explain;
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod progress;
+pub mod sarif;
 pub mod terminal;

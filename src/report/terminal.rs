@@ -36,6 +36,7 @@ pub fn render(result: &AuditResult, opts: &TerminalOptions) -> String {
     let plan = plan::build(result);
     let mut out = String::new();
     header(&mut out, result, paint);
+    top_five(&mut out, result, paint);
     findings(&mut out, result, opts, paint);
     locationless_failures(&mut out, result, paint);
     if opts.verbose {
@@ -197,6 +198,36 @@ fn severity_counts(result: &AuditResult, paint: Paint) -> String {
         let _ = write!(line, " {}", paint.dim(&format!("({})", hidden.join(", "))));
     }
     line
+}
+
+/// The five most dangerous failing checks, each with its first location.
+fn top_five(out: &mut String, result: &AuditResult, paint: Paint) {
+    let ranked = plan::ranked_failures(result);
+    if ranked.is_empty() {
+        return;
+    }
+    section(out, "Top 5 most dangerous issues", paint);
+    for (i, check) in ranked.iter().take(5).enumerate() {
+        let meta = result.rule(&check.rule);
+        let title = meta.map_or(check.rule.as_str(), |m| m.title.as_str());
+        let mut found = result.findings.iter().filter(|f| f.rule == check.rule);
+        let place = match (found.next(), check.findings) {
+            (Some(first), n) if n > 1 => {
+                format!("{}:{} (+{} more)", first.path, first.line, n - 1)
+            }
+            (Some(first), _) => format!("{}:{}", first.path, first.line),
+            (None, _) => "project-level".to_string(),
+        };
+        let severity = format!("{:<8}", check.severity.as_str());
+        let _ = writeln!(
+            out,
+            "  {}. {} {:<8} {title}",
+            i + 1,
+            paint.severity(check.severity, &severity),
+            check.rule,
+        );
+        let _ = writeln!(out, "     {}", paint.dim(&place));
+    }
 }
 
 /// A section heading: a bold title and a rule line.
@@ -381,22 +412,11 @@ fn miette_severity(severity: Severity) -> miette::Severity {
 /// The first sentence of the rule's fix (its prose is hard-wrapped, so the first paragraph is
 /// joined first), else a pointer to where the whole rule is listed.
 fn help_text(rule: &str, meta: Option<&RuleMeta>) -> String {
-    let paragraph: Vec<&str> = meta
-        .map(|m| m.fix.as_str())
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .skip_while(|line| line.is_empty())
-        .take_while(|line| !line.is_empty() && !line.starts_with("```"))
-        .collect();
+    let paragraph = meta.map(|m| plan::fix_summary(&m.fix)).unwrap_or_default();
     if paragraph.is_empty() {
-        return format!("`audit rules --format json` shows {rule} and its fix");
+        return format!("`audit explain {rule}` shows the fix");
     }
-    let paragraph = paragraph.join(" ");
-    match paragraph.find(". ") {
-        Some(end) => paragraph[..=end].to_string(),
-        None => paragraph,
-    }
+    plan::first_sentence(&paragraph).to_string()
 }
 
 /// The first `n` lines of `text` (without the newline that ends the last one).
@@ -598,18 +618,19 @@ fn next_step(out: &mut String, result: &AuditResult, plan: &Plan, paint: Paint) 
         None if result.scorecard.coverage.checks == 0 => "No checks ran.".to_string(),
         None => "All applicable checks pass.".to_string(),
         Some(step) if !plan.minimum_to_launch.is_empty() => format!(
-            "Fix the {} launch blocker{} first, starting with {}.",
+            "Fix the {} launch blocker{} first, starting with {}; `audit explain {}` shows how.",
             plan.minimum_to_launch.len(),
             if plan.minimum_to_launch.len() == 1 {
                 ""
             } else {
                 "s"
             },
+            step.rule,
             step.rule
         ),
         Some(step) => format!(
-            "Next: fix {} first; `--format json -o audit.json` writes the whole report.",
-            step.rule
+            "Next: fix {} first (`audit explain {}`); `--format markdown -o audit.md` writes the full audit.",
+            step.rule, step.rule
         ),
     };
     let _ = writeln!(out, "{}", paint.bold(&line));
@@ -754,12 +775,9 @@ mod tests {
         meta.fix = "```python\nx\n```".into();
         assert_eq!(
             help_text("SEC001", Some(&meta)),
-            "`audit rules --format json` shows SEC001 and its fix"
+            "`audit explain SEC001` shows the fix"
         );
-        assert_eq!(
-            help_text("X1", None),
-            "`audit rules --format json` shows X1 and its fix"
-        );
+        assert_eq!(help_text("X1", None), "`audit explain X1` shows the fix");
     }
 
     #[test]

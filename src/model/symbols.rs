@@ -19,43 +19,171 @@ struct Binding<'r> {
     value: PyNode<'r>,
 }
 
+/// Every named node of a parsed file, grouped by kind, from one cursor walk. Rules, symbols and
+/// candidate searches read it instead of walking the tree again; the walk also records what a
+/// node-by-node `parent()` chase would cost (tree-sitter finds a parent from the root down).
+pub struct NodeIndex<'r> {
+    by_kind: HashMap<u16, Vec<PyNode<'r>>>,
+    /// Every named node, in document order.
+    pub all: Vec<PyNode<'r>>,
+    /// Maximal names and attribute chains outside imports and definition names: the places a
+    /// qualified name can be referenced.
+    pub refs: Vec<PyNode<'r>>,
+    /// Byte ranges of every `def`, in document order, to find the scope of an offset.
+    functions: Vec<(usize, usize)>,
+}
+
+/// What the walk knows about the node it is in.
+#[derive(Clone, Copy)]
+struct Frame {
+    in_import: bool,
+    kind: u16,
+}
+
+impl<'r> NodeIndex<'r> {
+    pub fn build(root: &PyNode<'r>) -> Self {
+        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        let id = |kind: &str| language.id_for_node_kind(kind, true);
+        let (attribute, identifier) = (id("attribute"), id("identifier"));
+        let imports = [
+            id("import_statement"),
+            id("import_from_statement"),
+            id("future_import_statement"),
+        ];
+        let function = id("function_definition");
+        let no_ref_parents = [
+            id("parameters"),
+            id("lambda_parameters"),
+            id("typed_parameter"),
+        ];
+        let named_parents = [
+            id("function_definition"),
+            id("class_definition"),
+            id("keyword_argument"),
+            id("default_parameter"),
+            id("typed_default_parameter"),
+        ];
+        let mut index = NodeIndex {
+            by_kind: HashMap::new(),
+            all: Vec::new(),
+            refs: Vec::new(),
+            functions: Vec::new(),
+        };
+        // An explicit stack rather than `Root::adopt` on a cursor's nodes: `adopt` re-checks
+        // each node's ancestry in debug builds, which is quadratic on deeply nested code.
+        let mut stack: Vec<(PyNode<'r>, Frame, Option<&str>)> = vec![(
+            root.clone(),
+            Frame {
+                in_import: false,
+                kind: u16::MAX,
+            },
+            None,
+        )];
+        while let Some((node, parent, field)) = stack.pop() {
+            let ts = node.get_inner_node();
+            let kind = ts.kind_id();
+            let in_import = parent.in_import || imports.contains(&kind);
+            if ts.is_named() {
+                if kind == function {
+                    index.functions.push((ts.start_byte(), ts.end_byte()));
+                }
+                if (kind == identifier || kind == attribute) && !in_import {
+                    let is_name_of_definition =
+                        field == Some("name") && named_parents.contains(&parent.kind);
+                    let is_parameter =
+                        no_ref_parents.contains(&parent.kind) && field != Some("type");
+                    if parent.kind != attribute && !is_name_of_definition && !is_parameter {
+                        index.refs.push(node.clone());
+                    }
+                }
+                index.by_kind.entry(kind).or_default().push(node.clone());
+                index.all.push(node.clone());
+            }
+            let frame = Frame { in_import, kind };
+            let mut cursor = ts.walk();
+            let mut fields = Vec::new();
+            if cursor.goto_first_child() {
+                loop {
+                    fields.push(cursor.field_name());
+                    if !cursor.goto_next_sibling() {
+                        break;
+                    }
+                }
+            }
+            let children: Vec<PyNode<'r>> = node.children().collect();
+            for (child, field) in children.into_iter().zip(fields).rev() {
+                stack.push((child, frame, field));
+            }
+        }
+        index
+    }
+
+    /// Nodes of one kind id, in document order.
+    pub fn of_kind(&self, kind: u16) -> &[PyNode<'r>] {
+        self.by_kind.get(&kind).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Nodes of one kind name, in document order.
+    pub fn named(&self, kind: &str) -> &[PyNode<'r>] {
+        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        self.of_kind(language.id_for_node_kind(kind, true))
+    }
+}
+
+/// The start byte of the innermost `def` containing `offset`, or `MODULE`.
+fn scope_at(functions: &[(usize, usize)], offset: usize) -> usize {
+    functions
+        .iter()
+        .take_while(|(start, _)| *start <= offset)
+        .filter(|(start, end)| *start < offset && offset < *end)
+        .map(|(start, _)| *start)
+        .last()
+        .unwrap_or(MODULE)
+}
+
 /// Imports and single-name assignments of one file.
 pub struct FileSymbols<'r> {
     imports: HashMap<String, String>,
     bindings: HashMap<String, Vec<Binding<'r>>>,
+    functions: Vec<(usize, usize)>,
 }
 
 impl<'r> FileSymbols<'r> {
-    /// One walk over the tree; nothing is resolved until asked.
+    /// Builds the node index first; prefer `from_index` when one exists.
     pub fn collect(root: &PyNode<'r>) -> Self {
+        Self::from_index(&NodeIndex::build(root))
+    }
+
+    /// Nothing is resolved until asked.
+    pub fn from_index(index: &NodeIndex<'r>) -> Self {
         let mut symbols = FileSymbols {
             imports: HashMap::new(),
             bindings: HashMap::new(),
+            functions: index.functions.clone(),
         };
-        for node in root.dfs() {
-            match node.kind().as_ref() {
-                "import_statement" => symbols.add_import(&node),
-                "import_from_statement" => symbols.add_from_import(&node),
-                "assignment" => {
-                    if let (Some(left), Some(right)) = (node.field("left"), node.field("right")) {
-                        if left.kind() == "identifier" {
-                            symbols.bind(left.text().to_string(), &node, right);
-                        }
-                    }
+        for node in index.named("import_statement") {
+            symbols.add_import(node);
+        }
+        for node in index.named("import_from_statement") {
+            symbols.add_from_import(node);
+        }
+        for node in index.named("assignment") {
+            if let (Some(left), Some(right)) = (node.field("left"), node.field("right")) {
+                if left.kind() == "identifier" {
+                    symbols.bind(left.text().to_string(), node, right);
                 }
-                "as_pattern" => {
-                    // `with requests.Session() as s:`: the alias holds the context expression.
-                    let value = node.child(0);
-                    let alias = node
-                        .field("alias")
-                        .and_then(|a| a.dfs().find(|n| n.kind() == "identifier"));
-                    if let (Some(value), Some(alias)) = (value, alias) {
-                        if node.ancestors().any(|a| a.kind() == "with_item") {
-                            symbols.bind(alias.text().to_string(), &node, value);
-                        }
-                    }
+            }
+        }
+        for node in index.named("as_pattern") {
+            // `with requests.Session() as s:`: the alias holds the context expression.
+            let value = node.child(0);
+            let alias = node
+                .field("alias")
+                .and_then(|a| a.dfs().find(|n| n.kind() == "identifier"));
+            if let (Some(value), Some(alias)) = (value, alias) {
+                if node.parent().is_some_and(|p| p.kind() == "with_item") {
+                    symbols.bind(alias.text().to_string(), node, value);
                 }
-                _ => {}
             }
         }
         for list in symbols.bindings.values_mut() {
@@ -66,7 +194,7 @@ impl<'r> FileSymbols<'r> {
 
     fn bind(&mut self, name: String, statement: &PyNode<'r>, value: PyNode<'r>) {
         let binding = Binding {
-            scope: scope_of(statement),
+            scope: scope_at(&self.functions, statement.range().start),
             from: statement.range().end,
             value,
         };
@@ -137,7 +265,7 @@ impl<'r> FileSymbols<'r> {
     /// module-level binding when the function never assigns it.
     pub fn binding_at(&self, name: &str, at: &PyNode<'r>) -> Option<PyNode<'r>> {
         let list = self.bindings.get(name)?;
-        let scope = scope_of(at);
+        let scope = scope_at(&self.functions, at.range().start);
         let start = at.range().start;
         let in_scope = list
             .iter()
@@ -385,13 +513,6 @@ fn interpolations<'r>(node: &PyNode<'r>) -> impl Iterator<Item = PyNode<'r>> + u
         .filter_map(|i| i.named_children().next())
         .collect();
     found.into_iter()
-}
-
-fn scope_of(node: &PyNode<'_>) -> usize {
-    node.ancestors()
-        .find(|a| a.kind() == "function_definition")
-        .map(|f| f.range().start)
-        .unwrap_or(MODULE)
 }
 
 /// The arguments of one call, split by form.

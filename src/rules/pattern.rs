@@ -2,7 +2,7 @@
 //! ast-grep rule, filtered by ast-grep structure and by argument conditions that see through
 //! local bindings.
 
-use crate::model::symbols::{enclosing_symbol, CallArgs, FileSymbols, Safe};
+use crate::model::symbols::{enclosing_symbol, CallArgs, FileSymbols, NodeIndex, Safe};
 use crate::parse::python::{PyNode, Python};
 use crate::rules::rule::{ArgCondition, Clause, PatternSpec, ValueClass};
 use ast_grep_config::{DeserializeEnv, Rule, SerializableRule};
@@ -23,6 +23,7 @@ pub struct RawMatch {
 pub struct FileContext<'r> {
     pub rel: String,
     pub root: PyNode<'r>,
+    pub index: NodeIndex<'r>,
     pub symbols: FileSymbols<'r>,
     calls: OnceCell<Vec<(PyNode<'r>, String)>>,
     refs: OnceCell<Vec<(PyNode<'r>, String)>>,
@@ -30,10 +31,12 @@ pub struct FileContext<'r> {
 
 impl<'r> FileContext<'r> {
     pub fn new(rel: &str, root: PyNode<'r>) -> Self {
-        let symbols = FileSymbols::collect(&root);
+        let index = NodeIndex::build(&root);
+        let symbols = FileSymbols::from_index(&index);
         FileContext {
             rel: rel.to_string(),
             root,
+            index,
             symbols,
             calls: OnceCell::new(),
             refs: OnceCell::new(),
@@ -43,13 +46,13 @@ impl<'r> FileContext<'r> {
     /// Every call with its qualified callee, as a `/`-separated path for glob matching.
     fn calls(&self) -> &[(PyNode<'r>, String)] {
         self.calls.get_or_init(|| {
-            self.root
-                .dfs()
-                .filter(|n| n.kind() == "call")
+            self.index
+                .named("call")
+                .iter()
                 .filter_map(|call| {
                     let function = call.field("function")?;
                     let name = self.symbols.qualify(&function);
-                    Some((call, name.replace('.', "/")))
+                    Some((call.clone(), name.replace('.', "/")))
                 })
                 .collect()
         })
@@ -58,51 +61,13 @@ impl<'r> FileContext<'r> {
     /// Every maximal name or attribute chain outside imports and definitions.
     fn refs(&self) -> &[(PyNode<'r>, String)] {
         self.refs.get_or_init(|| {
-            self.root
-                .dfs()
-                .filter(is_reference)
-                .map(|n| {
-                    let name = self.symbols.qualify(&n);
-                    (n, name.replace('.', "/"))
-                })
+            self.index
+                .refs
+                .iter()
+                .map(|n| (n.clone(), self.symbols.qualify(n).replace('.', "/")))
                 .collect()
         })
     }
-}
-
-fn is_reference(node: &PyNode<'_>) -> bool {
-    let kind = node.kind();
-    if kind != "identifier" && kind != "attribute" {
-        return false;
-    }
-    let Some(parent) = node.parent() else {
-        return false;
-    };
-    match parent.kind().as_ref() {
-        // Part of a longer chain: the chain is the reference.
-        "attribute" => return false,
-        "function_definition"
-        | "class_definition"
-        | "parameters"
-        | "default_parameter"
-        | "typed_parameter"
-        | "typed_default_parameter"
-        | "keyword_argument"
-            if parent
-                .field("name")
-                .is_some_and(|n| n.range() == node.range())
-                || parent.kind() == "parameters" =>
-        {
-            return false
-        }
-        _ => {}
-    }
-    !node.ancestors().any(|a| {
-        matches!(
-            a.kind().as_ref(),
-            "import_statement" | "import_from_statement" | "future_import_statement"
-        )
-    })
 }
 
 pub struct CompiledPattern {
@@ -339,16 +304,16 @@ impl CompiledClause {
         }
         if self.calls.is_none() && self.refs.is_none() {
             if let Some(rule) = &self.rule {
-                let kinds = rule.potential_kinds();
-                for node in ctx.root.dfs() {
-                    if kinds
-                        .as_ref()
-                        .is_some_and(|k| !k.contains(node.kind_id().into()))
-                    {
-                        continue;
-                    }
+                let candidates: Vec<&PyNode<'r>> = match rule.potential_kinds() {
+                    Some(kinds) => kinds
+                        .iter()
+                        .flat_map(|k| ctx.index.of_kind(k as u16))
+                        .collect(),
+                    None => ctx.index.all.iter().collect(),
+                };
+                for node in candidates {
                     if let Some(found) = rule.match_node(node.clone()) {
-                        let message = self.render(ctx, &node, "", None, Some(&found));
+                        let message = self.render(ctx, node, "", None, Some(&found));
                         out.push(RawMatch {
                             start: node.range().start,
                             end: node.range().end,

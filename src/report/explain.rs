@@ -2,6 +2,7 @@
 //! what it finds, the failure scenario, the impact, the fix (code blocks indented), the
 //! examples the rule is tested with, and the references.
 
+use super::terminal::Paint as Style;
 use crate::plan::phase_title;
 use crate::rules::rule::{Confidence, Examples, RuleMeta};
 use std::fmt::Write as _;
@@ -53,27 +54,6 @@ pub fn render(meta: &RuleMeta, path: &str, examples: &Examples, opts: ExplainOpt
         }
     }
     out
-}
-
-#[derive(Clone, Copy)]
-struct Style {
-    color: bool,
-}
-
-impl Style {
-    fn sgr(self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\u{1b}[{code}m{text}\u{1b}[0m")
-        } else {
-            text.to_string()
-        }
-    }
-    fn bold(self, text: &str) -> String {
-        self.sgr("1", text)
-    }
-    fn dim(self, text: &str) -> String {
-        self.sgr("2", text)
-    }
 }
 
 fn facts(meta: &RuleMeta, path: &str) -> Vec<(&'static str, String)> {

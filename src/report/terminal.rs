@@ -53,12 +53,12 @@ pub fn render(result: &AuditResult, opts: &TerminalOptions) -> String {
 
 /// ANSI styling that disappears entirely when colour is off.
 #[derive(Clone, Copy)]
-struct Paint {
-    color: bool,
+pub(crate) struct Paint {
+    pub(crate) color: bool,
 }
 
 impl Paint {
-    fn sgr(self, code: &str, text: &str) -> String {
+    pub(crate) fn sgr(self, code: &str, text: &str) -> String {
         if self.color {
             format!("\u{1b}[{code}m{text}\u{1b}[0m")
         } else {
@@ -66,11 +66,11 @@ impl Paint {
         }
     }
 
-    fn bold(self, text: &str) -> String {
+    pub(crate) fn bold(self, text: &str) -> String {
         self.sgr("1", text)
     }
 
-    fn dim(self, text: &str) -> String {
+    pub(crate) fn dim(self, text: &str) -> String {
         self.sgr("2", text)
     }
 

@@ -130,7 +130,7 @@ tool_version() {
 
 tool_scope() {
   case "$1" in
-    audit) echo "all built-in rules + project checks" ;;
+    audit) echo "all built-in rules" ;;
     ruff) echo "S (flake8-bandit) + DJ (flake8-django)" ;;
     bandit) echo "all default plugins" ;;
     semgrep) echo "$(grep -c '^  - id:' "$RULES_YML") local rules (semgrep-rules.yml)" ;;

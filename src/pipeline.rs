@@ -4,10 +4,12 @@
 
 use crate::discover::{self, DiscoverError, DiscoverOptions, FileKind, SourceFile};
 use crate::findings::{assign_fingerprints, fold_whitespace, Finding};
+use crate::model::settings::{self, ModuleHint, SettingsFile};
 use crate::parse::{manifests, python};
 use crate::report::{AuditResult, FileError};
 use crate::rules::pattern::{FileContext, RawMatch};
 use crate::rules::prefilter::Prefilter;
+use crate::rules::setting::Evidence;
 use crate::rules::{CompiledMatcher, LoadedRule};
 use crate::score::{self, Check, CheckStatus};
 use crate::suppress::{self, Baseline, Ignores, SuppressionProblem};
@@ -65,10 +67,80 @@ impl std::error::Error for RunError {}
 struct FileOutcome {
     findings: Vec<Finding>,
     errors: Vec<FileError>,
-    /// Top-level modules imported (non-test files only), for `applies_when`.
+    /// Dotted names imported (non-test files only): `a.b` and `a.b.c` for `from a.b import c`.
     imports: BTreeSet<String>,
     dependencies: Vec<manifests::Dependency>,
     ignores: Option<Ignores>,
+    /// The statements of a candidate settings module, kept for the project stage.
+    settings: Option<SettingsFile>,
+    /// `DJANGO_SETTINGS_MODULE` defaults the file sets.
+    hints: Vec<ModuleHint>,
+}
+
+/// The per-file rules and what the project stage needs, shared by scans and rule examples.
+struct Plan<'a> {
+    file_rules: Vec<&'a LoadedRule>,
+    prefilter: Prefilter,
+    /// Some rule looks at the settings: settings modules are parsed whatever the prefilter says.
+    wants_settings: bool,
+}
+
+impl<'a> Plan<'a> {
+    fn new(rules: &[&'a LoadedRule]) -> Self {
+        let file_rules: Vec<&LoadedRule> =
+            rules.iter().copied().filter(|r| r.is_per_file()).collect();
+        let prefilter = Prefilter::new(&file_rules);
+        Plan {
+            file_rules,
+            prefilter,
+            wants_settings: rules
+                .iter()
+                .any(|r| matches!(r.matcher, CompiledMatcher::Setting(_))),
+        }
+    }
+}
+
+/// Everything the files contributed, merged in path order.
+#[derive(Default)]
+struct Merged {
+    findings: Vec<Finding>,
+    errors: Vec<FileError>,
+    imports: BTreeSet<String>,
+    dependencies: Vec<manifests::Dependency>,
+    ignores: BTreeMap<String, Ignores>,
+    settings: Vec<SettingsFile>,
+    hints: Vec<ModuleHint>,
+}
+
+impl Merged {
+    fn add(&mut self, rel: &str, outcome: FileOutcome) {
+        self.findings.extend(outcome.findings);
+        self.errors.extend(outcome.errors);
+        self.imports.extend(outcome.imports);
+        self.dependencies.extend(outcome.dependencies);
+        if let Some(found) = outcome.ignores {
+            self.ignores.insert(rel.to_string(), found);
+        }
+        self.settings.extend(outcome.settings);
+        self.hints.extend(outcome.hints);
+    }
+
+    /// Top-level modules imported, for `applies_when.import_any`.
+    fn top_level_imports(&self) -> BTreeSet<String> {
+        self.imports
+            .iter()
+            .map(|m| m.split('.').next().unwrap_or(m).to_string())
+            .collect()
+    }
+}
+
+/// What the project stage (settings rules) found: findings, per-rule notes for checks that
+/// could not be decided, and problems to report.
+#[derive(Default)]
+struct ProjectOutcome {
+    findings: Vec<Finding>,
+    notes: BTreeMap<String, String>,
+    errors: Vec<FileError>,
 }
 
 /// Runs `rules` over the files under `opts.paths`.
@@ -78,12 +150,12 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
         ..DiscoverOptions::default()
     };
     let discovery = discover::discover(&opts.paths, &discover_opts).map_err(RunError::Discover)?;
-    let prefilter = Prefilter::new(rules);
+    let plan = Plan::new(rules);
     let analyze_all = || -> Vec<FileOutcome> {
         discovery
             .files
             .par_iter()
-            .map(|file| analyze_file(file, rules, &prefilter))
+            .map(|file| analyze_file(file, &plan))
             .collect()
     };
     let outcomes = match opts.jobs {
@@ -95,20 +167,20 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
         None => analyze_all(),
     };
 
-    let mut findings = Vec::new();
-    let mut errors = discovery.errors.clone();
-    let mut imports = BTreeSet::new();
-    let mut dependencies = BTreeSet::new();
-    let mut ignores = BTreeMap::new();
+    let mut merged = Merged::default();
     for (file, outcome) in discovery.files.iter().zip(outcomes) {
-        findings.extend(outcome.findings);
-        errors.extend(outcome.errors);
-        imports.extend(outcome.imports);
-        dependencies.extend(outcome.dependencies.into_iter().map(|d| d.name));
-        if let Some(found) = outcome.ignores {
-            ignores.insert(file.rel.clone(), found);
-        }
+        merged.add(&file.rel, outcome);
     }
+    let project = project_stage(rules, &merged, opts.settings.as_deref());
+    let imports = merged.top_level_imports();
+    let dependencies: BTreeSet<String> =
+        merged.dependencies.iter().map(|d| d.name.clone()).collect();
+    let mut findings = merged.findings;
+    findings.extend(project.findings);
+    let mut errors = discovery.errors.clone();
+    errors.extend(merged.errors);
+    errors.extend(project.errors);
+    let ignores = merged.ignores;
 
     let ran: BTreeSet<String> = rules.iter().map(|r| r.meta.id.clone()).collect();
     let split = suppress::apply(findings, &ignores, &ran, &opts.known_ids);
@@ -138,8 +210,11 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
                 &active,
                 &suppressed,
                 opts.strict,
-                &imports,
-                &dependencies,
+                &Applicability {
+                    imports: &imports,
+                    dependencies: &dependencies,
+                    undecided: project.notes.get(&rule.meta.id),
+                },
             )
         })
         .collect();
@@ -162,13 +237,21 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
     })
 }
 
+/// What decides whether a clean check passes or is n/a.
+struct Applicability<'a> {
+    /// Top-level modules imported by non-test files.
+    imports: &'a BTreeSet<String>,
+    dependencies: &'a BTreeSet<String>,
+    /// Why the project stage could not decide this rule, if it could not.
+    undecided: Option<&'a String>,
+}
+
 fn check_for(
     rule: &LoadedRule,
     active: &[Finding],
     suppressed: &[Finding],
     strict: bool,
-    imports: &BTreeSet<String>,
-    dependencies: &BTreeSet<String>,
+    facts: &Applicability<'_>,
 ) -> Check {
     let meta = &rule.meta;
     let count = active.iter().filter(|f| f.rule == meta.id).count();
@@ -178,8 +261,8 @@ fn check_for(
         || when
             .dependency_any
             .iter()
-            .any(|d| dependencies.contains(&manifests::normalize_name(d)))
-        || when.import_any.iter().any(|m| imports.contains(m));
+            .any(|d| facts.dependencies.contains(&manifests::normalize_name(d)))
+        || when.import_any.iter().any(|m| facts.imports.contains(m));
     let (status, note) = if count > 0 || (strict && hidden > 0) {
         (CheckStatus::Fail, None)
     } else if !applicable {
@@ -187,6 +270,8 @@ fn check_for(
         evidence.extend(when.import_any.iter().map(|m| format!("import {m}")));
         let note = format!("not applicable: no {} in the project", evidence.join(" / "));
         (CheckStatus::NotApplicable, Some(note))
+    } else if let Some(why) = facts.undecided {
+        (CheckStatus::NotApplicable, Some(why.clone()))
     } else {
         (CheckStatus::Pass, None)
     };
@@ -200,7 +285,7 @@ fn check_for(
     }
 }
 
-fn analyze_file(file: &SourceFile, rules: &[&LoadedRule], prefilter: &Prefilter) -> FileOutcome {
+fn analyze_file(file: &SourceFile, plan: &Plan<'_>) -> FileOutcome {
     let mut outcome = FileOutcome::default();
     let wants_text = file.is_python() || matches!(file.kind, FileKind::Manifest(_));
     if !wants_text {
@@ -228,28 +313,48 @@ fn analyze_file(file: &SourceFile, rules: &[&LoadedRule], prefilter: &Prefilter)
             return outcome;
         }
     };
-    if let FileKind::Manifest(kind) = file.kind {
-        outcome.dependencies = manifests::parse(kind, &file.rel, &text);
+    analyze_text(&file.rel, file.kind, file.is_test, text, plan)
+}
+
+/// The per-file stage on a file's text: dependencies of a manifest; for Python, imports,
+/// suppressions, per-file rule matches and, for a settings candidate, its statements. The
+/// file is parsed at most once, and only if some rule or the settings model needs it.
+fn analyze_text(
+    rel: &str,
+    kind: FileKind,
+    is_test: bool,
+    text: String,
+    plan: &Plan<'_>,
+) -> FileOutcome {
+    let mut outcome = FileOutcome::default();
+    if let FileKind::Manifest(kind) = kind {
+        outcome.dependencies = manifests::parse(kind, rel, &text);
         return outcome;
     }
-    if !file.is_test {
-        outcome.imports = imported_modules(&text);
+    if !is_test {
+        outcome.imports = imported_names(&text);
     }
     if text.contains("audit:") {
         outcome.ignores = Some(suppress::parse_ignores(&text));
     }
-    let wanted: Vec<&LoadedRule> = prefilter
+    let settings_candidate = plan.wants_settings && !is_test && settings::is_candidate(rel, &text);
+    if plan.wants_settings && !is_test && text.contains("DJANGO_SETTINGS_MODULE") {
+        outcome.hints = settings::module_hints(rel, &text);
+    }
+    let wanted: Vec<&LoadedRule> = plan
+        .prefilter
         .rules_for(text.as_bytes())
         .into_iter()
-        .map(|i| rules[i])
-        .filter(|r| !file.is_test || r.meta.applies_to_tests)
+        .map(|i| plan.file_rules[i])
+        .filter(|r| !is_test || r.meta.applies_to_tests)
         .collect();
-    if wanted.is_empty() {
+    if wanted.is_empty() && !settings_candidate {
         return outcome;
     }
-    let analysis = analyze_source(&file.rel, text, &wanted);
+    let analysis = analyze_parsed(rel, text, &wanted, settings_candidate);
     outcome.findings = analysis.findings;
     outcome.errors.extend(analysis.errors);
+    outcome.settings = analysis.settings;
     outcome
 }
 
@@ -266,11 +371,32 @@ pub struct SourceAnalysis {
     pub errors: Vec<FileError>,
 }
 
-/// Parses `text` once and runs every rule on it. Used for scanned files and rule examples alike.
+/// Parses `text` once and runs every per-file rule on it. Used for scanned files and rule
+/// examples alike.
 pub fn analyze_source(rel: &str, text: String, rules: &[&LoadedRule]) -> SourceAnalysis {
-    let mut analysis = SourceAnalysis {
+    let parsed = analyze_parsed(rel, text, rules, false);
+    SourceAnalysis {
+        findings: parsed.findings,
+        errors: parsed.errors,
+    }
+}
+
+struct ParsedAnalysis {
+    findings: Vec<Finding>,
+    errors: Vec<FileError>,
+    settings: Option<SettingsFile>,
+}
+
+fn analyze_parsed(
+    rel: &str,
+    text: String,
+    rules: &[&LoadedRule],
+    settings_candidate: bool,
+) -> ParsedAnalysis {
+    let mut analysis = ParsedAnalysis {
         findings: Vec::new(),
         errors: Vec::new(),
+        settings: None,
     };
     let Some(root) = python::parse(text) else {
         analysis.errors.push(FileError {
@@ -289,11 +415,18 @@ pub fn analyze_source(rel: &str, text: String, rules: &[&LoadedRule]) -> SourceA
     }
     let source = root.get_text();
     let lines = LineIndex::new(source);
+    if settings_candidate {
+        analysis.settings = Some(settings::extract(rel, &root.root()));
+    }
+    if rules.is_empty() {
+        return analysis;
+    }
     let ctx = FileContext::new(rel, root.root());
     for rule in rules {
         let matches = match &rule.matcher {
             CompiledMatcher::Pattern(p) => p.find(&ctx),
             CompiledMatcher::Query(q) => q.find(&ctx),
+            CompiledMatcher::Setting(_) => Vec::new(),
         };
         for raw in matches {
             analysis
@@ -303,6 +436,135 @@ pub fn analyze_source(rel: &str, text: String, rules: &[&LoadedRule]) -> SourceA
     }
     assign_fingerprints(&mut analysis.findings);
     analysis
+}
+
+/// The project stage: picks and evaluates the production settings, then runs every `setting`
+/// rule on them. Without a settings module the settings checks are n/a, with a note.
+fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) -> ProjectOutcome {
+    let mut outcome = ProjectOutcome::default();
+    let setting_rules: Vec<(&LoadedRule, &crate::rules::setting::CompiledSetting)> = rules
+        .iter()
+        .filter_map(|r| match &r.matcher {
+            CompiledMatcher::Setting(s) => Some((*r, s.as_ref())),
+            _ => None,
+        })
+        .collect();
+    if setting_rules.is_empty() {
+        return outcome;
+    }
+    let mut files = merged.settings.clone();
+    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    let mut hints = merged.hints.clone();
+    hints.sort();
+    let django = manifests::django_version(&merged.dependencies);
+    let profile = match settings::production_profile(&files, &hints, named, django) {
+        Ok(Some(profile)) => profile,
+        Ok(None) => {
+            for (rule, _) in &setting_rules {
+                outcome.notes.insert(
+                    rule.meta.id.clone(),
+                    "not applicable: no Django settings module was found".to_string(),
+                );
+            }
+            return outcome;
+        }
+        Err(message) => {
+            outcome.errors.push(FileError {
+                path: String::new(),
+                message: message.clone(),
+            });
+            for (rule, _) in &setting_rules {
+                outcome
+                    .notes
+                    .insert(rule.meta.id.clone(), format!("not applicable: {message}"));
+            }
+            return outcome;
+        }
+    };
+    let evidence = Evidence {
+        imports: &merged.imports,
+    };
+    let sources: BTreeMap<&str, &str> = files
+        .iter()
+        .map(|f| (f.rel.as_str(), f.source.as_str()))
+        .collect();
+    for (rule, matcher) in setting_rules {
+        let found = matcher.evaluate(&profile, &evidence);
+        let mut findings: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+        for m in found.matches {
+            let Some(source) = sources.get(m.at.file.as_str()) else {
+                continue;
+            };
+            let lines = LineIndex::new(source);
+            let (start, end) = if m.at.end == 0 {
+                // A setting that is absent: the module's first line.
+                (0, source.find('\n').unwrap_or(source.len()))
+            } else {
+                (m.at.start.min(source.len()), m.at.end.min(source.len()))
+            };
+            let raw = RawMatch {
+                start,
+                end,
+                message: m.message,
+            };
+            let absent = m.at.end == 0;
+            let mut finding = to_finding(rule, &m.at.file, source, &lines, raw);
+            if absent {
+                // Nothing in the file is the match: fingerprint what is missing, not line 1.
+                finding.matched_text = fold_whitespace(&finding.message);
+            }
+            findings.entry(m.at.file.clone()).or_default().push(finding);
+        }
+        for (_, mut list) in findings {
+            assign_fingerprints(&mut list);
+            outcome.findings.extend(list);
+        }
+        if !found.undecided.is_empty() {
+            let note = format!(
+                "undecidable in {}: {}",
+                profile.module,
+                found.undecided.join("; ")
+            );
+            outcome.notes.insert(rule.meta.id.clone(), note);
+        }
+    }
+    outcome
+}
+
+/// Findings and check notes of running `rules` on an in-memory project of `(path, text)` files,
+/// through the same per-file and project stages as a scan (rule examples use it).
+pub fn analyze_project(
+    files: &[(String, String)],
+    rules: &[&LoadedRule],
+    named: Option<&str>,
+) -> ProjectAnalysis {
+    let plan = Plan::new(rules);
+    let mut merged = Merged::default();
+    let mut sorted: Vec<&(String, String)> = files.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    for (rel, text) in sorted {
+        let kind = discover::classify(rel);
+        if !matches!(kind, FileKind::Python | FileKind::Manifest(_)) && !rel.ends_with(".py") {
+            continue;
+        }
+        let outcome = analyze_text(rel, kind, discover::is_test_path(rel), text.clone(), &plan);
+        merged.add(rel, outcome);
+    }
+    let project = project_stage(rules, &merged, named);
+    let mut findings = merged.findings;
+    findings.extend(project.findings);
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    ProjectAnalysis {
+        findings,
+        notes: project.notes,
+    }
+}
+
+/// What [`analyze_project`] found.
+pub struct ProjectAnalysis {
+    pub findings: Vec<Finding>,
+    /// Per rule id: why its check would be n/a (undecidable, or no settings module).
+    pub notes: BTreeMap<String, String>,
 }
 
 fn to_finding(
@@ -368,27 +630,47 @@ impl LineIndex {
     }
 }
 
-/// Top-level modules a file imports, read from its text (no parse needed): `import a.b`,
-/// `import a as x`, `from a.b import c`. Relative imports are skipped.
-fn imported_modules(text: &str) -> BTreeSet<String> {
-    let mut modules = BTreeSet::new();
+/// Dotted names a file imports, read from its text (no parse needed): `import a.b` gives `a.b`,
+/// `import a as x` gives `a`, `from a.b import c, d` gives `a.b`, `a.b.c` and `a.b.d` (names on
+/// the `from` line only). Relative imports are skipped.
+fn imported_names(text: &str) -> BTreeSet<String> {
+    let dotted = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with('.')
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+    };
+    let mut names = BTreeSet::new();
     for line in text.lines() {
         let line = line.trim_start();
-        let rest = if let Some(rest) = line.strip_prefix("import ") {
-            rest
+        if let Some(rest) = line.strip_prefix("import ") {
+            for part in rest.split(',') {
+                let name = part.split_whitespace().next().unwrap_or("");
+                if dotted(name) {
+                    names.insert(name.to_string());
+                }
+            }
         } else if let Some(rest) = line.strip_prefix("from ") {
-            rest.split(" import").next().unwrap_or("")
-        } else {
-            continue;
-        };
-        for part in rest.split(',') {
-            let name = part.trim().split([' ', '.']).next().unwrap_or("");
-            if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                modules.insert(name.to_string());
+            let mut split = rest.splitn(2, " import");
+            let module = split.next().unwrap_or("").trim();
+            if !dotted(module) {
+                continue;
+            }
+            names.insert(module.to_string());
+            let imported = split.next().unwrap_or("").trim_start_matches([' ', '(']);
+            for part in imported.split(',') {
+                let name = part
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches([')', '\\']);
+                if !name.is_empty() && name != "*" && dotted(name) {
+                    names.insert(format!("{module}.{name}"));
+                }
             }
         }
     }
-    modules
+    names
 }
 
 #[cfg(test)]
@@ -405,9 +687,28 @@ mod tests {
     }
 
     #[test]
-    fn imported_modules_reads_every_import_form() {
-        let text = "import jwt as pyjwt\nfrom jose import jwt\nimport os.path, sys\nfrom . import views\n    import requests\n";
-        let found: Vec<String> = imported_modules(text).into_iter().collect();
-        assert_eq!(found, vec!["jose", "jwt", "os", "requests", "sys"]);
+    fn imported_names_reads_every_import_form() {
+        let text = "import jwt as pyjwt\nfrom jose import jwt\nimport os.path, sys\nfrom . import views\n    import requests\nfrom django.core.cache import cache, caches as c\n";
+        let found: Vec<String> = imported_names(text).into_iter().collect();
+        assert_eq!(
+            found,
+            vec![
+                "django.core.cache",
+                "django.core.cache.cache",
+                "django.core.cache.caches",
+                "jose",
+                "jose.jwt",
+                "jwt",
+                "os.path",
+                "requests",
+                "sys"
+            ]
+        );
+        let merged = Merged {
+            imports: imported_names(text),
+            ..Merged::default()
+        };
+        let top: Vec<String> = merged.top_level_imports().into_iter().collect();
+        assert_eq!(top, vec!["django", "jose", "jwt", "os", "requests", "sys"]);
     }
 }

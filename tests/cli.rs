@@ -65,6 +65,29 @@ const SEED_FINDINGS: &[&str] = &[
     "SEC017 apps/backend/apps/whispers/views.py:44",
     "PERF008 apps/backend/apps/whispers/views.py:54",
     "PERF008 apps/backend/apps/whispers/views.py:55",
+    // Settings rules (tests/settings.rs checks them one by one). Absent settings point at line 1.
+    "OPS006 apps/backend/config/settings.py:1",
+    "REL014 apps/backend/config/settings.py:1",
+    "SEC011 apps/backend/config/settings.py:1",
+    "SEC012 apps/backend/config/settings.py:1",
+    "SEC013 apps/backend/config/settings.py:1",
+    "SEC014 apps/backend/config/settings.py:1",
+    "SEC004 apps/backend/config/settings.py:23",
+    "SEC005 apps/backend/config/settings.py:25",
+    "SEC006 apps/backend/config/settings.py:27",
+    "SEC008 apps/backend/config/settings.py:48",
+    "SEC010 apps/backend/config/settings.py:48",
+    "SEC028 apps/backend/config/settings.py:48",
+    "REL001 apps/backend/config/settings.py:84",
+    "SEC007 apps/backend/config/settings.py:88",
+    "OPS004 apps/backend/config/settings.py:89",
+    "SEC015 apps/backend/config/settings.py:148",
+    "OPS004 apps/backend/config/settings.py:154",
+    "SEC007 apps/backend/config/settings.py:163",
+    "OPS004 apps/backend/config/settings.py:169",
+    "OPS004 apps/backend/config/settings.py:181",
+    "OPS004 apps/backend/config/settings.py:182",
+    "OPS004 apps/backend/config/settings.py:183",
 ];
 
 #[test]
@@ -180,6 +203,15 @@ fn select_and_ignore_filter_rules_by_id_and_prefix() {
             "REL004 apps/backend/apps/users/middleware.py:35",
             "REL004 apps/backend/apps/users/middleware.py:36",
             "REL006 apps/backend/apps/users/middleware.py:60",
+            "OPS006 apps/backend/config/settings.py:1",
+            "REL014 apps/backend/config/settings.py:1",
+            "REL001 apps/backend/config/settings.py:84",
+            "OPS004 apps/backend/config/settings.py:89",
+            "OPS004 apps/backend/config/settings.py:154",
+            "OPS004 apps/backend/config/settings.py:169",
+            "OPS004 apps/backend/config/settings.py:181",
+            "OPS004 apps/backend/config/settings.py:182",
+            "OPS004 apps/backend/config/settings.py:183",
         ]
     );
 }

@@ -155,12 +155,12 @@ fn missing_good_example_is_refused() {
 fn matcher_kinds_not_built_yet_say_so() {
     let text = VALID.replace(
         "kind = \"pattern\"\ncalls = [\"print\"]",
-        "kind = \"setting\"\npath = \"DEBUG\"",
+        "kind = \"project\"\npath = \"DEBUG\"",
     );
     refused(
         &text,
         "USR001-no-print.toml",
-        &["matcher kind `setting` is not available"],
+        &["matcher kind `project` is not available"],
     );
 }
 

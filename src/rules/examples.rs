@@ -3,11 +3,14 @@
 //! with the same content would behave the same.
 
 use crate::discover::is_test_path;
-use crate::pipeline::analyze_source;
+use crate::pipeline::{analyze_project, analyze_source};
 use crate::rules::prefilter::Prefilter;
+use crate::rules::rule::{Example, ExampleFile};
 use crate::rules::LoadedRule;
 
 const DEFAULT_PATH: &str = "app/example.py";
+/// Where the code of a `setting` rule's example is put: a single settings module.
+const DEFAULT_SETTINGS_PATH: &str = "config/settings.py";
 
 /// One example that did not behave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,12 +37,38 @@ pub fn finding_lines(rule: &LoadedRule, path: &str, code: &str) -> Vec<usize> {
         .collect()
 }
 
+/// Lines where the rule reports something in one example: a single file through the per-file
+/// path, or, for project rules and multi-file examples, the whole example project through the
+/// same stages as a scan.
+fn example_lines(rule: &LoadedRule, example: &Example, extra: &[ExampleFile]) -> Vec<usize> {
+    if rule.is_per_file() && extra.is_empty() {
+        let path = example.path.as_deref().unwrap_or(DEFAULT_PATH);
+        return finding_lines(rule, path, &example.code);
+    }
+    let default = if rule.is_per_file() {
+        DEFAULT_PATH
+    } else {
+        DEFAULT_SETTINGS_PATH
+    };
+    let mut files = vec![(
+        example.path.as_deref().unwrap_or(default).to_string(),
+        example.code.clone(),
+    )];
+    files.extend(extra.iter().map(|f| (f.path.clone(), f.code.clone())));
+    analyze_project(&files, &[rule], None)
+        .findings
+        .iter()
+        .map(|f| f.line)
+        .collect()
+}
+
 pub fn check_rule(rule: &LoadedRule) -> Vec<ExampleFailure> {
     let mut failures = Vec::new();
     let id = &rule.meta.id;
+    let no_files = Vec::new();
     for (i, example) in rule.examples.bad.iter().enumerate() {
-        let path = example.path.as_deref().unwrap_or(DEFAULT_PATH);
-        let lines = finding_lines(rule, path, &example.code);
+        let extra = rule.example_files.bad.get(i).unwrap_or(&no_files);
+        let lines = example_lines(rule, example, extra);
         let problem = match example.line {
             _ if lines.is_empty() => Some("expected a finding, got none".to_string()),
             Some(line) if !lines.contains(&line) => Some(format!(
@@ -56,8 +85,8 @@ pub fn check_rule(rule: &LoadedRule) -> Vec<ExampleFailure> {
         }
     }
     for (i, example) in rule.examples.good.iter().enumerate() {
-        let path = example.path.as_deref().unwrap_or(DEFAULT_PATH);
-        let lines = finding_lines(rule, path, &example.code);
+        let extra = rule.example_files.good.get(i).unwrap_or(&no_files);
+        let lines = example_lines(rule, example, extra);
         if !lines.is_empty() {
             failures.push(ExampleFailure {
                 rule: id.clone(),

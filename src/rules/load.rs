@@ -4,8 +4,10 @@
 use crate::rules::pattern::CompiledPattern;
 use crate::rules::query::CompiledQuery;
 use crate::rules::rule::{
-    AnalyzerSpec, Clause, Examples, MatchSpec, PatternSpec, QuerySpec, RuleFile, RuleMeta,
+    AnalyzerSpec, Clause, ExampleFile, ExampleFiles, Examples, MatchSpec, PatternSpec, QuerySpec,
+    RuleFile, RuleMeta, SettingCondition, SettingSpec,
 };
+use crate::rules::setting::CompiledSetting;
 use crate::rules::{CompiledMatcher, LoadedRule};
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
 use std::collections::BTreeMap;
@@ -164,7 +166,7 @@ pub fn parse_rule(path: &str, text: &str) -> Result<LoadedRule, RuleError> {
     let matcher = table
         .remove("match")
         .ok_or_else(|| err("missing [match] table".to_string(), None))?;
-    let example = table.remove("example").ok_or_else(|| {
+    let mut example = table.remove("example").ok_or_else(|| {
         err(
             "missing examples: a rule needs at least one [[example.bad]] and one [[example.good]]"
                 .to_string(),
@@ -174,6 +176,8 @@ pub fn parse_rule(path: &str, text: &str) -> Result<LoadedRule, RuleError> {
     let meta: RuleMeta = toml::Value::Table(table)
         .try_into()
         .map_err(|e: toml::de::Error| located(path, text, e.message(), None))?;
+    let example_files = take_example_files(&mut example)
+        .map_err(|e: toml::de::Error| located(path, text, e.message(), Some("files")))?;
     let example: Examples = example
         .try_into()
         .map_err(|e: toml::de::Error| located(path, text, e.message(), Some("example")))?;
@@ -202,9 +206,12 @@ pub fn parse_rule(path: &str, text: &str) -> Result<LoadedRule, RuleError> {
                 err(m, span)
             })?,
         )),
+        MatchSpec::Setting(spec) => CompiledMatcher::Setting(Box::new(
+            CompiledSetting::compile(spec).map_err(|m| located(path, text, &m, Some("match")))?,
+        )),
         other => {
             let message = format!(
-                "matcher kind `{}` is not available in this version of audit (only `pattern` and `query` are)",
+                "matcher kind `{}` is not available in this version of audit (only `pattern`, `query` and `setting` are)",
                 other.kind_name()
             );
             return Err(err(message, key_span(text, "kind")));
@@ -213,7 +220,7 @@ pub fn parse_rule(path: &str, text: &str) -> Result<LoadedRule, RuleError> {
     let prefilter = if prefilter.is_empty() {
         match &compiled {
             CompiledMatcher::Pattern(p) => p.default_prefilter(),
-            CompiledMatcher::Query(_) => Vec::new(),
+            CompiledMatcher::Query(_) | CompiledMatcher::Setting(_) => Vec::new(),
         }
     } else {
         prefilter
@@ -222,9 +229,32 @@ pub fn parse_rule(path: &str, text: &str) -> Result<LoadedRule, RuleError> {
         meta: file.meta,
         matcher: compiled,
         examples: file.example,
+        example_files,
         path: path.to_string(),
         prefilter,
     })
+}
+
+/// Removes the `files` of every `[[example.bad]]` / `[[example.good]]` entry, index for index.
+fn take_example_files(example: &mut toml::Value) -> Result<ExampleFiles, toml::de::Error> {
+    let mut files = ExampleFiles::default();
+    let Some(table) = example.as_table_mut() else {
+        return Ok(files);
+    };
+    for (key, out) in [("bad", &mut files.bad), ("good", &mut files.good)] {
+        let Some(toml::Value::Array(entries)) = table.get_mut(key) else {
+            continue;
+        };
+        for entry in entries {
+            let extra: Vec<ExampleFile> = match entry.as_table_mut().and_then(|t| t.remove("files"))
+            {
+                Some(v) => v.try_into()?,
+                None => Vec::new(),
+            };
+            out.push(extra);
+        }
+    }
+    Ok(files)
 }
 
 /// Splits `[match]` by its `kind` and deserializes the rest strictly.
@@ -268,7 +298,18 @@ fn match_spec(value: toml::Value) -> Result<MatchSpec, String> {
                 .try_into::<QuerySpec>()
                 .map_err(strict)?,
         )),
-        "setting" => Ok(MatchSpec::Setting(table)),
+        "setting" => {
+            let any: Vec<SettingCondition> = match table.remove("any") {
+                Some(v) => v.try_into().map_err(strict)?,
+                None => Vec::new(),
+            };
+            let clause = if table.is_empty() {
+                None
+            } else {
+                Some(toml::Value::Table(table).try_into().map_err(strict)?)
+            };
+            Ok(MatchSpec::Setting(Box::new(SettingSpec { clause, any })))
+        }
         "project" => Ok(MatchSpec::Project(table)),
         "analyzer" => Ok(MatchSpec::Analyzer(
             toml::Value::Table(table)

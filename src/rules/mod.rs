@@ -7,14 +7,17 @@ pub mod pattern;
 pub mod prefilter;
 pub mod query;
 pub mod rule;
+pub mod setting;
 
-use rule::{Examples, RuleMeta};
+use rule::{ExampleFiles, Examples, RuleMeta};
 
 /// A rule ready to run.
 pub struct LoadedRule {
     pub meta: RuleMeta,
     pub matcher: CompiledMatcher,
     pub examples: Examples,
+    /// Extra files of multi-file examples (`[[example.bad.files]]`).
+    pub example_files: ExampleFiles,
     /// Where the rule came from (`rules/security/SEC001-….toml` or a user path).
     pub path: String,
     /// A file is parsed for this rule only if it contains every literal of at least one of
@@ -25,4 +28,16 @@ pub struct LoadedRule {
 pub enum CompiledMatcher {
     Pattern(pattern::CompiledPattern),
     Query(Box<query::CompiledQuery>),
+    /// Runs once per project on the production settings, not per file.
+    Setting(Box<setting::CompiledSetting>),
+}
+
+impl LoadedRule {
+    /// True for matchers that look at one file at a time (`pattern`, `query`).
+    pub fn is_per_file(&self) -> bool {
+        matches!(
+            self.matcher,
+            CompiledMatcher::Pattern(_) | CompiledMatcher::Query(_)
+        )
+    }
 }

@@ -77,8 +77,8 @@ pub struct RuleFile {
 pub enum MatchSpec {
     Pattern(Box<PatternSpec>),
     Query(QuerySpec),
-    /// Condition on evaluated production settings; built with the settings issue.
-    Setting(toml::Table),
+    /// Conditions on the evaluated production settings (`model/settings.rs`).
+    Setting(Box<SettingSpec>),
     /// Evidence across the repository; built with the wiring issue.
     Project(toml::Table),
     /// A named Rust analyzer; its parameters stay in TOML.
@@ -191,6 +191,94 @@ pub struct QuerySpec {
     pub exclude_files: Vec<String>,
 }
 
+/// A `setting` matcher: one clause inline in `[match]`, plus any under `[[match.any]]`. Each
+/// clause that holds on the production settings is a finding.
+#[derive(Clone, Debug)]
+pub struct SettingSpec {
+    pub clause: Option<SettingCondition>,
+    pub any: Vec<SettingCondition>,
+}
+
+/// A condition on one setting of the production profile. As a clause (in `[match]` or
+/// `[[match.any]]`) it also carries `when`, `unless` and `message`; as a nested condition (in
+/// `when`, `unless`, `any`, `all`) it may instead be `imports`, `any` or `all`. Every test given
+/// must hold. Tests other than `is = "set" | "missing" | "literal" | "env…"` look at the value
+/// production gets: the literal, the default of an environment read, or Django's default.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingCondition {
+    /// Dotted path; segments may be globs (`*_URL`, `DATABASES.*.HOST`); in `when`/`unless`,
+    /// `$` stands for the clause's concrete path (`$.OPTIONS`) and `^` for its parent
+    /// (`^.ENGINE` beside `DATABASES.default.CONN_MAX_AGE`).
+    pub setting: Option<String>,
+    pub is: Option<SettingClass>,
+    pub equals: Option<toml::Value>,
+    pub not_equals: Option<toml::Value>,
+    #[serde(rename = "in")]
+    pub one_of: Option<Vec<toml::Value>>,
+    pub not_in: Option<Vec<toml::Value>>,
+    /// A list (or string) that has one of these items (substrings).
+    pub contains: Option<Vec<toml::Value>>,
+    /// A list (or string) that has none of these items (substrings).
+    pub lacks: Option<Vec<toml::Value>>,
+    /// A string matching this glob (`*` any run, `?` one character, `{a,b}` alternatives).
+    pub glob: Option<String>,
+    /// A value that is not a string matching this glob.
+    pub not_glob: Option<String>,
+    pub greater_than: Option<f64>,
+    pub less_than: Option<f64>,
+    /// Some non-test file imports one of these dotted names (or a name below one).
+    #[serde(default)]
+    pub imports: Vec<String>,
+    /// At least one of these conditions holds.
+    #[serde(default)]
+    pub any: Vec<SettingCondition>,
+    /// Every one of these conditions holds.
+    #[serde(default)]
+    pub all: Vec<SettingCondition>,
+    /// Clause only: further conditions that must all hold.
+    #[serde(default)]
+    pub when: Vec<SettingCondition>,
+    /// Clause only: conditions any of which silences the clause.
+    #[serde(default)]
+    pub unless: Vec<SettingCondition>,
+    /// Clause only: the finding message. `{setting}` the concrete path, `{value}` the value
+    /// production gets, `{when}` where that value comes from (` when the X environment variable
+    /// is unset`, ` (Django's default)` or nothing for a literal), `{item}` the list item a
+    /// `contains` test found, `{env}` the environment variables read, `{module}` the production
+    /// settings module.
+    pub message: Option<String>,
+}
+
+/// A class of settings value for `is`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SettingClass {
+    /// Assigned in the production profile (defaults do not count).
+    Set,
+    /// Not assigned in the production profile.
+    Missing,
+    /// Assigned, and made only of literals (no environment read, nothing computed).
+    Literal,
+    /// Read from the environment (with or without a default).
+    Env,
+    /// Read from the environment with a default.
+    EnvWithDefault,
+    /// Read from the environment with no default.
+    EnvRequired,
+    True,
+    False,
+    None,
+    Truthy,
+    Falsy,
+    /// An empty string, list or dict (or `None`).
+    Empty,
+    /// A non-empty string, list or dict.
+    NonEmpty,
+    /// A non-empty string.
+    String,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnalyzerSpec {
@@ -214,6 +302,24 @@ pub struct Example {
     pub code: String,
     /// For bad examples: a finding must start on this 1-based line of `code`.
     pub line: Option<usize>,
-    /// Path the example is checked as (default `app/example.py`), for rules limited by `files`.
+    /// Path the example is checked as (default `app/example.py`, or `config/settings.py` for a
+    /// `setting` rule), for rules limited by `files`.
     pub path: Option<String>,
+}
+
+/// More files of one example project (`[[example.bad.files]]`): a base settings module, a
+/// `wsgi.py`, a view that uses the cache. The loader keeps them beside the example (in
+/// `LoadedRule::example_files`) so `Example` keeps its shape.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleFile {
+    pub path: String,
+    pub code: String,
+}
+
+/// The extra files of each example, index for index with `Examples::bad` and `::good`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExampleFiles {
+    pub bad: Vec<Vec<ExampleFile>>,
+    pub good: Vec<Vec<ExampleFile>>,
 }

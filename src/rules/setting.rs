@@ -1,0 +1,545 @@
+//! The `setting` matcher: conditions on the evaluated production settings (DESIGN §3.2, §4.1).
+//!
+//! A clause names a setting path and tests it; `when` and `unless` add conditions on other
+//! settings or on project evidence (imports). Each test is three-valued: it holds, it does not,
+//! or it cannot be decided (the value comes from an environment variable with no default, or
+//! from code audit does not run). A clause that holds is a finding; one that cannot be decided
+//! makes the check n/a with a note, never a finding.
+
+use crate::model::settings::{glob_match, py_eq, Kind, Loc, Lookup, Profile, Value};
+use crate::rules::rule::{SettingClass, SettingCondition, SettingSpec};
+use std::collections::BTreeSet;
+
+/// A compiled `setting` matcher.
+pub struct CompiledSetting {
+    clauses: Vec<Clause>,
+}
+
+struct Clause {
+    setting: String,
+    condition: Condition,
+    when: Vec<Condition>,
+    unless: Vec<Condition>,
+    message: Option<String>,
+}
+
+struct Condition {
+    setting: Option<String>,
+    tests: Vec<Test>,
+    imports: Vec<String>,
+    any: Vec<Condition>,
+    all: Vec<Condition>,
+}
+
+enum Test {
+    Is(SettingClass),
+    Equals(Value),
+    NotEquals(Value),
+    In(Vec<Value>),
+    NotIn(Vec<Value>),
+    Contains(Vec<Value>),
+    Lacks(Vec<Value>),
+    Glob(String),
+    NotGlob(String),
+    GreaterThan(f64),
+    LessThan(f64),
+}
+
+/// One clause that held: where it points and its rendered message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingMatch {
+    pub at: Loc,
+    pub message: Option<String>,
+}
+
+/// What a setting rule found on one profile.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SettingOutcome {
+    pub matches: Vec<SettingMatch>,
+    /// Why some clause could not be decided (sorted, without duplicates).
+    pub undecided: Vec<String>,
+}
+
+/// Project facts beyond the settings that conditions may ask about.
+pub struct Evidence<'a> {
+    /// Dotted names imported by non-test files (`django.core.cache`, `django.core.cache.cache`).
+    pub imports: &'a BTreeSet<String>,
+}
+
+/// Three-valued result of a condition; `Yes` carries the list item a `contains` found.
+#[derive(Clone, Debug)]
+enum Tri {
+    Yes(Option<Value>),
+    No,
+    Undecided(String),
+}
+
+impl Tri {
+    fn from_bool(b: bool) -> Tri {
+        if b {
+            Tri::Yes(None)
+        } else {
+            Tri::No
+        }
+    }
+
+    /// Conjunction: any `No` wins, then any undecided, else `Yes` (keeping the first item).
+    fn and(self, other: Tri) -> Tri {
+        match (self, other) {
+            (Tri::No, _) | (_, Tri::No) => Tri::No,
+            (Tri::Undecided(n), _) | (_, Tri::Undecided(n)) => Tri::Undecided(n),
+            (Tri::Yes(a), Tri::Yes(b)) => Tri::Yes(a.or(b)),
+        }
+    }
+
+    /// Disjunction: any `Yes` wins, then any undecided, else `No`.
+    fn or(self, other: Tri) -> Tri {
+        match (self, other) {
+            (Tri::Yes(a), _) => Tri::Yes(a),
+            (_, Tri::Yes(b)) => Tri::Yes(b),
+            (Tri::Undecided(n), _) | (_, Tri::Undecided(n)) => Tri::Undecided(n),
+            _ => Tri::No,
+        }
+    }
+
+    /// The same result without the item it found.
+    fn anonymous(self) -> Tri {
+        match self {
+            Tri::Yes(_) => Tri::Yes(None),
+            other => other,
+        }
+    }
+
+    fn not(self) -> Tri {
+        match self {
+            Tri::Yes(_) => Tri::No,
+            Tri::No => Tri::Yes(None),
+            u => u,
+        }
+    }
+}
+
+impl CompiledSetting {
+    pub fn compile(spec: &SettingSpec) -> Result<Self, String> {
+        let mut clauses = Vec::new();
+        let inline = spec.clause.iter().map(|c| ("[match]".to_string(), c));
+        let listed = spec
+            .any
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("[[match.any]] #{}", i + 1), c));
+        for (where_, clause) in inline.chain(listed) {
+            clauses.push(compile_clause(clause).map_err(|e| format!("{where_}: {e}"))?);
+        }
+        if clauses.is_empty() {
+            return Err("[match] has no clause: give `setting` and a test".to_string());
+        }
+        Ok(CompiledSetting { clauses })
+    }
+
+    /// Every clause on the production profile.
+    pub fn evaluate(&self, profile: &Profile, evidence: &Evidence<'_>) -> SettingOutcome {
+        let mut outcome = SettingOutcome::default();
+        for clause in &self.clauses {
+            for path in profile.expand(&clause.setting) {
+                let lookup = profile.lookup(&path);
+                let mut result = clause.condition.tests_on(&path, &lookup, profile);
+                // Only the clause's own tests choose where the finding points.
+                for condition in &clause.when {
+                    result = result.and(condition.eval(profile, evidence, &path).anonymous());
+                }
+                for condition in &clause.unless {
+                    result = result.and(condition.eval(profile, evidence, &path).not());
+                }
+                match result {
+                    Tri::Yes(item) => {
+                        let at = item
+                            .as_ref()
+                            .and_then(|i| i.at.clone())
+                            .or_else(|| lookup.at.clone())
+                            .unwrap_or_else(|| profile.entry_loc());
+                        let message = clause
+                            .message
+                            .as_ref()
+                            .map(|m| render(m, &path, &lookup, item.as_ref(), profile));
+                        // One finding per location; a literal copied into other settings is
+                        // named after the setting that writes it.
+                        match outcome.matches.iter_mut().find(|m| m.at == at) {
+                            Some(existing) => {
+                                if writes_at(profile, &path, &at) {
+                                    existing.message = message;
+                                }
+                            }
+                            None => outcome.matches.push(SettingMatch { at, message }),
+                        }
+                    }
+                    Tri::Undecided(note) => {
+                        if !outcome.undecided.contains(&note) {
+                            outcome.undecided.push(note);
+                        }
+                    }
+                    Tri::No => {}
+                }
+            }
+        }
+        outcome.undecided.sort();
+        outcome
+    }
+}
+
+fn compile_clause(spec: &SettingCondition) -> Result<Clause, String> {
+    let Some(setting) = spec.setting.clone() else {
+        return Err("a clause needs `setting`".to_string());
+    };
+    if setting.starts_with(['$', '^']) {
+        return Err("`$` and `^` may only start a path inside `when` or `unless`".to_string());
+    }
+    let condition = compile_condition(spec, true)?;
+    if condition.tests.is_empty() {
+        return Err(format!("the clause on `{setting}` states no test (`is`, `equals`, `in`, `contains`, `lacks`, `glob`, …)"));
+    }
+    if !condition.imports.is_empty() || !condition.any.is_empty() || !condition.all.is_empty() {
+        return Err(
+            "`imports`, `any` and `all` belong in `when` or `unless`, not in the clause itself"
+                .to_string(),
+        );
+    }
+    let nested = |list: &[SettingCondition]| -> Result<Vec<Condition>, String> {
+        list.iter().map(|c| compile_condition(c, false)).collect()
+    };
+    Ok(Clause {
+        setting,
+        condition,
+        when: nested(&spec.when)?,
+        unless: nested(&spec.unless)?,
+        message: spec.message.clone(),
+    })
+}
+
+fn compile_condition(spec: &SettingCondition, is_clause: bool) -> Result<Condition, String> {
+    if !is_clause && (spec.message.is_some() || !spec.when.is_empty() || !spec.unless.is_empty()) {
+        return Err(
+            "`message`, `when` and `unless` belong to a clause, not to a nested condition"
+                .to_string(),
+        );
+    }
+    let mut tests = Vec::new();
+    if let Some(class) = spec.is {
+        tests.push(Test::Is(class));
+    }
+    let one = |v: &toml::Value| to_value(v);
+    let many = |vs: &[toml::Value]| vs.iter().map(to_value).collect::<Result<Vec<_>, _>>();
+    if let Some(v) = &spec.equals {
+        tests.push(Test::Equals(one(v)?));
+    }
+    if let Some(v) = &spec.not_equals {
+        tests.push(Test::NotEquals(one(v)?));
+    }
+    if let Some(vs) = &spec.one_of {
+        tests.push(Test::In(many(vs)?));
+    }
+    if let Some(vs) = &spec.not_in {
+        tests.push(Test::NotIn(many(vs)?));
+    }
+    if let Some(vs) = &spec.contains {
+        tests.push(Test::Contains(many(vs)?));
+    }
+    if let Some(vs) = &spec.lacks {
+        tests.push(Test::Lacks(many(vs)?));
+    }
+    if let Some(g) = &spec.glob {
+        tests.push(Test::Glob(g.clone()));
+    }
+    if let Some(g) = &spec.not_glob {
+        tests.push(Test::NotGlob(g.clone()));
+    }
+    if let Some(n) = spec.greater_than {
+        tests.push(Test::GreaterThan(n));
+    }
+    if let Some(n) = spec.less_than {
+        tests.push(Test::LessThan(n));
+    }
+    let nested = |list: &[SettingCondition]| -> Result<Vec<Condition>, String> {
+        list.iter().map(|c| compile_condition(c, false)).collect()
+    };
+    let condition = Condition {
+        setting: spec.setting.clone(),
+        tests,
+        imports: spec.imports.clone(),
+        any: nested(&spec.any)?,
+        all: nested(&spec.all)?,
+    };
+    if condition.setting.is_some() == condition.tests.is_empty() {
+        return Err(match &condition.setting {
+            Some(s) => format!("the condition on `{s}` states no test"),
+            None => "a test needs the `setting` it applies to".to_string(),
+        });
+    }
+    if !is_clause
+        && condition.setting.is_none()
+        && condition.imports.is_empty()
+        && condition.any.is_empty()
+        && condition.all.is_empty()
+    {
+        return Err(
+            "an empty condition: give `setting` and a test, `imports`, `any` or `all`".to_string(),
+        );
+    }
+    Ok(condition)
+}
+
+/// A TOML literal as a settings value.
+fn to_value(v: &toml::Value) -> Result<Value, String> {
+    let kind = match v {
+        toml::Value::String(s) => Kind::Str(s.clone()),
+        toml::Value::Integer(i) => Kind::Int(*i),
+        toml::Value::Float(f) => Kind::Float(*f),
+        toml::Value::Boolean(b) => Kind::Bool(*b),
+        toml::Value::Array(items) => {
+            Kind::List(items.iter().map(to_value).collect::<Result<_, _>>()?)
+        }
+        other => return Err(format!("cannot compare a setting with {other}")),
+    };
+    Ok(Value::new(kind, None))
+}
+
+impl Condition {
+    /// A nested condition; `current` is the clause's concrete path, for `$`.
+    fn eval(&self, profile: &Profile, evidence: &Evidence<'_>, current: &str) -> Tri {
+        let mut result = Tri::Yes(None);
+        if let Some(pattern) = &self.setting {
+            let pattern = relative_path(pattern, current);
+            let mut any = Tri::No;
+            for path in profile.expand(&pattern) {
+                let lookup = profile.lookup(&path);
+                any = any.or(self.tests_on(&path, &lookup, profile));
+            }
+            result = result.and(any);
+        }
+        if !self.imports.is_empty() {
+            let imported = self.imports.iter().any(|wanted| {
+                evidence.imports.iter().any(|name| {
+                    name == wanted
+                        || name
+                            .strip_prefix(wanted.as_str())
+                            .is_some_and(|rest| rest.starts_with('.'))
+                })
+            });
+            result = result.and(Tri::from_bool(imported));
+        }
+        if !self.any.is_empty() {
+            let mut any = Tri::No;
+            for c in &self.any {
+                any = any.or(c.eval(profile, evidence, current));
+            }
+            result = result.and(any);
+        }
+        for c in &self.all {
+            result = result.and(c.eval(profile, evidence, current));
+        }
+        result
+    }
+
+    /// Every test of this condition on one looked-up setting.
+    fn tests_on(&self, path: &str, lookup: &Lookup, profile: &Profile) -> Tri {
+        let mut result = Tri::Yes(None);
+        for test in &self.tests {
+            result = result.and(test.eval(path, lookup, profile));
+            if matches!(result, Tri::No) {
+                break;
+            }
+        }
+        result
+    }
+}
+
+impl Test {
+    fn eval(&self, path: &str, lookup: &Lookup, profile: &Profile) -> Tri {
+        let elsewhere = || {
+            Tri::Undecided(format!(
+                "{path} is not set in {}, but may come from `from {} import *`, which audit could not follow",
+                profile.module,
+                profile.unresolved.join("`, `from ")
+            ))
+        };
+        if let Test::Is(class) = self {
+            let value = lookup.value.as_ref().filter(|_| lookup.set);
+            let env = value.and_then(|v| match &v.kind {
+                Kind::Env { fallback, .. } => Some(fallback.is_some()),
+                _ => None,
+            });
+            let decided = match class {
+                SettingClass::Set | SettingClass::Missing
+                    if !lookup.set && lookup.maybe_elsewhere =>
+                {
+                    return elsewhere()
+                }
+                SettingClass::Set => Some(lookup.set),
+                SettingClass::Missing => Some(!lookup.set),
+                SettingClass::Literal => Some(value.is_some_and(Value::is_literal)),
+                SettingClass::Env => Some(env.is_some()),
+                SettingClass::EnvWithDefault => Some(env == Some(true)),
+                SettingClass::EnvRequired => Some(env == Some(false)),
+                _ => None,
+            };
+            if let Some(b) = decided {
+                return Tri::from_bool(b);
+            }
+        }
+        if !lookup.set && lookup.maybe_elsewhere {
+            return elsewhere();
+        }
+        let absent = Value::new(Kind::None, None);
+        let value = lookup.value.as_ref().unwrap_or(&absent);
+        let value = match value.effective() {
+            Ok(v) => v,
+            Err(why) => return Tri::Undecided(why.describe(path)),
+        };
+        match self {
+            Test::Is(class) => Tri::from_bool(is_class(*class, value)),
+            Test::Equals(x) => Tri::from_bool(py_eq(value, x)),
+            Test::NotEquals(x) => Tri::from_bool(!py_eq(value, x)),
+            Test::In(xs) => Tri::from_bool(xs.iter().any(|x| py_eq(value, x))),
+            Test::NotIn(xs) => Tri::from_bool(!xs.iter().any(|x| py_eq(value, x))),
+            Test::Contains(xs) => contains(path, value, xs),
+            Test::Lacks(xs) => contains(path, value, xs).not(),
+            Test::Glob(g) => {
+                Tri::from_bool(matches!(&value.kind, Kind::Str(s) if glob_match(g, s)))
+            }
+            Test::NotGlob(g) => {
+                Tri::from_bool(!matches!(&value.kind, Kind::Str(s) if glob_match(g, s)))
+            }
+            Test::GreaterThan(n) => Tri::from_bool(number(value).is_some_and(|v| v > *n)),
+            Test::LessThan(n) => Tri::from_bool(number(value).is_some_and(|v| v < *n)),
+        }
+    }
+}
+
+/// True when the top-level setting of `path` is assigned by the statement at `at`.
+fn writes_at(profile: &Profile, path: &str, at: &Loc) -> bool {
+    let top = path.split('.').next().unwrap_or(path);
+    profile
+        .defined_at(top)
+        .is_some_and(|d| d.file == at.file && d.start == at.start)
+}
+
+/// `$.X` is below the clause's concrete path, `^.X` beside it (below its parent).
+fn relative_path(pattern: &str, current: &str) -> String {
+    if let Some(rest) = pattern.strip_prefix('$') {
+        return format!("{current}{rest}");
+    }
+    if let Some(rest) = pattern.strip_prefix('^') {
+        let parent = current.rsplit_once('.').map_or("", |(p, _)| p);
+        return format!("{parent}{rest}");
+    }
+    pattern.to_string()
+}
+
+fn number(value: &Value) -> Option<f64> {
+    match value.kind {
+        Kind::Int(i) => Some(i as f64),
+        Kind::Float(f) => Some(f),
+        _ => None,
+    }
+}
+
+fn is_class(class: SettingClass, value: &Value) -> bool {
+    let empty = match &value.kind {
+        Kind::Str(s) => Some(s.is_empty()),
+        Kind::List(items) => Some(items.is_empty()),
+        Kind::Dict(entries) => Some(entries.is_empty()),
+        Kind::None => Some(true),
+        _ => None,
+    };
+    match class {
+        SettingClass::True => value.kind == Kind::Bool(true),
+        SettingClass::False => value.kind == Kind::Bool(false),
+        SettingClass::None => value.kind == Kind::None,
+        SettingClass::Truthy => value.truth() == Some(true),
+        SettingClass::Falsy => value.truth() == Some(false),
+        SettingClass::Empty => empty == Some(true),
+        SettingClass::NonEmpty => empty == Some(false) && value.kind != Kind::None,
+        SettingClass::String => matches!(&value.kind, Kind::Str(s) if !s.is_empty()),
+        // Decided from the lookup before the value is taken.
+        SettingClass::Set
+        | SettingClass::Missing
+        | SettingClass::Literal
+        | SettingClass::Env
+        | SettingClass::EnvWithDefault
+        | SettingClass::EnvRequired => false,
+    }
+}
+
+/// A list item (or substring) equal to one of `needles`; undecided when not found but some
+/// item cannot be known.
+fn contains(path: &str, value: &Value, needles: &[Value]) -> Tri {
+    match &value.kind {
+        Kind::List(items) => {
+            let mut undecided = None;
+            for item in items {
+                match item.effective() {
+                    Ok(v) if needles.iter().any(|n| py_eq(v, n)) => {
+                        return Tri::Yes(Some(item.clone()))
+                    }
+                    Ok(_) => {}
+                    Err(why) => {
+                        undecided
+                            .get_or_insert_with(|| why.describe(&format!("an item of {path}")));
+                    }
+                }
+            }
+            undecided.map_or(Tri::No, Tri::Undecided)
+        }
+        Kind::Str(s) => Tri::from_bool(
+            needles
+                .iter()
+                .any(|n| matches!(&n.kind, Kind::Str(x) if s.contains(x.as_str()))),
+        ),
+        Kind::Dict(_) => Tri::from_bool(
+            needles
+                .iter()
+                .any(|n| matches!(&n.kind, Kind::Str(k) if value.get(k).is_some())),
+        ),
+        _ => Tri::No,
+    }
+}
+
+/// Fills a message template.
+fn render(
+    template: &str,
+    path: &str,
+    lookup: &Lookup,
+    item: Option<&Value>,
+    profile: &Profile,
+) -> String {
+    let value = lookup.value.as_ref();
+    let shown = match value.map(|v| (v, v.effective())) {
+        Some((_, Ok(v))) => v.render(),
+        Some((v, Err(_))) => v.render(),
+        None => "unset".to_string(),
+    };
+    let vars: Vec<String> = value.map(|v| v.env_vars().to_vec()).unwrap_or_default();
+    let when = if !lookup.set {
+        if value.is_some() {
+            " (not set; Django's default)".to_string()
+        } else {
+            " (not set)".to_string()
+        }
+    } else {
+        match vars.as_slice() {
+            [] => String::new(),
+            [one] => format!(" when the {one} environment variable is unset"),
+            many => format!(
+                " when the environment variables {} are unset",
+                many.join(", ")
+            ),
+        }
+    };
+    template
+        .replace("{setting}", path)
+        .replace("{value}", &shown)
+        .replace("{when}", &when)
+        .replace("{item}", &item.map(Value::render).unwrap_or_default())
+        .replace("{env}", &vars.join(", "))
+        .replace("{module}", &profile.module)
+}

@@ -501,18 +501,23 @@ impl<'r> Converter<'_, 'r> {
     }
 
     fn if_statement(&self, node: &PyNode<'r>) -> Stmt {
-        let start = node.range().start;
-        let cond = node
+        let alternatives: Vec<PyNode<'r>> = node.field_children("alternative").collect();
+        self.conditional(node, &alternatives)
+    }
+
+    /// An `if` or `elif` clause with the clauses that follow it; `elif` chains become nested
+    /// ifs in the else branch.
+    fn conditional(&self, clause: &PyNode<'r>, following: &[PyNode<'r>]) -> Stmt {
+        let start = clause.range().start;
+        let cond = clause
             .field("condition")
             .map(|c| self.node(&c, start, 0))
             .unwrap_or_else(|| unknown_node("<condition>", (start, start)));
-        let body = node
+        let body = clause
             .field("consequence")
             .map(|b| self.block(&b))
             .unwrap_or_default();
-        // `elif` chains become nested ifs in the else branch.
-        let alternatives: Vec<PyNode<'r>> = node.field_children("alternative").collect();
-        let orelse = self.alternatives(&alternatives);
+        let orelse = self.alternatives(following);
         Stmt::If { cond, body, orelse }
     }
 
@@ -525,22 +530,7 @@ impl<'r> Converter<'_, 'r> {
                 .field("body")
                 .map(|b| self.block(&b))
                 .unwrap_or_default(),
-            "elif_clause" => {
-                let start = first.range().start;
-                let cond = first
-                    .field("condition")
-                    .map(|c| self.node(&c, start, 0))
-                    .unwrap_or_else(|| unknown_node("<condition>", (start, start)));
-                let body = first
-                    .field("consequence")
-                    .map(|b| self.block(&b))
-                    .unwrap_or_default();
-                vec![Stmt::If {
-                    cond,
-                    body,
-                    orelse: self.alternatives(rest),
-                }]
-            }
+            "elif_clause" => vec![self.conditional(first, rest)],
             _ => Vec::new(),
         }
     }

@@ -91,7 +91,7 @@ fn split_settings_are_judged_on_base_plus_production_only() {
     );
     assert_eq!(
         message(&r, "SEC004"),
-        "SECRET_KEY falls back to the literal 'base-insecure-key-0001' when the SECRET_KEY environment variable is unset"
+        "SECRET_KEY falls back to the literal 'base…' when the SECRET_KEY environment variable is unset"
     );
     // DEBUG = True, SECRET_KEY = "dev-key" and debug_toolbar live in dev.py only.
     for rule in ["SEC003", "SEC005", "SEC027", "SEC013"] {
@@ -290,4 +290,29 @@ fn clean_app_split_settings_raise_nothing() {
     assert_eq!(check(&r, "SEC015").0, "n/a");
     assert_eq!(check(&r, "REL001").0, "pass");
     assert_eq!(check(&r, "SEC005").0, "pass");
+}
+
+#[test]
+fn a_literal_key_and_a_missing_csrf_middleware_are_found() {
+    let r = report("fixtures/rules/settings/hardcoded", &[]);
+    assert_eq!(
+        findings(&r),
+        vec![
+            "OPS006 intranet/settings.py:1",
+            "SEC011 intranet/settings.py:1",
+            "SEC012 intranet/settings.py:1",
+            "SEC013 intranet/settings.py:1",
+            "SEC026 intranet/settings.py:1",
+            "SEC003 intranet/settings.py:4",
+            "SEC009 intranet/settings.py:16",
+            "SEC028 intranet/settings.py:16",
+        ]
+    );
+    // The key itself never reaches the report whole.
+    assert_eq!(
+        message(&r, "SEC003"),
+        "SECRET_KEY is the literal 'k3#v9!q2m@x7r1z8…' in the production settings"
+    );
+    // Without CSRF middleware the CSRF cookie flag protects nothing: SEC014 stays quiet.
+    assert_eq!(check(&r, "SEC014").0, "pass");
 }

@@ -504,6 +504,51 @@ fn contains(path: &str, value: &Value, needles: &[Value]) -> Tri {
     }
 }
 
+/// `{secret}`: the value with each quoted string cut short, so a report (often a CI log or an
+/// uploaded SARIF file) does not carry a whole key: a long string keeps its first 16
+/// characters (`'django-insecure-…'`), a short one its first 4.
+fn mask_strings(rendered: &str) -> String {
+    let mut out = String::with_capacity(rendered.len());
+    let mut chars = rendered.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\'' && c != '"' {
+            out.push(c);
+            continue;
+        }
+        let mut inner = String::new();
+        let mut closed = false;
+        while let Some(next) = chars.next() {
+            if next == '\\' {
+                inner.push(next);
+                if let Some(escaped) = chars.next() {
+                    inner.push(escaped);
+                }
+            } else if next == c {
+                closed = true;
+                break;
+            } else {
+                inner.push(next);
+            }
+        }
+        let length = inner.chars().count();
+        let keep = if length > 24 { 16 } else { 4 };
+        out.push(c);
+        if length <= keep {
+            out.push_str(&inner);
+            if closed {
+                out.push(c);
+            }
+        } else {
+            out.extend(inner.chars().take(keep));
+            out.push('…');
+            if closed {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
 /// Fills a message template.
 fn render(
     template: &str,
@@ -538,8 +583,24 @@ fn render(
     template
         .replace("{setting}", path)
         .replace("{value}", &shown)
+        .replace("{secret}", &mask_strings(&shown))
         .replace("{when}", &when)
         .replace("{item}", &item.map(Value::render).unwrap_or_default())
         .replace("{env}", &vars.join(", "))
         .replace("{module}", &profile.module)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_strings;
+
+    #[test]
+    fn secrets_are_cut_short_in_messages() {
+        assert_eq!(
+            mask_strings("'django-insecure-change-this-in-production'"),
+            "'django-insecure-…'"
+        );
+        assert_eq!(mask_strings("['abcdefgh', 'xy']"), "['abcd…', 'xy']");
+        assert_eq!(mask_strings("True"), "True");
+    }
 }

@@ -128,30 +128,36 @@ fn explain(id: &str, dirs: &[PathBuf], color: ColorChoice) -> u8 {
     write_stdout(&text)
 }
 
-/// Names the ids the user may have meant: those sharing the typed prefix, else the family.
+/// Names the ids the user may have meant: those sharing the typed prefix, else the three of the
+/// same family with the nearest numbers (`SEC999` → SEC026, SEC027, SEC028).
 fn unknown_rule_message(id: &str, set: &RuleSet) -> String {
+    const SUGGESTIONS: usize = 3;
     let wanted = id.trim().to_ascii_uppercase();
     let family: String = wanted
         .chars()
         .take_while(char::is_ascii_alphabetic)
         .collect();
-    let mut close: Vec<&str> = set
-        .rules
-        .iter()
-        .map(|r| r.meta.id.as_str())
+    let number = |s: &str| -> i64 {
+        s.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+            .parse()
+            .unwrap_or(0)
+    };
+    let ids = || set.rules.iter().map(|r| r.meta.id.as_str());
+    let mut close: Vec<&str> = ids()
         .filter(|k| !wanted.is_empty() && k.starts_with(wanted.as_str()))
         .collect();
     if close.is_empty() && !family.is_empty() {
-        close = set
-            .rules
-            .iter()
-            .map(|r| r.meta.id.as_str())
-            .filter(|k| k.starts_with(family.as_str()))
+        close = ids()
+            .filter(|k| number(k) > 0 && k.starts_with(family.as_str()))
             .collect();
+        let target = number(&wanted);
+        close.sort_by_key(|k| ((number(k) - target).abs(), k.to_string()));
     }
+    close.truncate(SUGGESTIONS);
+    close.sort_unstable();
     let mut message = format!("unknown rule id `{id}`");
     if !close.is_empty() {
-        message.push_str(&format!("; did you mean one of: {}?", close.join(", ")));
+        message.push_str(&format!("; did you mean {}?", close.join(", ")));
     }
     message.push_str(" (`audit rules` lists every rule)");
     message

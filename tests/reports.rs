@@ -465,11 +465,10 @@ fn explain_of_an_unknown_id_exits_2() {
     let (code, out, err) = run(&["explain", "SEC9999"]);
     assert_eq!(code, 2);
     assert!(out.is_empty());
-    assert!(
-        err.starts_with("error: unknown rule id `SEC9999`; did you mean one of: SEC0"),
-        "{err}"
+    assert_eq!(
+        err.trim_end(),
+        "error: unknown rule id `SEC9999`; did you mean SEC026, SEC027, SEC028? (`audit rules` lists every rule)"
     );
-    assert!(err.contains("`audit rules` lists every rule"));
     let (code, _, err) = run(&["explain", "nothing"]);
     assert_eq!(code, 2);
     assert_eq!(

@@ -929,29 +929,25 @@ fn minimum_to_launch(doc: &mut Doc, ctx: &Context) {
     if blockers.is_empty() {
         doc.line("No launch blocker: no critical check fails.");
         doc.blank();
-    } else {
-        doc.line(&format!(
+    }
+    let groups = [
+        (
             "**Launch blockers** (every failing critical check, {} in all):",
-            hours(effort(ctx, &blockers))
-        ));
-        doc.blank();
-        list_checks(doc, ctx, &blockers);
-    }
-    if !conditions.is_empty() {
-        doc.line(&format!(
+            &blockers,
+        ),
+        (
             "**Launch conditions** (fix, or accept the risk in writing; {}):",
-            hours(effort(ctx, &conditions))
-        ));
+            &conditions,
+        ),
+        ("**Defer to post-launch** ({}):", &later),
+    ];
+    for (heading, checks) in groups {
+        if checks.is_empty() {
+            continue;
+        }
+        doc.line(&heading.replace("{}", &hours(effort(ctx, checks))));
         doc.blank();
-        list_checks(doc, ctx, &conditions);
-    }
-    if !later.is_empty() {
-        doc.line(&format!(
-            "**Defer to post-launch** ({}):",
-            hours(effort(ctx, &later))
-        ));
-        doc.blank();
-        list_checks(doc, ctx, &later);
+        list_checks(doc, ctx, checks);
     }
     doc.rule();
 }

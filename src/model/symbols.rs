@@ -31,6 +31,8 @@ pub struct NodeIndex<'r> {
     pub refs: Vec<PyNode<'r>>,
     /// Byte ranges of every `def`, in document order, to find the scope of an offset.
     functions: Vec<(usize, usize)>,
+    /// Byte ranges of every `class`, in document order, for `self.x` attributes.
+    classes: Vec<(usize, usize)>,
 }
 
 /// What the walk knows about the node it is in.
@@ -51,6 +53,7 @@ impl<'r> NodeIndex<'r> {
             id("future_import_statement"),
         ];
         let function = id("function_definition");
+        let class = id("class_definition");
         let no_ref_parents = [
             id("parameters"),
             id("lambda_parameters"),
@@ -68,6 +71,7 @@ impl<'r> NodeIndex<'r> {
             all: Vec::new(),
             refs: Vec::new(),
             functions: Vec::new(),
+            classes: Vec::new(),
         };
         // An explicit stack rather than `Root::adopt` on a cursor's nodes: `adopt` re-checks
         // each node's ancestry in debug builds, which is quadratic on deeply nested code.
@@ -86,6 +90,8 @@ impl<'r> NodeIndex<'r> {
             if ts.is_named() {
                 if kind == function {
                     index.functions.push((ts.start_byte(), ts.end_byte()));
+                } else if kind == class {
+                    index.classes.push((ts.start_byte(), ts.end_byte()));
                 }
                 if (kind == identifier || kind == attribute) && !in_import {
                     let is_name_of_definition =
@@ -130,15 +136,30 @@ impl<'r> NodeIndex<'r> {
     }
 }
 
-/// The start byte of the innermost `def` containing `offset`, or `MODULE`.
-fn scope_at(functions: &[(usize, usize)], offset: usize) -> usize {
-    functions
+/// The start byte of the innermost range (class, def) containing `offset`.
+fn innermost(ranges: &[(usize, usize)], offset: usize) -> Option<usize> {
+    ranges
         .iter()
         .take_while(|(start, _)| *start <= offset)
         .filter(|(start, end)| *start < offset && offset < *end)
         .map(|(start, _)| *start)
         .last()
-        .unwrap_or(MODULE)
+}
+
+/// `x` of `self.x`.
+fn self_attribute(node: &PyNode<'_>) -> Option<String> {
+    if node.kind() != "attribute" {
+        return None;
+    }
+    let object = node.field("object")?;
+    (object.kind() == "identifier" && object.text() == "self")
+        .then(|| node.field("attribute").map(|a| a.text().to_string()))
+        .flatten()
+}
+
+/// The start byte of the innermost `def` containing `offset`, or `MODULE`.
+fn scope_at(functions: &[(usize, usize)], offset: usize) -> usize {
+    innermost(functions, offset).unwrap_or(MODULE)
 }
 
 /// Imports and single-name assignments of one file.
@@ -146,6 +167,10 @@ pub struct FileSymbols<'r> {
     imports: HashMap<String, String>,
     bindings: HashMap<String, Vec<Binding<'r>>>,
     functions: Vec<(usize, usize)>,
+    classes: Vec<(usize, usize)>,
+    /// `self.x = Client()` in any method: (class start, attribute) → the first such value, so
+    /// `self.x.get(...)` elsewhere in the class is `Client().get`.
+    instance_attrs: HashMap<(usize, String), PyNode<'r>>,
 }
 
 impl<'r> FileSymbols<'r> {
@@ -160,6 +185,8 @@ impl<'r> FileSymbols<'r> {
             imports: HashMap::new(),
             bindings: HashMap::new(),
             functions: index.functions.clone(),
+            classes: index.classes.clone(),
+            instance_attrs: HashMap::new(),
         };
         for node in index.named("import_statement") {
             symbols.add_import(node);
@@ -171,6 +198,12 @@ impl<'r> FileSymbols<'r> {
             if let (Some(left), Some(right)) = (node.field("left"), node.field("right")) {
                 if left.kind() == "identifier" {
                     symbols.bind(left.text().to_string(), node, right);
+                } else if let Some(attr) = self_attribute(&left) {
+                    if right.kind() == "call" {
+                        if let Some(class) = innermost(&symbols.classes, node.range().start) {
+                            symbols.instance_attrs.entry((class, attr)).or_insert(right);
+                        }
+                    }
                 }
             }
         }
@@ -281,6 +314,13 @@ impl<'r> FileSymbols<'r> {
         found.map(|b| b.value.clone())
     }
 
+    /// What `self.x` was bound to in its class (a constructor call), if anything.
+    fn instance_attr(&self, node: &PyNode<'r>) -> Option<PyNode<'r>> {
+        let attr = self_attribute(node)?;
+        let class = innermost(&self.classes, node.range().start)?;
+        self.instance_attrs.get(&(class, attr)).cloned()
+    }
+
     /// Follows a plain name to the expression it was last bound to (transitively).
     pub fn resolve_value(&self, node: &PyNode<'r>) -> PyNode<'r> {
         let mut current = node.clone();
@@ -321,12 +361,17 @@ impl<'r> FileSymbols<'r> {
                     .cloned()
                     .unwrap_or_else(|| name.to_string())
             }
-            "attribute" => match (node.field("object"), node.field("attribute")) {
-                (Some(object), Some(attr)) => {
-                    format!("{}.{}", self.qualify_depth(&object, depth + 1), attr.text())
+            "attribute" => {
+                if let Some(value) = self.instance_attr(node) {
+                    return self.qualify_depth(&value, depth + 1);
                 }
-                _ => "<expr>".to_string(),
-            },
+                match (node.field("object"), node.field("attribute")) {
+                    (Some(object), Some(attr)) => {
+                        format!("{}.{}", self.qualify_depth(&object, depth + 1), attr.text())
+                    }
+                    _ => "<expr>".to_string(),
+                }
+            }
             "call" => match node.field("function") {
                 Some(function) => format!("{}()", self.qualify_depth(&function, depth + 1)),
                 None => "<expr>".to_string(),
@@ -623,6 +668,17 @@ mod tests {
         assert!(names.contains(&"requests.Session().get".to_string()));
         assert!(names.contains(&"requests.Session().post".to_string()));
         assert!(names.contains(&"asyncio.get_event_loop().run_until_complete".to_string()));
+    }
+
+    #[test]
+    fn instance_attributes_carry_their_constructor_within_the_class() {
+        let src = "import requests\nclass Client:\n    def __init__(self):\n        self.http = requests.Session()\n    def fetch(self, u):\n        return self.http.get(u)\nclass Other:\n    def fetch(self, u):\n        return self.http.get(u)\n";
+        let names = calls_qualified(src);
+        assert!(
+            names.contains(&"requests.Session().get".to_string()),
+            "{names:?}"
+        );
+        assert!(names.contains(&"self.http.get".to_string()), "{names:?}");
     }
 
     #[test]

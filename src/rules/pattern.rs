@@ -251,9 +251,6 @@ fn glob_literals(glob: &str) -> Option<Vec<Vec<String>>> {
         .filter(|s| !s.contains(['*', '{', '}', '?', '[']))
         .map(|s| s.to_string())
         .collect();
-    if !plain.is_empty() {
-        return Some(vec![plain]);
-    }
     // Of several braced segments, the one whose shortest alternative is longest: short
     // literals (`c` of `{c,cursor}`) are in every file. Ties go to the first, usually the module.
     let shortest = |s: &str| {
@@ -269,15 +266,26 @@ fn glob_literals(glob: &str) -> Option<Vec<Vec<String>>> {
         .fold(None::<&&str>, |best, s| match best {
             Some(b) if shortest(b) >= shortest(s) => Some(b),
             _ => Some(s),
-        })?;
-    let (open, close) = (braced.find('{')?, braced.rfind('}')?);
-    let (head, tail) = (&braced[..open], &braced[close + 1..]);
-    Some(
-        braced[open + 1..close]
+        });
+    let options: Vec<String> = match braced.and_then(|b| Some((b, b.find('{')?, b.rfind('}')?))) {
+        Some((b, open, close)) => b[open + 1..close]
             .split(',')
-            .map(|o| vec![format!("{head}{o}{tail}")])
+            .map(|o| format!("{}{o}{}", &b[..open], &b[close + 1..]))
             .collect(),
-    )
+        None => Vec::new(),
+    };
+    match (plain.is_empty(), options.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(vec![plain]),
+        // `os.{system,popen}` needs `os` and one of `system`, `popen`: `os` alone is in
+        // every file that says `pos` or `close`.
+        _ => Some(
+            options
+                .into_iter()
+                .map(|o| plain.iter().cloned().chain(std::iter::once(o)).collect())
+                .collect(),
+        ),
+    }
 }
 
 impl CompiledClause {
@@ -523,7 +531,13 @@ mod tests {
         assert_eq!(one("jwt.decode"), all(&["jwt", "decode"]));
         assert_eq!(one("**.execute"), all(&["execute"]));
         assert_eq!(one("subprocess.*"), all(&["subprocess"]));
-        assert_eq!(one("requests.{get,post}"), all(&["requests"]));
+        assert_eq!(
+            one("requests.{get,post}"),
+            Some(vec![
+                vec!["requests".to_string(), "get".to_string()],
+                vec!["requests".to_string(), "post".to_string()],
+            ])
+        );
         assert_eq!(
             one("requests.Session().get"),
             all(&["requests", "Session", "get"])

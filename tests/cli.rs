@@ -3,6 +3,9 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod common;
+use common::finding_lines;
+
 fn audit() -> Command {
     let mut cmd = Command::cargo_bin("audit").expect("binary");
     cmd.env("NO_COLOR", "1");
@@ -25,23 +28,6 @@ fn json_report(args: &[&str]) -> (i32, Value) {
         )
     });
     (code, report)
-}
-
-/// `RULE path:line` for every finding, in report order.
-fn finding_lines(report: &Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}:{}",
-                f["rule"].as_str().unwrap_or_default(),
-                f["path"].as_str().unwrap_or_default(),
-                f["line"]
-            )
-        })
-        .collect()
 }
 
 const SEED_FINDINGS: &[&str] = &[

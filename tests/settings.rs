@@ -4,6 +4,9 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod common;
+use common::finding_lines;
+
 /// Every rule that reads the production settings (SEC007 is a pattern rule that also covers them).
 const SETTINGS_RULES: &str = "SEC003,SEC004,SEC005,SEC006,SEC007,SEC008,SEC009,SEC010,SEC011,\
 SEC012,SEC013,SEC014,SEC015,SEC026,SEC027,SEC028,REL001,REL014,OPS004,OPS006";
@@ -31,23 +34,6 @@ fn report(path: &str, extra: &[&str]) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("json report")
-}
-
-/// `RULE path:line` for every finding, in report order.
-fn findings(report: &Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}:{}",
-                f["rule"].as_str().unwrap_or_default(),
-                f["path"].as_str().unwrap_or_default(),
-                f["line"]
-            )
-        })
-        .collect()
 }
 
 fn message(report: &Value, rule: &str) -> String {
@@ -79,7 +65,7 @@ fn check(report: &Value, rule: &str) -> (String, String) {
 fn split_settings_are_judged_on_base_plus_production_only() {
     let r = report("fixtures/rules/settings/split", &[]);
     assert_eq!(
-        findings(&r),
+        finding_lines(&r),
         vec![
             "SEC004 shop/settings/base.py:4",
             "SEC010 shop/settings/base.py:14",
@@ -103,7 +89,7 @@ fn split_settings_are_judged_on_base_plus_production_only() {
 fn django_environ_reads_are_judged_on_their_defaults() {
     let r = report("fixtures/rules/settings/environ", &[]);
     assert_eq!(
-        findings(&r),
+        finding_lines(&r),
         vec![
             "SEC004 app/settings.py:6",
             "SEC005 app/settings.py:7",
@@ -125,7 +111,7 @@ fn django_environ_reads_are_judged_on_their_defaults() {
 fn python_decouple_casts_are_applied_to_defaults() {
     let r = report("fixtures/rules/settings/decouple", &[]);
     assert_eq!(
-        findings(&r),
+        finding_lines(&r),
         vec![
             "OPS006 site/settings.py:1",
             "SEC006 site/settings.py:5",
@@ -150,7 +136,7 @@ fn python_decouple_casts_are_applied_to_defaults() {
 fn dj_database_url_conn_max_age_counts_as_pooling() {
     let r = report("fixtures/rules/settings/dburl", &[]);
     assert_eq!(
-        findings(&r),
+        finding_lines(&r),
         vec![
             "OPS006 proj/settings.py:1",
             "SEC028 proj/settings.py:7",
@@ -168,7 +154,7 @@ fn dj_database_url_conn_max_age_counts_as_pooling() {
 fn values_required_from_the_environment_make_checks_not_applicable() {
     let r = report("fixtures/rules/settings/required", &[]);
     assert_eq!(
-        findings(&r),
+        finding_lines(&r),
         vec![
             "SEC011 core/settings.py:1",
             "SEC014 core/settings.py:1",
@@ -195,7 +181,7 @@ fn settings_module_can_be_named_on_the_command_line() {
         "fixtures/rules/settings/split",
         &["--settings", "shop.settings.dev"],
     );
-    let lines = findings(&r);
+    let lines = finding_lines(&r);
     assert!(
         lines.contains(&"SEC005 shop/settings/dev.py:4".to_string()),
         "{lines:?}"
@@ -214,7 +200,7 @@ fn settings_module_can_be_named_on_the_command_line() {
         &["--settings", "nowhere.settings"],
     );
     assert_eq!(
-        findings(&r)
+        finding_lines(&r)
             .iter()
             .filter(|f| !f.starts_with("SEC007"))
             .count(),
@@ -230,7 +216,7 @@ fn a_project_without_settings_has_no_settings_findings() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("tool.py"), "print('hello')\n").expect("write");
     let r = report(&dir.path().display().to_string(), &[]);
-    assert_eq!(findings(&r), Vec::<String>::new());
+    assert_eq!(finding_lines(&r), Vec::<String>::new());
     assert_eq!(
         check(&r, "SEC005"),
         (
@@ -271,7 +257,7 @@ fn seed_app_settings_findings() {
     .iter()
     .map(|(rule, line)| format!("{rule} {settings}:{line}"))
     .collect();
-    assert_eq!(findings(&r), expected);
+    assert_eq!(finding_lines(&r), expected);
     assert_eq!(
         message(&r, "SEC015"),
         "CORS_ALLOW_ALL_ORIGINS is True and CORS_ALLOW_CREDENTIALS is on: any website can make authenticated requests and read the responses"
@@ -284,7 +270,7 @@ fn seed_app_settings_findings() {
 #[test]
 fn clean_app_split_settings_raise_nothing() {
     let r = report("fixtures/clean-app", &[]);
-    assert_eq!(findings(&r), Vec::<String>::new());
+    assert_eq!(finding_lines(&r), Vec::<String>::new());
     // Hosts and CORS origins are required from the environment in production.py.
     assert_eq!(check(&r, "SEC006").0, "n/a");
     assert_eq!(check(&r, "SEC015").0, "n/a");
@@ -296,7 +282,7 @@ fn clean_app_split_settings_raise_nothing() {
 fn a_literal_key_and_a_missing_csrf_middleware_are_found() {
     let r = report("fixtures/rules/settings/hardcoded", &[]);
     assert_eq!(
-        findings(&r),
+        finding_lines(&r),
         vec![
             "OPS006 intranet/settings.py:1",
             "SEC011 intranet/settings.py:1",

@@ -5,13 +5,13 @@
 use crate::discover::{self, DiscoverError, DiscoverOptions, FileKind, SourceFile};
 use crate::findings::{assign_fingerprints, fold_whitespace, Finding};
 use crate::model::settings::{self, ModuleHint, SettingsFile};
-use crate::parse::{manifests, python};
+use crate::parse::{manifests, python, source};
 use crate::report::{AuditResult, FileError};
 use crate::rules::pattern::{FileContext, RawMatch};
 use crate::rules::prefilter::Prefilter;
 use crate::rules::setting::Evidence;
 use crate::rules::{CompiledMatcher, LoadedRule};
-use crate::score::{self, Check, CheckStatus};
+use crate::score::{self, Check, CheckStatus, Visibility};
 use crate::suppress::{self, Baseline, Ignores, SuppressionProblem};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,6 +19,18 @@ use std::path::PathBuf;
 
 /// A snippet shows at most this many lines of a long match (a whole `except` block, say).
 const MAX_SNIPPET_LINES: usize = 8;
+/// ... and at most this many bytes: on a minified or generated line it is a window around the
+/// match, so memory grows with the number of findings, not with findings × line length.
+const MAX_SNIPPET_BYTES: usize = 480;
+/// How much of a snippet window comes before the match on a long line.
+const SNIPPET_LEAD_BYTES: usize = 160;
+/// A message longer than this (a template that interpolated a huge argument) is cut.
+const MAX_MESSAGE_CHARS: usize = 600;
+/// Worker threads: each walker is bounded by `python::MAX_TREE_DEPTH`, and this leaves room for
+/// the grammar's and ast-grep's own recursion on a tree that deep.
+const WORKER_STACK_BYTES: usize = 32 << 20;
+/// Past this much time on one file, its remaining rules are not run (a note says so).
+const MAX_SECONDS_PER_FILE: u64 = 20;
 
 pub struct RunOptions {
     pub paths: Vec<PathBuf>,
@@ -34,12 +46,29 @@ pub struct RunOptions {
     pub settings: Option<String>,
 }
 
+impl RunOptions {
+    /// Options for scanning `paths` with the defaults of the command line.
+    pub fn new(paths: Vec<PathBuf>) -> Self {
+        RunOptions {
+            paths,
+            excludes: Vec::new(),
+            strict: false,
+            baseline: None,
+            jobs: None,
+            known_ids: BTreeSet::new(),
+            settings: None,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum RunError {
     Discover(DiscoverError),
     /// Suppression comments naming rules that do not exist.
     Suppressions(Vec<SuppressionProblem>),
     Threads(String),
+    /// `--settings` names a module the repository does not have.
+    UnknownSettings(String),
 }
 
 impl std::fmt::Display for RunError {
@@ -56,6 +85,10 @@ impl std::fmt::Display for RunError {
                 Ok(())
             }
             RunError::Threads(e) => write!(f, "cannot start worker threads: {e}"),
+            RunError::UnknownSettings(name) => write!(
+                f,
+                "--settings {name}: no Python module of that name was found under the scanned paths"
+            ),
         }
     }
 }
@@ -75,6 +108,8 @@ struct FileOutcome {
     settings: Option<SettingsFile>,
     /// `DJANGO_SETTINGS_MODULE` defaults the file sets.
     hints: Vec<ModuleHint>,
+    /// Why a file named like a settings module could not be read or parsed, if it could not.
+    unreadable_settings: Option<String>,
 }
 
 /// The per-file rules and what the project stage needs, shared by scans and rule examples.
@@ -83,10 +118,12 @@ struct Plan<'a> {
     prefilter: Prefilter,
     /// Some rule looks at the settings: settings modules are parsed whatever the prefilter says.
     wants_settings: bool,
+    /// `--settings`: that module is a settings candidate whatever its name and content.
+    named: Option<String>,
 }
 
 impl<'a> Plan<'a> {
-    fn new(rules: &[&'a LoadedRule]) -> Self {
+    fn new(rules: &[&'a LoadedRule], named: Option<&str>) -> Self {
         let file_rules: Vec<&LoadedRule> =
             rules.iter().copied().filter(|r| r.is_per_file()).collect();
         let prefilter = Prefilter::new(&file_rules);
@@ -96,7 +133,29 @@ impl<'a> Plan<'a> {
             wants_settings: rules
                 .iter()
                 .any(|r| matches!(r.matcher, CompiledMatcher::Setting(_))),
+            named: named.map(str::to_string),
         }
+    }
+
+    /// A file the settings model must see.
+    fn is_settings_candidate(&self, rel: &str, is_test: bool, text: &str) -> bool {
+        self.wants_settings && !is_test && (settings::is_candidate(rel, text) || self.is_named(rel))
+    }
+
+    fn is_named(&self, rel: &str) -> bool {
+        let Some(named) = &self.named else {
+            return false;
+        };
+        let (module, _) = settings::module_of(rel);
+        rel.ends_with(".py") && (module == *named || module.ends_with(&format!(".{named}")))
+    }
+
+    /// A file that would have been a settings candidate by its path alone.
+    fn may_be_settings(&self, rel: &str, is_test: bool) -> bool {
+        self.wants_settings
+            && !is_test
+            && rel.ends_with(".py")
+            && (settings::named_like_settings(rel) || self.is_named(rel))
     }
 }
 
@@ -110,6 +169,7 @@ struct Merged {
     ignores: BTreeMap<String, Ignores>,
     settings: Vec<SettingsFile>,
     hints: Vec<ModuleHint>,
+    unreadable_settings: Vec<String>,
 }
 
 impl Merged {
@@ -123,6 +183,9 @@ impl Merged {
         }
         self.settings.extend(outcome.settings);
         self.hints.extend(outcome.hints);
+        if let Some(why) = outcome.unreadable_settings {
+            self.unreadable_settings.push(format!("{rel}: {why}"));
+        }
     }
 
     /// Top-level modules imported, for `applies_when.import_any`.
@@ -141,6 +204,8 @@ struct ProjectOutcome {
     findings: Vec<Finding>,
     notes: BTreeMap<String, String>,
     errors: Vec<FileError>,
+    /// A production settings module was found and evaluated.
+    settings_found: bool,
 }
 
 /// Runs `rules` over the files under `opts.paths`.
@@ -150,7 +215,7 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
         ..DiscoverOptions::default()
     };
     let discovery = discover::discover(&opts.paths, &discover_opts).map_err(RunError::Discover)?;
-    let plan = Plan::new(rules);
+    let plan = Plan::new(rules, opts.settings.as_deref());
     let analyze_all = || -> Vec<FileOutcome> {
         discovery
             .files
@@ -158,18 +223,33 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
             .map(|file| analyze_file(file, &plan))
             .collect()
     };
-    let outcomes = match opts.jobs {
-        Some(jobs) => rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
-            .build()
-            .map_err(|e| RunError::Threads(e.to_string()))?
-            .install(analyze_all),
-        None => analyze_all(),
-    };
+    let outcomes = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.unwrap_or(0))
+        .stack_size(WORKER_STACK_BYTES)
+        .build()
+        .map_err(|e| RunError::Threads(e.to_string()))?
+        .install(analyze_all);
 
     let mut merged = Merged::default();
     for (file, outcome) in discovery.files.iter().zip(outcomes) {
         merged.add(&file.rel, outcome);
+    }
+    // A settings module skipped before it was read (over the size limit) is unseen as well.
+    for skipped in &discovery.errors {
+        if plan.may_be_settings(&skipped.path, discover::is_test_path(&skipped.path)) {
+            merged
+                .unreadable_settings
+                .push(format!("{}: {}", skipped.path, skipped.message));
+        }
+    }
+    if let Some(named) = &opts.settings {
+        if plan.wants_settings && settings::find_module(&merged.settings, named).is_none() {
+            let unread = discovery.files.iter().any(|f| plan.is_named(&f.rel))
+                || !merged.unreadable_settings.is_empty();
+            if !unread {
+                return Err(RunError::UnknownSettings(named.clone()));
+            }
+        }
     }
     let project = project_stage(rules, &merged, opts.settings.as_deref());
     let imports = merged.top_level_imports();
@@ -218,7 +298,15 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
             )
         })
         .collect();
-    let scorecard = score::scorecard(&checks);
+    let mut unreadable_settings = merged.unreadable_settings;
+    unreadable_settings.sort();
+    let scorecard = score::scorecard(
+        &checks,
+        &Visibility {
+            settings_found: project.settings_found,
+            unreadable_settings,
+        },
+    );
     Ok(AuditResult {
         root: opts
             .paths
@@ -275,6 +363,7 @@ fn check_for(
     } else {
         (CheckStatus::Pass, None)
     };
+    let undecided = status == CheckStatus::NotApplicable && applicable && facts.undecided.is_some();
     Check {
         rule: meta.id.clone(),
         status,
@@ -282,6 +371,7 @@ fn check_for(
         note,
         severity: meta.severity,
         category: meta.category,
+        undecided,
     }
 }
 
@@ -291,29 +381,22 @@ fn analyze_file(file: &SourceFile, plan: &Plan<'_>) -> FileOutcome {
     if !wants_text {
         return outcome;
     }
-    let bytes = match std::fs::read(&file.abs) {
-        Ok(bytes) => bytes,
-        Err(e) => {
+    let decoded = match std::fs::read(&file.abs) {
+        Err(e) => Err(format!("cannot read: {e}")),
+        Ok(bytes) if bytes.contains(&0) => Err("skipped: binary content (NUL bytes)".to_string()),
+        Ok(bytes) if file.is_python() => source::decode_python(&bytes).map_err(|e| e.0),
+        Ok(bytes) => source::decode_text(&bytes).map_err(|e| e.0),
+    };
+    match decoded {
+        Ok(text) => analyze_text(&file.rel, file.kind, file.is_test, text, plan),
+        Err(message) => {
+            if plan.may_be_settings(&file.rel, file.is_test) {
+                outcome.unreadable_settings = Some(message.clone());
+            }
+            outcome.errors.push(skip(file, &message));
             outcome
-                .errors
-                .push(skip(file, &format!("cannot read: {e}")));
-            return outcome;
         }
-    };
-    if bytes.contains(&0) {
-        outcome
-            .errors
-            .push(skip(file, "skipped: binary content (NUL bytes)"));
-        return outcome;
     }
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(_) => {
-            outcome.errors.push(skip(file, "skipped: not valid UTF-8"));
-            return outcome;
-        }
-    };
-    analyze_text(&file.rel, file.kind, file.is_test, text, plan)
 }
 
 /// The per-file stage on a file's text: dependencies of a manifest; for Python, imports,
@@ -337,7 +420,7 @@ fn analyze_text(
     if text.contains("audit:") {
         outcome.ignores = Some(suppress::parse_ignores(&text));
     }
-    let settings_candidate = plan.wants_settings && !is_test && settings::is_candidate(rel, &text);
+    let settings_candidate = plan.is_settings_candidate(rel, is_test, &text);
     if plan.wants_settings && !is_test && text.contains("DJANGO_SETTINGS_MODULE") {
         outcome.hints = settings::module_hints(rel, &text);
     }
@@ -352,6 +435,9 @@ fn analyze_text(
         return outcome;
     }
     let analysis = analyze_parsed(rel, text, &wanted, settings_candidate);
+    if settings_candidate && analysis.settings.is_none() {
+        outcome.unreadable_settings = analysis.errors.first().map(|e| e.message.clone());
+    }
     outcome.findings = analysis.findings;
     outcome.errors.extend(analysis.errors);
     outcome.settings = analysis.settings;
@@ -398,13 +484,34 @@ fn analyze_parsed(
         errors: Vec::new(),
         settings: None,
     };
-    let Some(root) = python::parse(text) else {
-        analysis.errors.push(FileError {
-            path: rel.to_string(),
-            message: "skipped: the parser gave up on this file".to_string(),
-        });
+    let note = |message: String| FileError {
+        path: rel.to_string(),
+        message,
+    };
+    // The grammar's scanner aborts the process on indentation this deep: never hand it over.
+    let depth = python::indentation_depth(&text);
+    if depth > python::MAX_INDENT_DEPTH {
+        analysis.errors.push(note(format!(
+            "skipped: {depth} levels of indentation exceed the limit of {}",
+            python::MAX_INDENT_DEPTH
+        )));
+        return analysis;
+    }
+    let started = std::time::Instant::now();
+    let Some(root) = python::parse_within(text, MAX_SECONDS_PER_FILE) else {
+        analysis.errors.push(note(format!(
+            "skipped: the parser gave up on this file (or took over {MAX_SECONDS_PER_FILE} s)"
+        )));
         return analysis;
     };
+    // Every walker after this one may recurse along the tree's height.
+    if python::exceeds_depth(&root, python::MAX_TREE_DEPTH) {
+        analysis.errors.push(note(format!(
+            "skipped: syntax nested more than {} levels deep",
+            python::MAX_TREE_DEPTH
+        )));
+        return analysis;
+    }
     if let Some((line, column)) = python::first_syntax_error(&root) {
         analysis.errors.push(FileError {
             path: rel.to_string(),
@@ -422,7 +529,14 @@ fn analyze_parsed(
         return analysis;
     }
     let ctx = FileContext::new(rel, root.root());
-    for rule in rules {
+    for (done, rule) in rules.iter().enumerate() {
+        if started.elapsed().as_secs() >= MAX_SECONDS_PER_FILE {
+            analysis.errors.push(note(format!(
+                "stopped after {done} of {} rules: over {MAX_SECONDS_PER_FILE} s on this file",
+                rules.len()
+            )));
+            break;
+        }
         let matches = match &rule.matcher {
             CompiledMatcher::Pattern(p) => p.find(&ctx),
             CompiledMatcher::Query(q) => q.find(&ctx),
@@ -458,7 +572,10 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
     hints.sort();
     let django = manifests::django_version(&merged.dependencies);
     let profile = match settings::production_profile(&files, &hints, named, django) {
-        Ok(Some(profile)) => profile,
+        Ok(Some(profile)) => {
+            outcome.settings_found = true;
+            profile
+        }
         Ok(None) => {
             for (rule, _) in &setting_rules {
                 outcome.notes.insert(
@@ -484,18 +601,22 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
     let evidence = Evidence {
         imports: &merged.imports,
     };
-    let sources: BTreeMap<&str, &str> = files
+    let sources: BTreeMap<&str, (&str, LineIndex)> = files
         .iter()
-        .map(|f| (f.rel.as_str(), f.source.as_str()))
+        .map(|f| {
+            (
+                f.rel.as_str(),
+                (f.source.as_str(), LineIndex::new(&f.source)),
+            )
+        })
         .collect();
     for (rule, matcher) in setting_rules {
         let found = matcher.evaluate(&profile, &evidence);
         let mut findings: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
         for m in found.matches {
-            let Some(source) = sources.get(m.at.file.as_str()) else {
+            let Some((source, lines)) = sources.get(m.at.file.as_str()) else {
                 continue;
             };
-            let lines = LineIndex::new(source);
             let (start, end) = if m.at.end == 0 {
                 // A setting that is absent: the module's first line.
                 (0, source.find('\n').unwrap_or(source.len()))
@@ -508,7 +629,7 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
                 message: m.message,
             };
             let absent = m.at.end == 0;
-            let mut finding = to_finding(rule, &m.at.file, source, &lines, raw);
+            let mut finding = to_finding(rule, &m.at.file, source, lines, raw);
             if absent {
                 // Nothing in the file is the match: fingerprint what is missing, not line 1.
                 finding.matched_text = fold_whitespace(&finding.message);
@@ -538,7 +659,7 @@ pub fn analyze_project(
     rules: &[&LoadedRule],
     named: Option<&str>,
 ) -> ProjectAnalysis {
-    let plan = Plan::new(rules);
+    let plan = Plan::new(rules, named);
     let mut merged = Merged::default();
     let mut sorted: Vec<&(String, String)> = files.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
@@ -547,7 +668,22 @@ pub fn analyze_project(
         if !matches!(kind, FileKind::Python | FileKind::Manifest(_)) && !rel.ends_with(".py") {
             continue;
         }
-        let outcome = analyze_text(rel, kind, discover::is_test_path(rel), text.clone(), &plan);
+        let is_test = discover::is_test_path(rel);
+        let decoded = if rel.ends_with(".py") {
+            source::decode_python(text.as_bytes())
+        } else {
+            source::decode_text(text.as_bytes())
+        };
+        let outcome = match decoded {
+            Ok(text) => analyze_text(rel, kind, is_test, text, &plan),
+            Err(e) => FileOutcome {
+                errors: vec![FileError {
+                    path: rel.clone(),
+                    message: e.0,
+                }],
+                ..FileOutcome::default()
+            },
+        };
         merged.add(rel, outcome);
     }
     let project = project_stage(rules, &merged, named);
@@ -574,13 +710,14 @@ fn to_finding(
     lines: &LineIndex,
     raw: RawMatch,
 ) -> Finding {
-    let (line, column) = lines.position(source, raw.start);
-    let (end_line, end_column) = lines.position(source, raw.end);
-    let snippet_start = lines.starts[line - 1];
-    let last_line = end_line.min(line + MAX_SNIPPET_LINES - 1);
-    let snippet_end = lines.starts.get(last_line).copied().unwrap_or(source.len());
+    let start = floor_boundary(source, raw.start.min(source.len()));
+    let end = floor_boundary(source, raw.end.clamp(start, source.len()));
+    let (line, column) = lines.position(source, start);
+    let (end_line, end_column) = lines.position(source, end);
+    let (snippet_start, snippet_end) = snippet_window(source, lines, line, start, end_line);
     let snippet = source[snippet_start..snippet_end].trim_end_matches(['\n', '\r']);
-    let shown_end = raw.end.min(snippet_start + snippet.len());
+    let shown_end = end.min(snippet_start + snippet.len());
+    let message = raw.message.unwrap_or_else(|| rule.meta.title.clone());
     Finding {
         rule: rule.meta.id.clone(),
         name: rule.meta.name.clone(),
@@ -591,43 +728,113 @@ fn to_finding(
         column,
         end_line,
         end_column,
-        message: raw.message.unwrap_or_else(|| rule.meta.title.clone()),
+        message: settings::shorten(&message, MAX_MESSAGE_CHARS),
         snippet: snippet.to_string(),
         fingerprint: String::new(),
-        byte_range: (raw.start, shown_end.max(raw.start)),
+        byte_range: (start, shown_end.max(start)),
         snippet_offset: snippet_start,
-        matched_text: fold_whitespace(&source[raw.start..raw.end]),
+        matched_text: fingerprint_text(&source[start..end]),
     }
 }
 
-/// Byte offsets of line starts, for offset → (line, column) conversions.
+/// The bytes a snippet shows: whole lines from the match's first line, at most
+/// `MAX_SNIPPET_LINES` of them and `MAX_SNIPPET_BYTES` in all. A longer first line is cut to a
+/// window that starts a little before the match.
+fn snippet_window(
+    source: &str,
+    lines: &LineIndex,
+    line: usize,
+    start: usize,
+    end_line: usize,
+) -> (usize, usize) {
+    let line_start = lines.starts[line - 1];
+    let last_line = end_line.min(line + MAX_SNIPPET_LINES - 1);
+    let lines_end = lines.starts.get(last_line).copied().unwrap_or(source.len());
+    let from = if lines_end - line_start <= MAX_SNIPPET_BYTES {
+        line_start
+    } else {
+        floor_boundary(
+            source,
+            start.saturating_sub(SNIPPET_LEAD_BYTES).max(line_start),
+        )
+    };
+    let to = floor_boundary(source, lines_end.min(from + MAX_SNIPPET_BYTES));
+    (from, to)
+}
+
+/// The largest char boundary at or before `at`.
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The fingerprint's view of a match: its whitespace-folded text, or for a long match (a whole
+/// module, say) the start of it and a hash of all of it, so a finding holds a bounded string.
+fn fingerprint_text(matched: &str) -> String {
+    const KEEP: usize = 1024;
+    let folded = fold_whitespace(matched);
+    if folded.len() <= KEEP {
+        return folded;
+    }
+    let cut = floor_boundary(&folded, KEEP);
+    let hash = crate::findings::stable_hash(&[&folded]);
+    format!("{}…{hash:016x}", &folded[..cut])
+}
+
+/// Byte offsets of line starts, and character counts at fixed steps, for offset → (line,
+/// column) conversions that cost the same on a 2 MiB line as on a short one.
 struct LineIndex {
     starts: Vec<usize>,
+    /// `chars[i]`: characters before byte `i * CHAR_STEP`.
+    chars: Vec<usize>,
+}
+
+const CHAR_STEP: usize = 4096;
+
+/// A byte that starts a character (not a UTF-8 continuation byte).
+fn starts_char(byte: &u8) -> bool {
+    (*byte as i8) >= -0x40
 }
 
 impl LineIndex {
     fn new(source: &str) -> Self {
+        let bytes = source.as_bytes();
         let mut starts = vec![0];
-        starts.extend(
-            source
-                .bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineIndex { starts }
+        starts.extend(memchr_newlines(bytes));
+        let mut chars = Vec::with_capacity(bytes.len() / CHAR_STEP + 1);
+        let mut before = 0;
+        chars.push(0);
+        for block in bytes.chunks(CHAR_STEP) {
+            before += block.iter().filter(|b| starts_char(b)).count();
+            chars.push(before);
+        }
+        LineIndex { starts, chars }
+    }
+
+    fn chars_before(&self, source: &str, offset: usize) -> usize {
+        let offset = offset.min(source.len());
+        let step = offset / CHAR_STEP;
+        let rest = &source.as_bytes()[step * CHAR_STEP..offset];
+        self.chars[step] + rest.iter().filter(|b| starts_char(b)).count()
     }
 
     /// 1-based line and 1-based column in characters.
     fn position(&self, source: &str, offset: usize) -> (usize, usize) {
         let line = self.starts.partition_point(|&s| s <= offset).max(1);
         let start = self.starts[line - 1];
-        let column = source
-            .get(start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(0);
+        let column = self.chars_before(source, offset) - self.chars_before(source, start);
         (line, column + 1)
     }
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
 }
 
 /// Dotted names a file imports, read from its text (no parse needed): `import a.b` gives `a.b`,
@@ -684,6 +891,17 @@ mod tests {
         assert_eq!(lines.position(source, 0), (1, 1));
         let x = source.find('x').expect("x");
         assert_eq!(lines.position(source, x), (2, 11));
+        // Across the index's steps, on a line that starts in one step and ends in another.
+        let long = format!(
+            "{}\n{}é{}x",
+            "a".repeat(5000),
+            "€".repeat(3000),
+            "b".repeat(9000)
+        );
+        let lines = LineIndex::new(&long);
+        let x = long.find('x').expect("x");
+        assert_eq!(lines.position(&long, x), (2, 12_002));
+        assert_eq!(lines.position(&long, 5001), (2, 1));
     }
 
     #[test]

@@ -311,6 +311,7 @@ pub(crate) mod tests {
                 note: None,
                 severity: m.severity,
                 category: m.category,
+                undecided: false,
             })
             .collect();
         checks.sort_by(|a, b| a.rule.cmp(&b.rule));
@@ -319,7 +320,13 @@ pub(crate) mod tests {
         AuditResult {
             root: ".".into(),
             files: 3,
-            scorecard: scorecard(&checks),
+            scorecard: scorecard(
+                &checks,
+                &crate::score::Visibility {
+                    settings_found: true,
+                    unreadable_settings: Vec::new(),
+                },
+            ),
             rules: metas,
             checks,
             findings,

@@ -26,6 +26,9 @@ pub struct Check {
     pub severity: Severity,
     #[serde(skip)]
     pub category: Category,
+    /// n/a because its inputs could not be decided (not because it does not apply).
+    #[serde(skip)]
+    pub undecided: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -34,6 +37,17 @@ pub enum Recommendation {
     DoNotLaunch,
     LaunchWithConditions,
     ReadyToLaunch,
+    /// Too little could be checked to call it ready.
+    Inconclusive,
+}
+
+/// What the run could not see, for the verdict: without production settings, or with a
+/// settings module that could not be read, "ready" would be a guess.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Visibility {
+    pub settings_found: bool,
+    /// Settings modules that could not be read or evaluated whole, with why.
+    pub unreadable_settings: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -64,6 +78,8 @@ pub struct Scorecard {
     /// In `Category::ALL` order.
     pub risk: Vec<(Category, Risk)>,
     pub coverage: Coverage,
+    /// Why the recommendation is inconclusive, when it is.
+    pub inconclusive: Option<String>,
 }
 
 /// Score cap when any critical check fails (DESIGN §6.1).
@@ -79,7 +95,7 @@ pub fn round1(value: f64) -> f64 {
 }
 
 /// Computes score, gates, recommendation, risk by category and coverage from the checks.
-pub fn scorecard(checks: &[Check]) -> Scorecard {
+pub fn scorecard(checks: &[Check], seen: &Visibility) -> Scorecard {
     let raw_score = raw_score(checks);
     let failing = |severity: Severity| {
         checks
@@ -95,12 +111,18 @@ pub fn scorecard(checks: &[Check]) -> Scorecard {
     } else {
         raw_score
     };
+    let mut inconclusive = None;
     let recommendation = if critical_failed {
         Recommendation::DoNotLaunch
     } else if high_failed || score < READY_THRESHOLD {
         Recommendation::LaunchWithConditions
     } else {
-        Recommendation::ReadyToLaunch
+        inconclusive = why_inconclusive(checks, seen);
+        if inconclusive.is_some() {
+            Recommendation::Inconclusive
+        } else {
+            Recommendation::ReadyToLaunch
+        }
     };
     Scorecard {
         score,
@@ -108,7 +130,41 @@ pub fn scorecard(checks: &[Check]) -> Scorecard {
         recommendation,
         risk: risk_by_category(checks),
         coverage: coverage(checks),
+        inconclusive,
     }
+}
+
+/// DESIGN §6.1: no settings module, or less than half of the weight of the checks that apply
+/// could be decided; and here also a settings module that could not be read whole.
+fn why_inconclusive(checks: &[Check], seen: &Visibility) -> Option<String> {
+    if !seen.unreadable_settings.is_empty() {
+        return Some(format!(
+            "the settings could not be read whole: {}",
+            seen.unreadable_settings.join("; ")
+        ));
+    }
+    if !seen.settings_found {
+        return Some("no Django settings module was found".to_string());
+    }
+    let weight = |keep: &dyn Fn(&Check) -> bool| -> f64 {
+        checks
+            .iter()
+            .filter(|c| keep(c))
+            .map(|c| c.severity.weight())
+            .sum()
+    };
+    let decided = weight(&|c| c.status != CheckStatus::NotApplicable);
+    let undecided = weight(&|c| c.undecided);
+    (undecided > decided).then(|| {
+        format!(
+            "less than half of the checks' weight could be decided ({} of {} checks undecidable)",
+            checks.iter().filter(|c| c.undecided).count(),
+            checks
+                .iter()
+                .filter(|c| c.status != CheckStatus::NotApplicable || c.undecided)
+                .count()
+        )
+    })
 }
 
 /// `10 × Σ weight(pass) / Σ weight(pass or fail)`, one decimal; 10.0 when nothing weighs.
@@ -184,6 +240,7 @@ impl Recommendation {
             Recommendation::DoNotLaunch => "do-not-launch",
             Recommendation::LaunchWithConditions => "launch-with-conditions",
             Recommendation::ReadyToLaunch => "ready-to-launch",
+            Recommendation::Inconclusive => "inconclusive",
         }
     }
 
@@ -193,6 +250,7 @@ impl Recommendation {
             Recommendation::DoNotLaunch => "DO NOT LAUNCH",
             Recommendation::LaunchWithConditions => "LAUNCH WITH CONDITIONS",
             Recommendation::ReadyToLaunch => "READY TO LAUNCH",
+            Recommendation::Inconclusive => "INCONCLUSIVE",
         }
     }
 }
@@ -233,8 +291,15 @@ mod tests {
             note: None,
             severity,
             category,
+            undecided: false,
         }
     }
+
+    /// A run that found and read its settings.
+    const SEEN: Visibility = Visibility {
+        settings_found: true,
+        unreadable_settings: Vec::new(),
+    };
 
     fn finding(severity: Severity) -> Finding {
         Finding {
@@ -273,7 +338,7 @@ mod tests {
             check("OPS002", Medium, Category::Operations, Na),
         ];
         // pass weight 10+10+7.5+5+2.5 = 35, decided 35+10+7.5 = 52.5 -> 6.666 -> 6.7
-        let card = scorecard(&checks);
+        let card = scorecard(&checks, &SEEN);
         assert_eq!(card.raw_score, 6.7);
         assert_eq!(card.score, 4.0);
         assert_eq!(card.recommendation, Recommendation::DoNotLaunch);
@@ -307,7 +372,7 @@ mod tests {
             check("SEC003", High, Category::Security, Pass),
             check("SEC004", Low, Category::Security, Pass),
         ];
-        let card = scorecard(&checks);
+        let card = scorecard(&checks, &SEEN);
         assert_eq!(card.raw_score, 6.4);
         assert_eq!(card.score, 4.0);
         assert_eq!(card.recommendation, Recommendation::DoNotLaunch);
@@ -320,7 +385,7 @@ mod tests {
             check("SEC002", Low, Category::Security, Pass),
         ];
         // 2.5 / 12.5 = 2.0
-        let card = scorecard(&checks);
+        let card = scorecard(&checks, &SEEN);
         assert_eq!(card.raw_score, 2.0);
         assert_eq!(card.score, 2.0);
     }
@@ -332,7 +397,7 @@ mod tests {
             check("REL002", Medium, Category::Reliability, Pass),
             check("REL003", Medium, Category::Reliability, Fail),
         ];
-        let card = scorecard(&checks);
+        let card = scorecard(&checks, &SEEN);
         assert_eq!(card.raw_score, 6.7);
         assert_eq!(card.score, 6.7);
         assert_eq!(card.recommendation, Recommendation::LaunchWithConditions);
@@ -344,7 +409,7 @@ mod tests {
             check("SEC003", Critical, Category::Security, Pass),
             check("SEC004", High, Category::Security, Fail),
         ];
-        let card = scorecard(&checks);
+        let card = scorecard(&checks, &SEEN);
         assert_eq!(card.raw_score, 8.0);
         assert_eq!(card.score, 7.0);
         assert_eq!(card.recommendation, Recommendation::LaunchWithConditions);
@@ -357,7 +422,7 @@ mod tests {
             check("SEC001", Critical, Category::Security, Na),
             check("OPS001", Medium, Category::Operations, Na),
         ];
-        let card = scorecard(&checks);
+        let card = scorecard(&checks, &SEEN);
         assert_eq!(card.raw_score, 10.0);
         assert_eq!(card.score, 10.0);
         assert_eq!(card.recommendation, Recommendation::ReadyToLaunch);
@@ -371,13 +436,13 @@ mod tests {
                 not_applicable: 2
             }
         );
-        assert_eq!(scorecard(&[]).score, 10.0);
+        assert_eq!(scorecard(&[], &SEEN).score, 10.0);
     }
 
     #[test]
     fn only_info_checks_score_ten_even_when_failing() {
         let checks = vec![check("OPS001", Info, Category::Operations, Fail)];
-        let card = scorecard(&checks);
+        let card = scorecard(&checks, &SEEN);
         assert_eq!(card.score, 10.0);
         assert_eq!(card.recommendation, Recommendation::ReadyToLaunch);
         assert_eq!(card.risk[4], (Category::Operations, Risk::Low));
@@ -391,7 +456,7 @@ mod tests {
             check("DATA001", Medium, Category::DataIntegrity, Fail),
             check("DATA002", Low, Category::DataIntegrity, Fail),
         ];
-        let card = scorecard(&checks);
+        let card = scorecard(&checks, &SEEN);
         assert_eq!(card.score, 5.0);
         assert_eq!(card.recommendation, Recommendation::LaunchWithConditions);
         assert_eq!(card.risk[3], (Category::DataIntegrity, Risk::Medium));
@@ -404,7 +469,7 @@ mod tests {
             check("SEC004", High, Category::Security, Pass),
             check("OPS001", Low, Category::Operations, Fail),
         ];
-        let card = scorecard(&checks);
+        let card = scorecard(&checks, &SEEN);
         assert_eq!(card.score, 9.3);
         assert_eq!(card.recommendation, Recommendation::ReadyToLaunch);
     }
@@ -436,5 +501,67 @@ mod tests {
         assert_eq!(Recommendation::DoNotLaunch.headline(), "DO NOT LAUNCH");
         assert_eq!(Risk::Extreme.as_str(), "extreme");
         assert_eq!(CheckStatus::NotApplicable.as_str(), "n/a");
+    }
+
+    #[test]
+    fn ready_needs_settings_read_whole_and_half_the_weight_decided() {
+        let clean = vec![
+            check(
+                "SEC001",
+                Severity::Critical,
+                Category::Security,
+                CheckStatus::Pass,
+            ),
+            check(
+                "REL003",
+                Severity::High,
+                Category::Reliability,
+                CheckStatus::Pass,
+            ),
+        ];
+        assert_eq!(
+            scorecard(&clean, &SEEN).recommendation,
+            Recommendation::ReadyToLaunch
+        );
+        let blind = scorecard(&clean, &Visibility::default());
+        assert_eq!(blind.recommendation, Recommendation::Inconclusive);
+        assert_eq!(
+            blind.inconclusive.as_deref(),
+            Some("no Django settings module was found")
+        );
+        let unread = Visibility {
+            settings_found: true,
+            unreadable_settings: vec!["config/settings.py: skipped: not valid UTF-8".into()],
+        };
+        assert_eq!(
+            scorecard(&clean, &unread).inconclusive.as_deref(),
+            Some("the settings could not be read whole: config/settings.py: skipped: not valid UTF-8")
+        );
+        let mut mostly_unknown = clean.clone();
+        for id in ["SEC004", "SEC005"] {
+            let mut c = check(
+                id,
+                Severity::Critical,
+                Category::Security,
+                CheckStatus::NotApplicable,
+            );
+            c.undecided = true;
+            mostly_unknown.push(c);
+        }
+        let card = scorecard(&mostly_unknown, &SEEN);
+        assert_eq!(card.recommendation, Recommendation::Inconclusive);
+        assert_eq!(
+            card.inconclusive.as_deref(),
+            Some(
+                "less than half of the checks' weight could be decided (2 of 4 checks undecidable)"
+            )
+        );
+        // A failing critical still says so: being blind elsewhere does not soften it.
+        let mut failing = clean;
+        failing[0].status = CheckStatus::Fail;
+        assert_eq!(
+            scorecard(&failing, &Visibility::default()).recommendation,
+            Recommendation::DoNotLaunch
+        );
     }
 }

@@ -117,16 +117,14 @@ fn binary_and_non_utf8_files_are_skipped_with_a_note() {
             ),
             (
                 "app/latin1.py".to_string(),
-                "skipped: not valid UTF-8".to_string()
+                "skipped: not valid UTF-8 (at byte 5)".to_string()
             ),
         ]
     );
 }
 
-#[test]
-fn deeply_nested_code_does_not_crash() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let depth = 3000;
+/// A module with `depth` nested lists, then a `depth`-term string concatenation reaching a shell.
+fn nested_module(depth: usize) -> String {
     let mut src = String::from("import subprocess\nx = ");
     src.push_str(&"[".repeat(depth));
     src.push_str(&"]".repeat(depth));
@@ -135,12 +133,26 @@ fn deeply_nested_code_does_not_crash() {
         src.push_str(&format!(" + v{i}"));
     }
     src.push_str("\nsubprocess.run(y, shell=True)\n");
-    write(dir.path(), "app/deep.py", src.as_bytes());
+    src
+}
+
+#[test]
+fn deeply_nested_code_is_checked_up_to_the_depth_limit_and_skipped_past_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "app/deep.py", nested_module(3000).as_bytes());
+    write(dir.path(), "app/nested.py", nested_module(900).as_bytes());
     let (code, report, stderr) = run_json(dir.path(), &["--select", "SEC023"]);
-    assert!(code == 0 || code == 1, "crashed: {stderr}");
+    assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         rules_and_lines(&report),
-        vec![("SEC023".to_string(), "app/deep.py".to_string(), 4)]
+        vec![("SEC023".to_string(), "app/nested.py".to_string(), 4)]
+    );
+    assert_eq!(
+        errors(&report),
+        vec![(
+            "app/deep.py".to_string(),
+            "skipped: syntax nested more than 1000 levels deep".to_string()
+        )]
     );
 }
 

@@ -194,21 +194,20 @@ fn settings_module_can_be_named_on_the_command_line() {
         lines.contains(&"SEC027 shop/settings/dev.py:7".to_string()),
         "{lines:?}"
     );
-    // A module that does not exist: every settings check is n/a and the run says why.
-    let r = report(
-        "fixtures/rules/settings/split",
-        &["--settings", "nowhere.settings"],
-    );
+    // A module that does not exist is a usage error, never a run whose settings checks all
+    // pass as n/a (a misspelt name must not turn the gate green).
+    let out = Command::cargo_bin("audit")
+        .expect("binary")
+        .args(["fixtures/rules/settings/split", "--settings", "shop.setings"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(
-        finding_lines(&r)
-            .iter()
-            .filter(|f| !f.starts_with("SEC007"))
-            .count(),
-        0
+        String::from_utf8_lossy(&out.stderr),
+        "error: --settings shop.setings: no Python module of that name was found under the \
+scanned paths\n"
     );
-    let (status, note) = check(&r, "SEC005");
-    assert_eq!(status, "n/a");
-    assert!(note.contains("--settings nowhere.settings"), "{note}");
+    assert!(out.stdout.is_empty());
 }
 
 #[test]

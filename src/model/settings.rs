@@ -199,7 +199,7 @@ fn production_rank(module: &str) -> Option<usize> {
         .position(|p| tokens.iter().any(|t| t == p))
 }
 
-fn named_like_settings(rel: &str) -> bool {
+pub fn named_like_settings(rel: &str) -> bool {
     let mut parts: Vec<&str> = rel.split('/').collect();
     let file = parts.pop().unwrap_or("");
     let stem = file.strip_suffix(".py").unwrap_or(file);

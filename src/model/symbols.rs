@@ -33,6 +33,62 @@ pub struct NodeIndex<'r> {
     functions: Vec<(usize, usize)>,
     /// Byte ranges of every `class`, in document order, for `self.x` attributes.
     classes: Vec<(usize, usize)>,
+    /// Every `def`, `class` and decorated definition, for the symbol a node belongs to.
+    definitions: Vec<Definition>,
+}
+
+/// A definition a node can belong to, with the name messages call it by.
+#[derive(Clone)]
+struct Definition {
+    range: (usize, usize),
+    name: String,
+    /// For a decorated definition: the range of the `def`/`class` it decorates. A node inside
+    /// the decorators belongs to that definition; one inside it is named by the inner range.
+    decorated: Option<(usize, usize)>,
+}
+
+/// Properly nested byte ranges in document order, each with the index of the range around it,
+/// so the innermost range around a span costs a binary search and a walk up the nesting, never
+/// a scan of every range (or a tree-sitter `parent()` chase, which starts from the root).
+#[derive(Clone, Default)]
+struct Nesting {
+    ranges: Vec<(usize, usize)>,
+    outer: Vec<Option<usize>>,
+}
+
+impl Nesting {
+    fn new(ranges: Vec<(usize, usize)>) -> Self {
+        let mut outer = Vec::with_capacity(ranges.len());
+        let mut open: Vec<usize> = Vec::new();
+        for (i, &(start, end)) in ranges.iter().enumerate() {
+            while open
+                .last()
+                .is_some_and(|&o| !(ranges[o].0 <= start && end <= ranges[o].1))
+            {
+                open.pop();
+            }
+            outer.push(open.last().copied());
+            open.push(i);
+        }
+        Nesting { ranges, outer }
+    }
+
+    /// The innermost range for which `inside(range)` holds, walking outward from the last range
+    /// that starts at or before `at`.
+    fn innermost(&self, at: usize, inside: impl Fn((usize, usize)) -> bool) -> Option<usize> {
+        let mut i = self.ranges.partition_point(|r| r.0 <= at).checked_sub(1)?;
+        loop {
+            if inside(self.ranges[i]) {
+                return Some(i);
+            }
+            i = self.outer[i]?;
+        }
+    }
+
+    /// `i` and the ranges around it, innermost first.
+    fn chain(&self, i: Option<usize>) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(i, |&i| self.outer[i])
+    }
 }
 
 /// What the walk knows about the node it is in.
@@ -72,7 +128,9 @@ impl<'r> NodeIndex<'r> {
             refs: Vec::new(),
             functions: Vec::new(),
             classes: Vec::new(),
+            definitions: Vec::new(),
         };
+        let decorated = id("decorated_definition");
         // An explicit stack rather than `Root::adopt` on a cursor's nodes: `adopt` re-checks
         // each node's ancestry in debug builds, which is quadratic on deeply nested code.
         let mut stack: Vec<(PyNode<'r>, Frame, Option<&str>)> = vec![(
@@ -88,10 +146,31 @@ impl<'r> NodeIndex<'r> {
             let kind = ts.kind_id();
             let in_import = parent.in_import || imports.contains(&kind);
             if ts.is_named() {
+                let range = (ts.start_byte(), ts.end_byte());
                 if kind == function {
-                    index.functions.push((ts.start_byte(), ts.end_byte()));
+                    index.functions.push(range);
                 } else if kind == class {
-                    index.classes.push((ts.start_byte(), ts.end_byte()));
+                    index.classes.push(range);
+                }
+                if kind == function || kind == class {
+                    if let Some(name) = node.field("name") {
+                        index.definitions.push(Definition {
+                            range,
+                            name: name.text().to_string(),
+                            decorated: None,
+                        });
+                    }
+                } else if kind == decorated {
+                    let inner = node.field("definition");
+                    if let Some((inner, name)) =
+                        inner.and_then(|d| Some((d.range(), d.field("name")?)))
+                    {
+                        index.definitions.push(Definition {
+                            range,
+                            name: name.text().to_string(),
+                            decorated: Some((inner.start, inner.end)),
+                        });
+                    }
                 }
                 if (kind == identifier || kind == attribute) && !in_import {
                     let is_name_of_definition =
@@ -136,14 +215,12 @@ impl<'r> NodeIndex<'r> {
     }
 }
 
-/// The start byte of the innermost range (class, def) containing `offset`.
-fn innermost(ranges: &[(usize, usize)], offset: usize) -> Option<usize> {
+/// The start byte of the innermost range (class, def) strictly around `offset`.
+fn innermost(ranges: &Nesting, offset: usize) -> Option<usize> {
+    let strictly = |(start, end): (usize, usize)| start < offset && offset < end;
     ranges
-        .iter()
-        .take_while(|(start, _)| *start <= offset)
-        .filter(|(start, end)| *start < offset && offset < *end)
-        .map(|(start, _)| *start)
-        .last()
+        .innermost(offset.saturating_sub(1), strictly)
+        .map(|i| ranges.ranges[i].0)
 }
 
 /// `x` of `self.x`.
@@ -158,7 +235,7 @@ fn self_attribute(node: &PyNode<'_>) -> Option<String> {
 }
 
 /// The start byte of the innermost `def` containing `offset`, or `MODULE`.
-fn scope_at(functions: &[(usize, usize)], offset: usize) -> usize {
+fn scope_at(functions: &Nesting, offset: usize) -> usize {
     innermost(functions, offset).unwrap_or(MODULE)
 }
 
@@ -166,8 +243,10 @@ fn scope_at(functions: &[(usize, usize)], offset: usize) -> usize {
 pub struct FileSymbols<'r> {
     imports: HashMap<String, String>,
     bindings: HashMap<String, Vec<Binding<'r>>>,
-    functions: Vec<(usize, usize)>,
-    classes: Vec<(usize, usize)>,
+    functions: Nesting,
+    classes: Nesting,
+    definitions: Vec<Definition>,
+    definition_nesting: Nesting,
     /// `self.x = Client()` in any method: (class start, attribute) → the first such value, so
     /// `self.x.get(...)` elsewhere in the class is `Client().get`.
     instance_attrs: HashMap<(usize, String), PyNode<'r>>,
@@ -184,8 +263,10 @@ impl<'r> FileSymbols<'r> {
         let mut symbols = FileSymbols {
             imports: HashMap::new(),
             bindings: HashMap::new(),
-            functions: index.functions.clone(),
-            classes: index.classes.clone(),
+            functions: Nesting::new(index.functions.clone()),
+            classes: Nesting::new(index.classes.clone()),
+            definitions: index.definitions.clone(),
+            definition_nesting: Nesting::new(index.definitions.iter().map(|d| d.range).collect()),
             instance_attrs: HashMap::new(),
         };
         for node in index.named("import_statement") {
@@ -207,16 +288,17 @@ impl<'r> FileSymbols<'r> {
                 }
             }
         }
-        for node in index.named("as_pattern") {
+        for item in index.named("with_item") {
             // `with requests.Session() as s:`: the alias holds the context expression.
+            let Some(node) = item.child(0).filter(|n| n.kind() == "as_pattern") else {
+                continue;
+            };
             let value = node.child(0);
             let alias = node
                 .field("alias")
                 .and_then(|a| a.dfs().find(|n| n.kind() == "identifier"));
             if let (Some(value), Some(alias)) = (value, alias) {
-                if node.parent().is_some_and(|p| p.kind() == "with_item") {
-                    symbols.bind(alias.text().to_string(), node, value);
-                }
+                symbols.bind(alias.text().to_string(), &node, value);
             }
         }
         for list in symbols.bindings.values_mut() {
@@ -606,33 +688,31 @@ impl<'r> CallArgs<'r> {
     }
 }
 
-/// The function or class a node belongs to, for messages: `Class.method`, `outer.inner`; for a
-/// node inside a decorator, the decorated definition. `<module>` at top level.
-pub fn enclosing_symbol(node: &PyNode<'_>) -> String {
-    let mut names = Vec::new();
-    let mut in_decorator = false;
-    for ancestor in node.ancestors() {
-        match ancestor.kind().as_ref() {
-            "decorator" => in_decorator = true,
-            "decorated_definition" if in_decorator => {
-                if let Some(name) = ancestor.field("definition").and_then(|d| d.field("name")) {
-                    names.push(name.text().to_string());
-                }
-                in_decorator = false;
+impl FileSymbols<'_> {
+    /// The function or class a node belongs to, for messages: `Class.method`, `outer.inner`;
+    /// for a node inside a decorator, the decorated definition. `<module>` at top level.
+    pub fn enclosing_symbol(&self, node: &PyNode<'_>) -> String {
+        let (start, end) = (node.range().start, node.range().end);
+        let around = |(s, e): (usize, usize)| s <= start && end <= e && (s, e) != (start, end);
+        let nesting = &self.definition_nesting;
+        let mut names: Vec<&str> = Vec::new();
+        for i in nesting.chain(nesting.innermost(start, around)) {
+            let definition = &self.definitions[i];
+            if !around(definition.range) {
+                continue;
             }
-            "function_definition" | "class_definition" => {
-                if let Some(name) = ancestor.field("name") {
-                    names.push(name.text().to_string());
-                }
+            match definition.decorated {
+                // Inside the decorated `def` itself: that range names it.
+                Some(inner) if around(inner) || inner == (start, end) => {}
+                _ => names.push(&definition.name),
             }
-            _ => {}
         }
+        if names.is_empty() {
+            return "<module>".to_string();
+        }
+        names.reverse();
+        names.join(".")
     }
-    if names.is_empty() {
-        return "<module>".to_string();
-    }
-    names.reverse();
-    names.join(".")
 }
 
 #[cfg(test)]
@@ -764,8 +844,24 @@ mod tests {
             .dfs()
             .find(|n| n.kind() == "identifier" && n.text() == "csrf_exempt")
             .expect("decorator");
-        assert_eq!(enclosing_symbol(&dec), "webhook");
+        let symbols = FileSymbols::collect(&top);
+        assert_eq!(symbols.enclosing_symbol(&dec), "webhook");
         let call = top.dfs().find(|n| n.kind() == "call").expect("call");
-        assert_eq!(enclosing_symbol(&call), "V.get");
+        assert_eq!(symbols.enclosing_symbol(&call), "V.get");
+        let def = top
+            .dfs()
+            .find(|n| n.kind() == "function_definition")
+            .expect("def");
+        assert_eq!(symbols.enclosing_symbol(&def), "<module>");
+        let nested = "class A:\n    def f(self):\n        def g():\n            x()\n        y()\n    z = w()\n";
+        let root = parse(nested.to_string()).expect("parse");
+        let symbols = FileSymbols::collect(&root.root());
+        let calls: Vec<String> = root
+            .root()
+            .dfs()
+            .filter(|n| n.kind() == "call")
+            .map(|c| format!("{} in {}", c.text(), symbols.enclosing_symbol(&c)))
+            .collect();
+        assert_eq!(calls, ["x() in A.f.g", "y() in A.f", "w() in A"]);
     }
 }

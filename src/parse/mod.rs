@@ -2,3 +2,4 @@
 
 pub mod manifests;
 pub mod python;
+pub mod source;

@@ -5,6 +5,19 @@ use ast_grep_core::tree_sitter::{LanguageExt, StrDoc, TSLanguage};
 use ast_grep_core::{Language, Pattern, PatternError};
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+/// Levels of indentation a file may have. tree-sitter-python 0.25 (the newest release) keeps its
+/// indent stack in a 1,024-byte state buffer, two bytes a level beside up to 255 string
+/// delimiters, and aborts the process past that (about 380 levels); CPython itself refuses more
+/// than 100. Files deeper than this are skipped with a note before they reach the grammar.
+pub const MAX_INDENT_DEPTH: usize = 200;
+
+/// Height of a syntax tree the walkers may see. Real code stays under a few hundred (a long
+/// `a + b + …` chain is one level per operand); a deeper file is skipped with a note, so no
+/// walker's recursion, and no relational rule's search, grows with a hostile file.
+pub const MAX_TREE_DEPTH: usize = 1_000;
 
 /// tree-sitter-python as an ast-grep language.
 #[derive(Clone, Copy, Debug, Default)]
@@ -55,6 +68,12 @@ thread_local! {
 /// Parses a module once. `None` only if tree-sitter gives up entirely (it normally returns a tree
 /// with ERROR nodes for syntax errors, which the rules still walk).
 pub fn parse(source: String) -> Option<PyRoot> {
+    parse_within(source, u64::MAX)
+}
+
+/// [`parse`], also giving up (`None`) once the parse has run for `max_seconds`.
+pub fn parse_within(source: String, max_seconds: u64) -> Option<PyRoot> {
+    let deadline = Instant::now().checked_add(Duration::from_secs(max_seconds));
     let tree = PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
         let parser = slot.get_or_insert_with(|| {
@@ -64,13 +83,82 @@ pub fn parse(source: String) -> Option<PyRoot> {
             parser
         });
         parser.reset();
-        parser.parse(source.as_bytes(), None)
+        let bytes = source.as_bytes();
+        let mut read = |i: usize, _| bytes.get(i..).unwrap_or_default();
+        let mut in_time = |_: &tree_sitter::ParseState| {
+            if deadline.is_none_or(|d| Instant::now() < d) {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
+            }
+        };
+        let options = tree_sitter::ParseOptions::new().progress_callback(&mut in_time);
+        parser.parse_with_options(&mut read, None, Some(options))
     })?;
     Some(PyRoot::doc(StrDoc {
         src: source,
         lang: Python,
         tree,
     }))
+}
+
+/// The indentation depth of a file as the grammar's scanner would stack it, from the text alone
+/// (an upper bound: lines inside brackets and strings count too). Tabs advance to the next
+/// multiple of 8, as in CPython.
+pub fn indentation_depth(text: &str) -> usize {
+    let mut stack: Vec<usize> = vec![0];
+    let mut deepest = 0;
+    for line in text.lines() {
+        let mut width = 0;
+        let mut rest = "";
+        for (i, c) in line.char_indices() {
+            match c {
+                ' ' => width += 1,
+                '\t' => width = (width / 8 + 1) * 8,
+                '\x0c' => width = 0,
+                _ => {
+                    rest = &line[i..];
+                    break;
+                }
+            }
+        }
+        if rest.is_empty() || rest.starts_with('#') {
+            continue;
+        }
+        while stack.last().is_some_and(|&top| top > width) {
+            stack.pop();
+        }
+        if stack.last().is_none_or(|&top| top < width) {
+            stack.push(width);
+        }
+        deepest = deepest.max(stack.len() - 1);
+    }
+    deepest
+}
+
+/// Whether the tree is more than `limit` levels high, found by an iterative walk that stops as
+/// soon as it gets there.
+pub fn exceeds_depth(root: &PyRoot, limit: usize) -> bool {
+    let mut cursor = root.root().get_inner_node().walk();
+    let mut depth = 0;
+    loop {
+        if depth > limit {
+            return true;
+        }
+        if cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return false;
+            }
+            depth -= 1;
+        }
+    }
 }
 
 /// The first syntax error of a tree as (1-based line, 1-based column), if any.
@@ -84,4 +172,34 @@ pub fn first_syntax_error(root: &PyRoot) -> Option<(usize, usize)> {
         (p.row + 1, p.column + 1)
     });
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indentation_depth_counts_the_stack_not_the_width() {
+        assert_eq!(indentation_depth("a = 1\n"), 0);
+        let nested = "if a:\n    if b:\n        x = 1\n    y = 2\nz = 3\n";
+        assert_eq!(indentation_depth(nested), 2);
+        // Comments and blank lines do not count; a tab is a step to the next multiple of 8.
+        assert_eq!(indentation_depth("if a:\n\t# c\n\n\tx = 1\n"), 1);
+        let deep: String = (0..300)
+            .map(|i| format!("{}if a:\n", " ".repeat(i)))
+            .collect();
+        assert_eq!(indentation_depth(&deep), 299);
+    }
+
+    #[test]
+    fn tree_height_is_measured_without_recursion() {
+        let chain = format!("x = {}1\n", "-".repeat(5_000));
+        let root = parse(chain).expect("parses");
+        assert!(exceeds_depth(&root, 1_000));
+        let flat = parse("x = 1\ny = 2\n".to_string()).expect("parses");
+        assert!(!exceeds_depth(&flat, 1_000));
+        // module > expression_statement > assignment > integer
+        assert!(exceeds_depth(&flat, 2));
+        assert!(!exceeds_depth(&flat, 3));
+    }
 }

@@ -18,6 +18,9 @@ struct Document<'a> {
     score: f64,
     raw_score: f64,
     recommendation: Recommendation,
+    /// Why the recommendation is `inconclusive`, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inconclusive: Option<&'a str>,
     risk: RiskMap<'a>,
     coverage: &'a Coverage,
     summary: Summary,
@@ -72,6 +75,7 @@ pub fn render(result: &AuditResult) -> String {
         score: round1(result.scorecard.score),
         raw_score: round1(result.scorecard.raw_score),
         recommendation: result.scorecard.recommendation,
+        inconclusive: result.scorecard.inconclusive.as_deref(),
         risk: RiskMap(&result.scorecard.risk),
         coverage: &result.scorecard.coverage,
         summary: summary(result),

@@ -412,6 +412,15 @@ risk is accepted in writing; the score is capped at 7.0 meanwhile.",
 the issues below or accept them as launch conditions.",
             plural(coverage.failed, "check fails", "checks fail")
         ),
+        Recommendation::Inconclusive => format!(
+            "No check that ran fails, but too little could be checked to call this ready: {}. \
+Fix what stopped the audit (see the appendix) and run it again.",
+            ctx.result
+                .scorecard
+                .inconclusive
+                .as_deref()
+                .unwrap_or("coverage is too thin")
+        ),
         Recommendation::ReadyToLaunch if coverage.failed == 0 => format!(
             "Every applicable check passes ({} of {}). What a static audit cannot see (load, \
 failover, backups) still needs its own tests.",
@@ -1009,6 +1018,11 @@ fn conclusion(doc: &mut Doc, ctx: &Context) {
         ),
         Recommendation::ReadyToLaunch => format!(
             "No static check stands in the way of launch (score {:.1}/10).",
+            card.score
+        ),
+        Recommendation::Inconclusive => format!(
+            "No check that ran fails (score {:.1}/10), but this audit could not see enough to \
+say the code base is production-ready.",
             card.score
         ),
     };

@@ -125,6 +125,13 @@ fn header(out: &mut String, result: &AuditResult, paint: Paint) {
         crate::score::Recommendation::DoNotLaunch => paint.sgr("1;31", recommendation),
         crate::score::Recommendation::LaunchWithConditions => paint.sgr("1;33", recommendation),
         crate::score::Recommendation::ReadyToLaunch => paint.sgr("1;32", recommendation),
+        crate::score::Recommendation::Inconclusive => format!(
+            "{} ({})",
+            paint.sgr("1;35", recommendation),
+            card.inconclusive
+                .as_deref()
+                .unwrap_or("too little could be checked")
+        ),
     };
     let coverage = &card.coverage;
     let rows = [
@@ -701,7 +708,13 @@ mod tests {
                 check.findings = 0;
             }
         }
-        result.scorecard = crate::score::scorecard(&result.checks);
+        result.scorecard = crate::score::scorecard(
+            &result.checks,
+            &crate::score::Visibility {
+                settings_found: true,
+                unreadable_settings: Vec::new(),
+            },
+        );
         let text = render(&result, &plain(false));
         assert!(text.contains("\nNo findings.\n"));
         assert!(text.contains("READY TO LAUNCH"));

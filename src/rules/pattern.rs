@@ -2,7 +2,7 @@
 //! ast-grep rule, filtered by ast-grep structure and by argument conditions that see through
 //! local bindings.
 
-use crate::model::symbols::{enclosing_symbol, CallArgs, FileSymbols, NodeIndex, Safe};
+use crate::model::symbols::{CallArgs, FileSymbols, NodeIndex, Safe};
 use crate::parse::python::{PyNode, Python};
 use crate::rules::rule::{ArgCondition, Clause, PatternSpec, ValueClass};
 use ast_grep_config::{DeserializeEnv, Rule, SerializableRule};
@@ -376,7 +376,7 @@ impl CompiledClause {
 
     fn render(
         &self,
-        _ctx: &FileContext<'_>,
+        ctx: &FileContext<'_>,
         node: &PyNode<'_>,
         qualified: &str,
         arg: Option<&PyNode<'_>>,
@@ -393,7 +393,7 @@ impl CompiledClause {
         let mut text = template
             .replace("{call}", &fold(&call))
             .replace("{qualified}", qualified)
-            .replace("{symbol}", &enclosing_symbol(node))
+            .replace("{symbol}", &ctx.symbols.enclosing_symbol(node))
             .replace(
                 "{arg}",
                 &arg.map(|a| shorten(&fold(&a.text()))).unwrap_or_default(),

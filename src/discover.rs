@@ -274,13 +274,28 @@ fn visit_entry(
     files: &mut BTreeMap<String, SourceFile>,
     errors: &mut Vec<FileError>,
 ) {
-    // Symlinks are not followed, and a symlink is never a regular file here: skip them.
+    // Symlinks are not followed (a link can leave the repository or loop), and FIFOs, sockets
+    // and devices are never opened (reading a FIFO blocks): a file of a kind we read says so.
+    let file_type = entry.file_type();
     let is_file = if entry.depth() == 0 {
         entry.path().is_file()
     } else {
-        entry.file_type().is_some_and(|t| t.is_file())
+        file_type.is_some_and(|t| t.is_file())
     };
     if !is_file {
+        let is_dir = file_type.is_some_and(|t| t.is_dir());
+        let rel = join_rel(prefix, &below_root(root, entry.path()));
+        if !is_dir && entry.depth() > 0 && classify(&rel) != FileKind::Other {
+            let what = if file_type.is_some_and(|t| t.is_symlink()) {
+                "skipped: a symbolic link (links are not followed)"
+            } else {
+                "skipped: not a regular file"
+            };
+            errors.push(FileError {
+                path: rel,
+                message: what.to_string(),
+            });
+        }
         return;
     }
     let rel = join_rel(prefix, &below_root(root, entry.path()));

@@ -19,11 +19,11 @@ use std::path::PathBuf;
 
 /// A snippet shows at most this many lines of a long match (a whole `except` block, say).
 const MAX_SNIPPET_LINES: usize = 8;
-/// ... and at most this many bytes: on a minified or generated line it is a window around the
+/// ... and this many bytes a line: on a minified or generated line it is a window around the
 /// match, so memory grows with the number of findings, not with findings × line length.
-const MAX_SNIPPET_BYTES: usize = 480;
+const MAX_SNIPPET_BYTES: usize = 240;
 /// How much of a snippet window comes before the match on a long line.
-const SNIPPET_LEAD_BYTES: usize = 160;
+const SNIPPET_LEAD_BYTES: usize = 80;
 /// A message longer than this (a template that interpolated a huge argument) is cut.
 const MAX_MESSAGE_CHARS: usize = 600;
 /// Worker threads: each walker is bounded by `python::MAX_TREE_DEPTH`, and this leaves room for
@@ -738,8 +738,9 @@ fn to_finding(
 }
 
 /// The bytes a snippet shows: whole lines from the match's first line, at most
-/// `MAX_SNIPPET_LINES` of them and `MAX_SNIPPET_BYTES` in all. A longer first line is cut to a
-/// window that starts a little before the match.
+/// `MAX_SNIPPET_LINES` of them, and only lines that keep it within `MAX_SNIPPET_LINES ×
+/// MAX_SNIPPET_BYTES`. A first line longer than `MAX_SNIPPET_BYTES` (minified or generated code)
+/// is cut to a window that starts a little before the match.
 fn snippet_window(
     source: &str,
     lines: &LineIndex,
@@ -748,18 +749,24 @@ fn snippet_window(
     end_line: usize,
 ) -> (usize, usize) {
     let line_start = lines.starts[line - 1];
-    let last_line = end_line.min(line + MAX_SNIPPET_LINES - 1);
-    let lines_end = lines.starts.get(last_line).copied().unwrap_or(source.len());
-    let from = if lines_end - line_start <= MAX_SNIPPET_BYTES {
-        line_start
-    } else {
-        floor_boundary(
+    let line_end = |l: usize| lines.starts.get(l).copied().unwrap_or(source.len());
+    if line_end(line) - line_start > MAX_SNIPPET_BYTES {
+        let from = floor_boundary(
             source,
             start.saturating_sub(SNIPPET_LEAD_BYTES).max(line_start),
-        )
-    };
-    let to = floor_boundary(source, lines_end.min(from + MAX_SNIPPET_BYTES));
-    (from, to)
+        );
+        let to = floor_boundary(source, line_end(line).min(from + MAX_SNIPPET_BYTES));
+        return (from, to);
+    }
+    let budget = line_start + MAX_SNIPPET_LINES * MAX_SNIPPET_BYTES;
+    let mut to = line_end(line);
+    for next in line + 1..=end_line.min(line + MAX_SNIPPET_LINES - 1) {
+        if line_end(next) > budget {
+            break;
+        }
+        to = line_end(next);
+    }
+    (line_start, to)
 }
 
 /// The largest char boundary at or before `at`.

@@ -1,65 +1,8 @@
 //! Bad input never stops a run (DESIGN §9): each problem file is skipped or noted in `errors` and
 //! the rest of the project is still audited.
 
-use assert_cmd::Command;
-use serde_json::Value;
-use std::path::Path;
-
-fn run_json(root: &Path, extra: &[&str]) -> (i32, Value, String) {
-    let out = Command::cargo_bin("audit")
-        .expect("binary")
-        .arg(root)
-        .args(["--format", "json"])
-        .args(extra)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run");
-    let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (
-        out.status.code().unwrap_or(-1),
-        report,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn write(root: &Path, rel: &str, bytes: &[u8]) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, bytes).expect("write");
-}
-
-fn rules_and_lines(report: &Value) -> Vec<(String, String, u64)> {
-    report["findings"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|f| {
-                    (
-                        f["rule"].as_str().unwrap_or_default().to_string(),
-                        f["path"].as_str().unwrap_or_default().to_string(),
-                        f["line"].as_u64().unwrap_or_default(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn errors(report: &Value) -> Vec<(String, String)> {
-    report["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["path"].as_str().unwrap_or_default().to_string(),
-                        e["message"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
+mod common;
+use common::{errors, rules_and_lines, run_json, write};
 
 #[test]
 fn empty_repository_is_a_clean_pass() {
@@ -68,6 +11,12 @@ fn empty_repository_is_a_clean_pass() {
     assert_eq!(code, 0);
     assert_eq!(report["summary"]["files"], 0);
     assert_eq!(rules_and_lines(&report), vec![]);
+    // Nothing was seen, so nothing can be called ready.
+    assert_eq!(report["recommendation"], "inconclusive");
+    assert_eq!(
+        report["inconclusive"],
+        "no Django settings module was found"
+    );
 }
 
 #[test]

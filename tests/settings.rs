@@ -198,7 +198,11 @@ fn settings_module_can_be_named_on_the_command_line() {
     // pass as n/a (a misspelt name must not turn the gate green).
     let out = Command::cargo_bin("audit")
         .expect("binary")
-        .args(["fixtures/rules/settings/split", "--settings", "shop.setings"])
+        .args([
+            "fixtures/rules/settings/split",
+            "--settings",
+            "shop.setings",
+        ])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2));

@@ -11,6 +11,7 @@ use crate::findings::{Finding, Severity};
 use crate::rules::rule::RuleMeta;
 use crate::score::{round1, CheckStatus};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -55,8 +56,8 @@ struct Driver {
 struct Descriptor {
     id: String,
     name: String,
-    short_description: Text,
-    full_description: Text,
+    short_description: Text<'static>,
+    full_description: Text<'static>,
     help: Help,
     #[serde(skip_serializing_if = "Option::is_none")]
     help_uri: Option<String>,
@@ -65,8 +66,8 @@ struct Descriptor {
 }
 
 #[derive(Serialize)]
-struct Text {
-    text: String,
+struct Text<'a> {
+    text: Cow<'a, str>,
 }
 
 #[derive(Serialize)]
@@ -100,8 +101,8 @@ struct Invocation {
 #[derive(Serialize)]
 struct Notification {
     level: &'static str,
-    message: Text,
-    locations: Vec<Location>,
+    message: Text<'static>,
+    locations: Vec<Location<'static>>,
 }
 
 #[derive(Serialize)]
@@ -111,8 +112,8 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_index: Option<usize>,
     level: &'static str,
-    message: Text,
-    locations: Vec<Location>,
+    message: Text<'a>,
+    locations: Vec<Location<'a>>,
     partial_fingerprints: Fingerprints<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
@@ -132,16 +133,16 @@ struct Suppression {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Location {
-    physical_location: PhysicalLocation,
+struct Location<'a> {
+    physical_location: PhysicalLocation<'a>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PhysicalLocation {
+struct PhysicalLocation<'a> {
     artifact_location: ArtifactLocation,
     #[serde(skip_serializing_if = "Option::is_none")]
-    region: Option<Region>,
+    region: Option<Region<'a>>,
 }
 
 #[derive(Serialize)]
@@ -151,12 +152,12 @@ struct ArtifactLocation {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Region {
+struct Region<'a> {
     start_line: usize,
     start_column: usize,
     end_line: usize,
     end_column: usize,
-    snippet: Text,
+    snippet: Text<'a>,
 }
 
 #[derive(Serialize)]
@@ -223,10 +224,10 @@ fn descriptor(meta: &RuleMeta) -> Descriptor {
         id: meta.id.clone(),
         name: meta.name.clone(),
         short_description: Text {
-            text: meta.title.clone(),
+            text: Cow::Owned(meta.title.clone()),
         },
         full_description: Text {
-            text: one_paragraph(&meta.description),
+            text: Cow::Owned(one_paragraph(&meta.description)),
         },
         help: Help {
             text: help_text(meta),
@@ -339,7 +340,7 @@ fn sarif_result<'a>(
         rule_index: result.rules.iter().position(|r| r.id == finding.rule),
         level: level(finding.severity),
         message: Text {
-            text: finding.message.clone(),
+            text: Cow::Borrowed(&finding.message),
         },
         locations: vec![location(finding, base)],
         partial_fingerprints: Fingerprints {
@@ -356,7 +357,7 @@ fn sarif_result<'a>(
     }
 }
 
-fn location(finding: &Finding, base: &str) -> Location {
+fn location<'a>(finding: &'a Finding, base: &str) -> Location<'a> {
     // The schema requires positive positions; a degenerate finding must not break the log.
     let start_line = finding.line.max(1);
     let start_column = finding.column.max(1);
@@ -377,7 +378,7 @@ fn location(finding: &Finding, base: &str) -> Location {
                 end_line,
                 end_column,
                 snippet: Text {
-                    text: finding.snippet.clone(),
+                    text: Cow::Borrowed(&finding.snippet),
                 },
             }),
         },
@@ -407,7 +408,7 @@ fn invocation(result: &AuditResult, base: &str) -> Invocation {
             .map(|e| Notification {
                 level: "warning",
                 message: Text {
-                    text: e.message.clone(),
+                    text: Cow::Owned(e.message.clone()),
                 },
                 locations: vec![Location {
                     physical_location: PhysicalLocation {

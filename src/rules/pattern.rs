@@ -140,15 +140,14 @@ impl CompiledPattern {
     /// Every match in one file. A node matched by several clauses is reported once.
     pub fn find(&self, ctx: &FileContext<'_>) -> Vec<RawMatch> {
         let mut out: Vec<RawMatch> = Vec::new();
+        // Two clauses matching the same node report it once (a set: files can match thousands).
+        let mut seen = std::collections::HashSet::new();
         for clause in &self.clauses {
             if !clause.applies_to(&ctx.rel) {
                 continue;
             }
             for found in clause.find(ctx) {
-                if !out
-                    .iter()
-                    .any(|m| m.start == found.start && m.end == found.end)
-                {
+                if seen.insert((found.start, found.end)) {
                     out.push(found);
                 }
             }

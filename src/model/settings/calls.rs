@@ -113,7 +113,7 @@ pub(super) fn call(
             }
             ("dict", []) => {
                 let entries = kwargs.iter().map(|(k, v)| (k.clone(), ev(v))).collect();
-                return lit(Kind::Dict(entries), at);
+                return lit(Kind::dict(entries), at);
             }
             _ => {}
         }
@@ -195,7 +195,7 @@ pub(super) fn method_call(receiver: &Value, method: &str, args: &[Value], at: &L
                         .map(|p| lit(Kind::Str(p.to_string()), at))
                         .collect(),
                 };
-                Kind::List(parts)
+                Kind::list(parts)
             }
             (Kind::Str(s), "lower") => Kind::Str(s.to_lowercase()),
             (Kind::Str(s), "upper") => Kind::Str(s.to_uppercase()),
@@ -491,7 +491,7 @@ pub(super) fn database_from_url(url: &Value, extra: Vec<(String, Value)>, at: &L
         ]
     });
     entries.extend(extra);
-    lit(Kind::Dict(entries), at)
+    lit(Kind::dict(entries), at)
 }
 
 pub(super) fn cache_from_url(url: &Value, at: &Loc) -> Value {
@@ -514,5 +514,5 @@ pub(super) fn cache_from_url(url: &Value, at: &Loc) -> Value {
         });
         vec![("BACKEND".to_string(), backend)]
     });
-    lit(Kind::Dict(entries), at)
+    lit(Kind::dict(entries), at)
 }

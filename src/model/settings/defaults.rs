@@ -3,7 +3,7 @@
 use super::value::{Kind, Value};
 
 pub(super) fn strs(items: &[&str]) -> Kind {
-    Kind::List(
+    Kind::list(
         items
             .iter()
             .map(|s| Value::new(Kind::Str((*s).to_string()), None))
@@ -12,7 +12,7 @@ pub(super) fn strs(items: &[&str]) -> Kind {
 }
 
 pub(super) fn dict(entries: Vec<(&str, Kind)>) -> Kind {
-    Kind::Dict(
+    Kind::dict(
         entries
             .into_iter()
             .map(|(k, v)| (k.to_string(), Value::new(v, None)))
@@ -49,7 +49,7 @@ pub fn django_default(name: &str, version: (u32, u32)) -> Option<Kind> {
         | "CORS_ALLOWED_ORIGINS"
         | "CORS_ORIGIN_WHITELIST"
         | "CORS_ALLOWED_ORIGIN_REGEXES"
-        | "CSRF_TRUSTED_ORIGINS" => Kind::List(Vec::new()),
+        | "CSRF_TRUSTED_ORIGINS" => Kind::list(Vec::new()),
         "SECURE_HSTS_SECONDS" => Kind::Int(0),
         "SECURE_PROXY_SSL_HEADER" => Kind::None,
         "X_FRAME_OPTIONS" => text(if version >= (3, 0) {
@@ -57,8 +57,8 @@ pub fn django_default(name: &str, version: (u32, u32)) -> Option<Kind> {
         } else {
             "SAMEORIGIN"
         }),
-        "DATABASES" | "LOGGING" => Kind::Dict(Vec::new()),
-        "SECURE_CSP" if version >= (6, 0) => Kind::Dict(Vec::new()),
+        "DATABASES" | "LOGGING" => Kind::dict(Vec::new()),
+        "SECURE_CSP" if version >= (6, 0) => Kind::dict(Vec::new()),
         "CACHES" => dict(vec![(
             "default",
             dict(vec![(
@@ -90,12 +90,12 @@ pub(super) fn nested_default(top: &str, rest: &[&str]) -> Option<Kind> {
         ("DATABASES", [_, key]) => Some(match *key {
             "CONN_MAX_AGE" => Kind::Int(0),
             "CONN_HEALTH_CHECKS" | "ATOMIC_REQUESTS" => Kind::Bool(false),
-            "OPTIONS" => Kind::Dict(Vec::new()),
+            "OPTIONS" => Kind::dict(Vec::new()),
             "HOST" | "PORT" | "USER" | "PASSWORD" => text(""),
             _ => return None,
         }),
         ("DATABASES", [_, "OPTIONS", _]) | ("CACHES", [_, "OPTIONS", _]) => None,
-        ("CACHES", [_, "OPTIONS"]) => Some(Kind::Dict(Vec::new())),
+        ("CACHES", [_, "OPTIONS"]) => Some(Kind::dict(Vec::new())),
         _ => None,
     }
 }

@@ -1,6 +1,6 @@
 //! The owned IR of one settings module and its converter from the syntax tree.
 
-use super::MAX_EXPR_DEPTH;
+use super::{MAX_BLOCK_DEPTH, MAX_EXPR_DEPTH};
 use crate::model::symbols::FileSymbols;
 use crate::parse::python::PyNode;
 
@@ -50,6 +50,8 @@ pub enum Expr {
     IfElse(Box<Node>, Box<Node>, Box<Node>),
     /// Anything not evaluated; the (shortened) source text.
     Unknown(String),
+    /// Not converted because a bound was hit; says which (the value becomes undecidable).
+    Cut(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -63,6 +65,8 @@ pub enum DictItem {
 pub struct Target {
     pub name: String,
     pub keys: Vec<Node>,
+    /// More than [`MAX_EXPR_DEPTH`] keys: not followed, the name becomes undecidable.
+    pub too_deep: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -87,31 +91,55 @@ pub enum Stmt {
     StarImport {
         level: usize,
         module: String,
+        span: Span,
     },
     FromImport {
         level: usize,
         module: String,
         /// (imported name, bound name).
         names: Vec<(String, String)>,
+        span: Span,
     },
+    /// `if`/`elif` arms in order, then the `else` body: flat, so a chain of 5,000 `elif`s is
+    /// no deeper than one `if`.
     If {
-        cond: Node,
-        body: Vec<Stmt>,
+        arms: Vec<(Node, Vec<Stmt>)>,
         orelse: Vec<Stmt>,
+    },
+    /// Statements nested deeper than [`MAX_BLOCK_DEPTH`] blocks, not converted; evaluating
+    /// this marks the profile incomplete.
+    Cut {
+        note: String,
+        span: Span,
     },
 }
 
 pub(super) struct Converter<'s, 'r> {
     pub(super) symbols: &'s FileSymbols<'r>,
+    /// How many blocks enclose the statements being converted.
+    pub(super) depth: std::cell::Cell<usize>,
 }
 
 impl<'r> Converter<'_, 'r> {
-    /// The statements of a module or block, flattening `try`/`with` bodies.
+    /// The statements of a module or block, flattening `try`/`with` bodies. Past
+    /// [`MAX_BLOCK_DEPTH`] nested blocks, the block becomes one [`Stmt::Cut`].
     pub(super) fn block(&self, node: &PyNode<'r>) -> Vec<Stmt> {
+        let depth = self.depth.get();
+        if depth >= MAX_BLOCK_DEPTH {
+            let range = node.range();
+            return vec![Stmt::Cut {
+                note: format!(
+                    "statements nested deeper than {MAX_BLOCK_DEPTH} blocks were not evaluated (the bound on block nesting)"
+                ),
+                span: (range.start, range.end),
+            }];
+        }
+        self.depth.set(depth + 1);
         let mut out = Vec::new();
         for child in node.named_children() {
             self.statement(&child, &mut out);
         }
+        self.depth.set(depth);
         out
     }
 
@@ -254,23 +282,41 @@ impl<'r> Converter<'_, 'r> {
         }
     }
 
+    /// `NAME` or `NAME[k1][k2]…`, walked down iteratively: a chain of 12,000 subscripts is
+    /// wide in the source but deep in the tree. Past [`MAX_EXPR_DEPTH`] keys the target is
+    /// `NAME` alone with `too_deep` set, and the statement makes `NAME` undecidable.
     fn target(&self, node: &PyNode<'r>, start: usize) -> Option<Target> {
-        match node.kind().as_ref() {
-            "identifier" => Some(Target {
-                name: node.text().to_string(),
-                keys: Vec::new(),
-            }),
-            "subscript" => {
-                let mut target = self.target(&node.field("value")?, start)?;
-                let key = node.field("subscript")?;
-                target.keys.push(self.node(&key, start, 0));
-                Some(target)
-            }
-            _ => None,
+        let mut subscripts = Vec::new();
+        let mut current = node.clone();
+        while current.kind() == "subscript" {
+            let value = current.field("value")?;
+            subscripts.push(current);
+            current = value;
         }
+        if current.kind() != "identifier" {
+            return None;
+        }
+        let name = current.text().to_string();
+        if subscripts.len() > MAX_EXPR_DEPTH {
+            return Some(Target {
+                name,
+                keys: Vec::new(),
+                too_deep: true,
+            });
+        }
+        let mut keys = Vec::with_capacity(subscripts.len());
+        for subscript in subscripts.iter().rev() {
+            keys.push(self.node(&subscript.field("subscript")?, start, 0));
+        }
+        Some(Target {
+            name,
+            keys,
+            too_deep: false,
+        })
     }
 
     fn import_from(&self, node: &PyNode<'r>, out: &mut Vec<Stmt>) {
+        let span = (node.range().start, node.range().end);
         let Some(module) = node.field("module_name") else {
             return;
         };
@@ -281,6 +327,7 @@ impl<'r> Converter<'_, 'r> {
             out.push(Stmt::StarImport {
                 level,
                 module: name,
+                span,
             });
             return;
         }
@@ -304,18 +351,30 @@ impl<'r> Converter<'_, 'r> {
                 level,
                 module: name,
                 names,
+                span,
             });
         }
     }
 
+    /// The `if` clause and its `elif` clauses as flat arms, and the `else` body.
     fn if_statement(&self, node: &PyNode<'r>) -> Stmt {
-        let alternatives: Vec<PyNode<'r>> = node.field_children("alternative").collect();
-        self.conditional(node, &alternatives)
+        let mut arms = vec![self.arm(node)];
+        let mut orelse = Vec::new();
+        for clause in node.field_children("alternative") {
+            match clause.kind().as_ref() {
+                "elif_clause" => arms.push(self.arm(&clause)),
+                "else_clause" => {
+                    if let Some(body) = clause.field("body") {
+                        orelse = self.block(&body);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Stmt::If { arms, orelse }
     }
 
-    /// An `if` or `elif` clause with the clauses that follow it; `elif` chains become nested
-    /// ifs in the else branch.
-    fn conditional(&self, clause: &PyNode<'r>, following: &[PyNode<'r>]) -> Stmt {
+    fn arm(&self, clause: &PyNode<'r>) -> (Node, Vec<Stmt>) {
         let start = clause.range().start;
         let cond = clause
             .field("condition")
@@ -325,29 +384,19 @@ impl<'r> Converter<'_, 'r> {
             .field("consequence")
             .map(|b| self.block(&b))
             .unwrap_or_default();
-        let orelse = self.alternatives(following);
-        Stmt::If { cond, body, orelse }
-    }
-
-    fn alternatives(&self, alternatives: &[PyNode<'r>]) -> Vec<Stmt> {
-        let Some((first, rest)) = alternatives.split_first() else {
-            return Vec::new();
-        };
-        match first.kind().as_ref() {
-            "else_clause" => first
-                .field("body")
-                .map(|b| self.block(&b))
-                .unwrap_or_default(),
-            "elif_clause" => vec![self.conditional(first, rest)],
-            _ => Vec::new(),
-        }
+        (cond, body)
     }
 
     /// Converts an expression; `ctx` is the start of its statement, dict entry or list item.
     fn node(&self, node: &PyNode<'r>, ctx: usize, depth: usize) -> Node {
         let span = (ctx, node.range().end);
         if depth > MAX_EXPR_DEPTH {
-            return unknown_node(&node.text(), span);
+            return Node {
+                expr: Expr::Cut(format!(
+                    "is computed by an expression nested deeper than {MAX_EXPR_DEPTH} levels, the bound on expression depth"
+                )),
+                span,
+            };
         }
         let d = depth + 1;
         let expr = match node.kind().as_ref() {
@@ -604,12 +653,18 @@ pub(super) fn last_block<'r>(node: &PyNode<'r>) -> Option<PyNode<'r>> {
     node.named_children().filter(|c| c.kind() == "block").last()
 }
 
-/// `a.b.c` made only of identifiers.
+/// `a.b.c` made only of identifiers (walked iteratively: chains can be 16,000 long).
 pub(super) fn is_name_chain(node: &PyNode<'_>) -> bool {
-    match node.kind().as_ref() {
-        "identifier" => true,
-        "attribute" => node.field("object").is_some_and(|o| is_name_chain(&o)),
-        _ => false,
+    let mut current = node.clone();
+    loop {
+        match current.kind().as_ref() {
+            "identifier" => return true,
+            "attribute" => match current.field("object") {
+                Some(object) => current = object,
+                None => return false,
+            },
+            _ => return false,
+        }
     }
 }
 
@@ -642,7 +697,17 @@ pub(super) fn unescape(seq: &str) -> String {
 
 /// Unknown expressions keep a short form of their text for messages and notes.
 pub(super) fn unknown(text: &str) -> Expr {
-    Expr::Unknown(shorten(&crate::findings::fold_whitespace(text), 60))
+    // Only the start is shown: fold a bounded prefix, not a whole 2 MiB expression.
+    const SHOWN: usize = 60;
+    let mut end = text.len().min(SHOWN * 8);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let folded = crate::findings::fold_whitespace(&text[..end]);
+    if end < text.len() && folded.chars().count() <= SHOWN {
+        return Expr::Unknown(format!("{}…", shorten(&folded, SHOWN - 1)));
+    }
+    Expr::Unknown(shorten(&folded, SHOWN))
 }
 
 pub(super) fn unknown_node(text: &str, span: Span) -> Node {

@@ -23,15 +23,24 @@ pub use defaults::django_default;
 pub use eval::find_module;
 pub use ir::{shorten, DictItem, Expr, Node, Span, Stmt, Target};
 pub use profile::{glob_match, production_profile, Lookup, Profile};
-pub use value::{py_eq, Kind, Loc, Undecided, Value};
+pub use value::{py_eq, Dict, Kind, List, Loc, Undecided, Value, MAX_VALUE_DEPTH, MAX_VALUE_ITEMS};
 
 use crate::model::symbols::FileSymbols;
 use crate::parse::python::PyNode;
 
-/// Expressions nested deeper than this are not evaluated (pathological input stays cheap).
-const MAX_EXPR_DEPTH: usize = 64;
-/// A chain of star imports longer than this is cut (real projects use two or three).
-const MAX_IMPORT_DEPTH: usize = 16;
+/// Expressions (and subscript targets) nested deeper than this are not evaluated: the value is
+/// undecidable, with a note. Bounds the converter's and the evaluator's recursion.
+pub const MAX_EXPR_DEPTH: usize = 64;
+/// Statements inside more nested blocks (`if`, `try`, `with`) than this are not evaluated; a
+/// profile that reaches them is incomplete, with a note. Bounds the recursion over blocks.
+pub const MAX_BLOCK_DEPTH: usize = 32;
+/// A chain of star imports longer than this is cut (real projects use two or three); the
+/// profile is then incomplete, with a note naming the module not followed.
+pub const MAX_IMPORT_DEPTH: usize = 16;
+/// Evaluation steps (statements, expressions, items copied or compared) one settings module
+/// may take; past it the module's evaluation stops and the profile is incomplete, with a note.
+/// Linear evaluation of a 2 MiB module stays well below it.
+pub const MAX_EVAL_STEPS: u64 = 4_000_000;
 /// The Django version assumed when no manifest pins one (latest stable).
 pub const LATEST_DJANGO: (u32, u32) = (5, 2);
 
@@ -191,7 +200,10 @@ fn quoted_prefix(text: &str) -> Option<&str> {
 /// Extracts the module-level statements of one parsed settings candidate.
 pub fn extract(rel: &str, root: &PyNode<'_>) -> SettingsFile {
     let symbols = FileSymbols::collect(root);
-    let converter = ir::Converter { symbols: &symbols };
+    let converter = ir::Converter {
+        symbols: &symbols,
+        depth: std::cell::Cell::new(0),
+    };
     let body = converter.block(root);
     let (module, is_package) = module_of(rel);
     let source = root.text().to_string();

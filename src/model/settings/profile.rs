@@ -25,6 +25,9 @@ pub struct Profile {
     defined: Defined,
     /// Star imports that name no settings module of the repository.
     pub unresolved: Vec<String>,
+    /// Why the evaluation is incomplete: each a bound that was hit (import depth, evaluator
+    /// steps, block nesting). A setting check without a finding is undecidable for these.
+    pub incomplete: Vec<String>,
 }
 
 /// The answer to a setting path.
@@ -176,7 +179,7 @@ pub(super) fn step(current: &Value, key: &str) -> Step {
             }
             other => other,
         },
-        Kind::Env { .. } | Kind::Unknown(_) => Step::Opaque,
+        Kind::Env { .. } | Kind::Unknown(_) | Kind::Cut(_) => Step::Opaque,
         _ => Step::Missing,
     }
 }
@@ -259,7 +262,8 @@ pub fn production_profile(
         return Ok(None);
     };
     let mut evaluator = Evaluator::new(files);
-    let (values, defined) = evaluator.module(index);
+    let done = evaluator.module(index);
+    let (values, defined) = (done.ns.clone(), done.defined.clone());
     let file = &files[index];
     Ok(Some(Profile {
         module: file.module.clone(),
@@ -270,6 +274,7 @@ pub fn production_profile(
         values,
         defined,
         unresolved: evaluator.unresolved.into_iter().collect(),
+        incomplete: evaluator.incomplete,
     }))
 }
 

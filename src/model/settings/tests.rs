@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::parse::python::parse;
 
@@ -32,16 +31,16 @@ fn env(vars: &[&str], fallback: Option<Kind>) -> Kind {
 /// Compares kinds ignoring locations.
 fn strip(kind: Kind) -> Kind {
     match kind {
-        Kind::List(items) => Kind::List(
+        Kind::List(items) => Kind::list(
             items
-                .into_iter()
-                .map(|v| Value::new(strip(v.kind), None))
+                .iter()
+                .map(|v| Value::new(strip(v.kind.clone()), None))
                 .collect(),
         ),
-        Kind::Dict(entries) => Kind::Dict(
+        Kind::Dict(entries) => Kind::dict(
             entries
-                .into_iter()
-                .map(|(k, v)| (k, Value::new(strip(v.kind), None)))
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::new(strip(v.kind.clone()), None)))
                 .collect(),
         ),
         Kind::Env { vars, fallback } => Kind::Env {
@@ -92,7 +91,7 @@ SPLIT = os.environ["HOSTS"].split(",")
         strip(kind(&p, "FEATURE").unwrap()),
         env(&["FEATURE"], Some(Kind::Bool(true)))
     );
-    let hosts = Kind::List(vec![
+    let hosts = Kind::list(vec![
         Value::new(s("a.com"), None),
         Value::new(s("b.com"), None),
     ]);
@@ -143,7 +142,7 @@ except ImportError:
     );
     assert_eq!(kind(&p, "DEBUG"), Some(Kind::Bool(false)));
     let middleware: Vec<Kind> = match kind(&p, "MIDDLEWARE") {
-        Some(Kind::List(items)) => items.into_iter().map(|v| v.kind).collect(),
+        Some(Kind::List(items)) => items.iter().map(|v| v.kind.clone()).collect(),
         other => panic!("{other:?}"),
     };
     assert_eq!(

@@ -6,7 +6,7 @@
 //! from code audit does not run). A clause that holds is a finding; one that cannot be decided
 //! makes the check n/a with a note, never a finding.
 
-use crate::model::settings::{glob_match, py_eq, Kind, Loc, Lookup, Profile, Value};
+use crate::model::settings::{glob_match, py_eq, Kind, Loc, Lookup, Profile, Undecided, Value};
 use crate::rules::rule::{SettingClass, SettingCondition, SettingSpec};
 use std::collections::BTreeSet;
 
@@ -371,6 +371,14 @@ impl Test {
                 profile.unresolved.join("`, `from ")
             ))
         };
+        // A value a bound stopped decides nothing, whatever the test.
+        if let Some(Value {
+            kind: Kind::Cut(note),
+            ..
+        }) = &lookup.value
+        {
+            return Tri::Undecided(Undecided::Cut(note.clone()).describe(path));
+        }
         if let Test::Is(class) = self {
             let value = lookup.value.as_ref().filter(|_| lookup.set);
             let env = value.and_then(|v| match &v.kind {

@@ -43,7 +43,7 @@ pub(super) struct Frame<'f> {
     steps: Cell<u64>,
 }
 
-const BUDGET_NOTE: &str = "evaluation stopped at the bound on evaluator steps";
+const BUDGET_NOTE: &str = "was cut short by the bound on evaluator steps per settings module";
 
 impl Frame<'_> {
     /// Counts `n` steps; false once the budget is spent.

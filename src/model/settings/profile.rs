@@ -106,20 +106,26 @@ impl Profile {
                     next.push(format!("{path}.{segment}"));
                     continue;
                 }
-                if let Some(Value {
-                    kind: Kind::Dict(entries),
-                    ..
-                }) = self
+                match self
                     .lookup(&path)
                     .value
                     .map(|v| v.effective().cloned().unwrap_or(v))
                 {
-                    next.extend(
+                    Some(Value {
+                        kind: Kind::Dict(entries),
+                        ..
+                    }) => next.extend(
                         entries
                             .iter()
                             .filter(|(k, _)| glob_match(segment, k))
                             .map(|(k, _)| format!("{path}.{k}")),
-                    );
+                    ),
+                    // A bound stopped this value: its entries are unknown, so the glob stays
+                    // in the path and the check on it is undecidable rather than skipped.
+                    Some(Value {
+                        kind: Kind::Cut(_), ..
+                    }) => next.push(format!("{path}.{segment}")),
+                    _ => {}
                 }
             }
             paths = next;

@@ -206,6 +206,8 @@ struct ProjectOutcome {
     errors: Vec<FileError>,
     /// A production settings module was found and evaluated.
     settings_found: bool,
+    /// Bounds that stopped its evaluation: the settings were not seen whole.
+    incomplete: Vec<String>,
 }
 
 /// Runs `rules` over the files under `opts.paths`.
@@ -300,6 +302,7 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
         .collect();
     let mut unreadable_settings = merged.unreadable_settings;
     unreadable_settings.sort();
+    unreadable_settings.extend(project.incomplete);
     let scorecard = score::scorecard(
         &checks,
         &Visibility {
@@ -574,6 +577,11 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
     let profile = match settings::production_profile(&files, &hints, named, django) {
         Ok(Some(profile)) => {
             outcome.settings_found = true;
+            outcome.incomplete = profile
+                .incomplete
+                .iter()
+                .map(|why| format!("{}: {why}", profile.module))
+                .collect();
             profile
         }
         Ok(None) => {

@@ -6,7 +6,7 @@
 //! from code audit does not run). A clause that holds is a finding; one that cannot be decided
 //! makes the check n/a with a note, never a finding.
 
-use crate::model::settings::{glob_match, py_eq, Kind, Loc, Lookup, Profile, Value};
+use crate::model::settings::{glob_match, py_eq, Kind, Loc, Lookup, Profile, Undecided, Value};
 use crate::rules::rule::{SettingClass, SettingCondition, SettingSpec};
 use std::collections::BTreeSet;
 
@@ -182,6 +182,15 @@ impl CompiledSetting {
                 }
             }
         }
+        // A profile cut short by a bound may hide what would make this rule find something:
+        // without a finding the check cannot pass, only be undecidable, with the reason.
+        if outcome.matches.is_empty() {
+            for note in &profile.incomplete {
+                if !outcome.undecided.contains(note) {
+                    outcome.undecided.push(note.clone());
+                }
+            }
+        }
         outcome.undecided.sort();
         outcome
     }
@@ -296,7 +305,7 @@ fn to_value(v: &toml::Value) -> Result<Value, String> {
         toml::Value::Float(f) => Kind::Float(*f),
         toml::Value::Boolean(b) => Kind::Bool(*b),
         toml::Value::Array(items) => {
-            Kind::List(items.iter().map(to_value).collect::<Result<_, _>>()?)
+            Kind::list(items.iter().map(to_value).collect::<Result<_, _>>()?)
         }
         other => return Err(format!("cannot compare a setting with {other}")),
     };
@@ -362,6 +371,14 @@ impl Test {
                 profile.unresolved.join("`, `from ")
             ))
         };
+        // A value a bound stopped decides nothing, whatever the test.
+        if let Some(Value {
+            kind: Kind::Cut(note),
+            ..
+        }) = &lookup.value
+        {
+            return Tri::Undecided(Undecided::Cut(note.clone()).describe(path));
+        }
         if let Test::Is(class) = self {
             let value = lookup.value.as_ref().filter(|_| lookup.set);
             let env = value.and_then(|v| match &v.kind {
@@ -476,7 +493,7 @@ fn contains(path: &str, value: &Value, needles: &[Value]) -> Tri {
     match &value.kind {
         Kind::List(items) => {
             let mut undecided = None;
-            for item in items {
+            for item in items.iter() {
                 match item.effective() {
                     Ok(v) if needles.iter().any(|n| py_eq(v, n)) => {
                         return Tri::Yes(Some(item.clone()))

@@ -1,0 +1,360 @@
+//! The production profile: which module production runs, evaluated, and lookups in it.
+
+use super::defaults::{django_default, nested_default};
+use super::eval::{find_module, Defined, Evaluator, Namespace};
+use super::value::*;
+use super::{
+    is_non_production_name, production_rank, ModuleHint, SettingsFile, Stmt, LATEST_DJANGO,
+};
+use std::cmp::Reverse;
+
+/// The production settings: the chosen module with everything it imports, evaluated.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    /// Dotted module of the entry file.
+    pub module: String,
+    /// The entry file (relative path).
+    pub rel: String,
+    /// Every file merged into the profile, entry first.
+    pub files: Vec<String>,
+    /// How the module was chosen, for notes.
+    pub reason: String,
+    /// The Django (major, minor) whose defaults apply.
+    pub django: (u32, u32),
+    values: Namespace,
+    defined: Defined,
+    /// Star imports that name no settings module of the repository.
+    pub unresolved: Vec<String>,
+    /// Why the evaluation is incomplete: each a bound that was hit (import depth, evaluator
+    /// steps, block nesting). A setting check without a finding is undecidable for these.
+    pub incomplete: Vec<String>,
+}
+
+/// The answer to a setting path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lookup {
+    /// The value production gets: set in the profile, or Django's default. `None` when neither.
+    pub value: Option<Value>,
+    /// Set in the production profile (as opposed to a default).
+    pub set: bool,
+    /// Where to point: the value, else the deepest enclosing container that is set.
+    pub at: Option<Loc>,
+    /// Not set, but a star import audit could not follow may set it.
+    pub maybe_elsewhere: bool,
+}
+
+impl Profile {
+    /// Looks up a dotted path (`DATABASES.default.CONN_MAX_AGE`, `PASSWORD_HASHERS.0`).
+    pub fn lookup(&self, path: &str) -> Lookup {
+        let mut parts = path.split('.');
+        let top = parts.next().unwrap_or("");
+        let rest: Vec<&str> = parts.collect();
+        let Some(value) = self.values.get(top) else {
+            let value = django_default(top, self.django).map(|k| Value::new(k, None));
+            let value = value.and_then(|v| descend_default(v, &rest));
+            return Lookup {
+                value,
+                set: false,
+                at: None,
+                maybe_elsewhere: !self.unresolved.is_empty(),
+            };
+        };
+        let mut current = value.clone();
+        let mut at = value.at.clone();
+        for key in &rest {
+            match step(&current, key) {
+                Step::Found(next) => {
+                    at = next.at.clone().or(at);
+                    current = next;
+                }
+                Step::Opaque => return found(current, at),
+                Step::Missing => {
+                    let default = nested_default(top, &rest).map(|k| Value::new(k, None));
+                    return Lookup {
+                        value: default,
+                        set: false,
+                        at,
+                        maybe_elsewhere: false,
+                    };
+                }
+            }
+        }
+        found(current, at)
+    }
+
+    /// Concrete paths for a pattern whose segments may be globs (`*_URL`, `DATABASES.*.HOST`).
+    pub fn expand(&self, pattern: &str) -> Vec<String> {
+        let segments: Vec<&str> = pattern.split('.').collect();
+        let mut paths: Vec<String> = Vec::new();
+        let Some((first, rest)) = segments.split_first() else {
+            return paths;
+        };
+        if is_glob(first) {
+            paths.extend(
+                self.values
+                    .keys()
+                    .filter(|k| is_setting_name(k) && glob_match(first, k))
+                    .cloned(),
+            );
+        } else {
+            paths.push((*first).to_string());
+        }
+        for segment in rest {
+            let mut next = Vec::new();
+            for path in paths {
+                if !is_glob(segment) {
+                    next.push(format!("{path}.{segment}"));
+                    continue;
+                }
+                match self
+                    .lookup(&path)
+                    .value
+                    .map(|v| v.effective().cloned().unwrap_or(v))
+                {
+                    Some(Value {
+                        kind: Kind::Dict(entries),
+                        ..
+                    }) => next.extend(
+                        entries
+                            .iter()
+                            .filter(|(k, _)| glob_match(segment, k))
+                            .map(|(k, _)| format!("{path}.{k}")),
+                    ),
+                    // A bound stopped this value: its entries are unknown, so the glob stays
+                    // in the path and the check on it is undecidable rather than skipped.
+                    Some(Value {
+                        kind: Kind::Cut(_), ..
+                    }) => next.push(format!("{path}.{segment}")),
+                    _ => {}
+                }
+            }
+            paths = next;
+        }
+        paths
+    }
+
+    /// Where a top-level setting was last assigned (its statement).
+    pub fn defined_at(&self, name: &str) -> Option<&Loc> {
+        self.defined.get(name)
+    }
+
+    /// Line 1 of the entry module, where findings about absent settings point.
+    pub fn entry_loc(&self) -> Loc {
+        Loc {
+            file: self.rel.clone(),
+            start: 0,
+            end: 0,
+        }
+    }
+}
+
+pub(super) fn found(value: Value, at: Option<Loc>) -> Lookup {
+    Lookup {
+        value: Some(value),
+        set: true,
+        at,
+        maybe_elsewhere: false,
+    }
+}
+
+pub(super) enum Step {
+    Found(Value),
+    /// The container is not a literal (environment or unknown): the path ends here.
+    Opaque,
+    Missing,
+}
+
+pub(super) fn step(current: &Value, key: &str) -> Step {
+    match &current.kind {
+        Kind::Dict(_) => current.get(key).cloned().map_or(Step::Missing, Step::Found),
+        Kind::List(items) => match key.parse::<usize>() {
+            Ok(i) => items.get(i).cloned().map_or(Step::Missing, Step::Found),
+            Err(_) => Step::Missing,
+        },
+        Kind::Env {
+            vars,
+            fallback: Some(f),
+        } => match step(f, key) {
+            Step::Found(inner) => {
+                let at = current.at.clone().unwrap_or_else(|| Loc {
+                    file: String::new(),
+                    start: 0,
+                    end: 0,
+                });
+                Step::Found(env_value(vars.clone(), Some(inner), &at))
+            }
+            other => other,
+        },
+        Kind::Env { .. } | Kind::Unknown(_) | Kind::Cut(_) => Step::Opaque,
+        _ => Step::Missing,
+    }
+}
+
+pub(super) fn descend_default(value: Value, rest: &[&str]) -> Option<Value> {
+    let mut current = value;
+    for key in rest {
+        match step(&current, key) {
+            Step::Found(next) => current = next,
+            _ => return None,
+        }
+    }
+    Some(current)
+}
+
+pub(super) fn is_setting_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+pub(super) fn is_glob(segment: &str) -> bool {
+    segment.contains(['*', '{', '?'])
+}
+
+/// Glob match of one path segment: `*` any run, `?` one character, `{a,b}` alternatives.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    if let Some(open) = pattern.find('{') {
+        if let Some(close) = pattern[open..].find('}').map(|c| c + open) {
+            let (head, tail) = (&pattern[..open], &pattern[close + 1..]);
+            return pattern[open + 1..close]
+                .split(',')
+                .any(|alt| glob_match(&format!("{head}{alt}{tail}"), text));
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    // Iterative wildcard matching with backtracking to the last star.
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Picks the production settings module and evaluates it. `named` is `--settings`; an error
+/// says it names no settings module of the repository.
+pub fn production_profile(
+    files: &[SettingsFile],
+    hints: &[ModuleHint],
+    named: Option<&str>,
+    django: Option<(u32, u32)>,
+) -> Result<Option<Profile>, String> {
+    let chosen = match named {
+        Some(name) => match find_module(files, name) {
+            Some(i) => Some((i, format!("named with --settings {name}"))),
+            None => {
+                return Err(format!(
+                    "--settings {name}: no settings module of that name was found"
+                ))
+            }
+        },
+        None => choose(files, hints),
+    };
+    let Some((index, reason)) = chosen else {
+        return Ok(None);
+    };
+    let mut evaluator = Evaluator::new(files);
+    let done = evaluator.module(index);
+    let (values, defined) = (done.ns.clone(), done.defined.clone());
+    let file = &files[index];
+    Ok(Some(Profile {
+        module: file.module.clone(),
+        rel: file.rel.clone(),
+        files: evaluator.merged,
+        reason,
+        django: django.unwrap_or(LATEST_DJANGO),
+        values,
+        defined,
+        unresolved: evaluator.unresolved.into_iter().collect(),
+        incomplete: evaluator.incomplete,
+    }))
+}
+
+/// A module worth evaluating: it assigns an upper-case name or star-imports settings.
+pub(super) fn has_content(file: &SettingsFile) -> bool {
+    file.markers > 0
+        || file.body.iter().any(|s| match s {
+            Stmt::StarImport { .. } => true,
+            Stmt::Assign { targets, .. } => targets.iter().any(|t| is_setting_name(&t.name)),
+            _ => false,
+        })
+}
+
+/// Clearly a project's settings module: named like one and setting a marker or importing
+/// a base module, or setting two markers whatever its name (a package `__init__.py` that
+/// exposes an `INSTALLED_APPS` list for its users is not one).
+pub(super) fn is_settings_module(file: &SettingsFile) -> bool {
+    let imports_base = file
+        .body
+        .iter()
+        .any(|s| matches!(s, Stmt::StarImport { .. }));
+    (file.named && (file.markers > 0 || imports_base)) || file.markers >= 2
+}
+
+pub(super) fn choose(files: &[SettingsFile], hints: &[ModuleHint]) -> Option<(usize, String)> {
+    // 1. DJANGO_SETTINGS_MODULE defaults, server entry points first.
+    let mut ordered: Vec<&ModuleHint> = hints.iter().collect();
+    ordered.sort_by_key(|h| {
+        let server = h.rel.ends_with("wsgi.py") || h.rel.ends_with("asgi.py");
+        (!server, h.rel.clone(), h.module.clone())
+    });
+    for hint in ordered {
+        if is_non_production_name(&hint.module) {
+            continue;
+        }
+        if let Some(i) = find_module(files, &hint.module) {
+            if has_content(&files[i]) {
+                return Some((i, format!("DJANGO_SETTINGS_MODULE default in {}", hint.rel)));
+            }
+        }
+    }
+    let eligible = |f: &SettingsFile| !is_non_production_name(&f.module) && is_settings_module(f);
+    let mut usable: Vec<usize> = (0..files.len()).filter(|&i| eligible(&files[i])).collect();
+    if usable.is_empty() {
+        // Last resort: a module named like settings that sets something (a one-file example).
+        usable = (0..files.len())
+            .filter(|&i| {
+                let f = &files[i];
+                f.named && has_content(f) && !is_non_production_name(&f.module)
+            })
+            .collect();
+    }
+    // 2. A module named for production.
+    let production = usable
+        .iter()
+        .filter_map(|&i| production_rank(&files[i].module).map(|r| (r, files[i].rel.len(), i)))
+        .min();
+    if let Some((_, _, i)) = production {
+        return Some((i, "named for production".to_string()));
+    }
+    // 3. The single or base module: `settings`, then `base`/`common`, then any other.
+    let rank = |f: &SettingsFile| {
+        let last = f.module.rsplit('.').next().unwrap_or("");
+        match last {
+            "settings" => 0,
+            "base" | "common" | "defaults" | "core" => 1,
+            _ => 2,
+        }
+    };
+    usable
+        .iter()
+        .min_by_key(|&&i| {
+            let f = &files[i];
+            (Reverse(f.markers), rank(f), f.rel.len(), f.rel.clone())
+        })
+        .map(|&i| (i, "the base settings module".to_string()))
+}

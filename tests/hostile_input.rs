@@ -213,3 +213,41 @@ fn links_and_special_files_are_noted_not_followed_or_opened() {
         ]
     );
 }
+
+#[test]
+fn a_star_import_chain_past_the_bound_is_inconclusive_with_the_cut_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "proj/settings/__init__.py", b"");
+    write(
+        dir.path(),
+        "proj/settings/production.py",
+        b"SECRET_KEY = os.environ['K']\nINSTALLED_APPS = []\nfrom .m0 import *\n",
+    );
+    for i in 0..20 {
+        let body = if i < 19 {
+            format!("from .m{} import *\n", i + 1)
+        } else {
+            "DEBUG = True\n".to_string()
+        };
+        write(
+            dir.path(),
+            &format!("proj/settings/m{i}.py"),
+            body.as_bytes(),
+        );
+    }
+    let (code, report, stderr) = run_json(dir.path(), &["--select", "SEC005"]);
+    assert_eq!(code, 0, "{stderr}");
+    let cut = "`from .m16 import *` in proj/settings/m15.py:1 was not followed: star and from \
+imports are followed 16 modules deep (the bound on import chains), so proj.settings.m16 and what it \
+imports were not evaluated";
+    assert_eq!(report["checks"][0]["status"], "n/a");
+    assert_eq!(
+        report["checks"][0]["note"],
+        format!("undecidable in proj.settings.production: {cut}")
+    );
+    assert_eq!(report["recommendation"], "inconclusive");
+    assert_eq!(
+        report["inconclusive"],
+        format!("the settings could not be read whole: proj.settings.production: {cut}")
+    );
+}

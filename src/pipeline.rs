@@ -328,7 +328,14 @@ fn analyze_text(
 ) -> FileOutcome {
     let mut outcome = FileOutcome::default();
     if let FileKind::Manifest(kind) = kind {
-        outcome.dependencies = manifests::parse(kind, rel, &text);
+        let manifest = manifests::parse(kind, rel, &text);
+        outcome.dependencies = manifest.dependencies;
+        outcome
+            .errors
+            .extend(manifest.problems.into_iter().map(|message| FileError {
+                path: rel.to_string(),
+                message,
+            }));
         return outcome;
     }
     if !is_test {

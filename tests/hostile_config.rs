@@ -155,3 +155,53 @@ fn jobs_beyond_the_cap_are_capped_with_a_warning() {
         &["the number of jobs must be a whole number of at least 1, not `0`"],
     );
 }
+
+#[test]
+fn broken_manifests_are_noted_in_errors() {
+    let dir = project();
+    let files = [
+        ("Pipfile", "[packages]\ndjango = \"==4.2\"\nbad = = 1\n"),
+        ("poetry.lock", "[[package]\nname = \"x\"\n"),
+        ("setup.cfg", "[options\ninstall_requires =\n  django\n"),
+        ("Pipfile.lock", "{\"default\": "),
+        (
+            "sub/pyproject.toml",
+            "[project\ndependencies = [\"django\"]\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    let out = Command::cargo_bin("audit")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args([".", "--fail-on", "never", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let errors: Vec<String> = report["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e["path"].as_str().unwrap_or(""),
+                e["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            "Pipfile: not valid TOML at 3:7 (extra `=`, expected nothing); dependencies declared after it may be missing",
+            "Pipfile.lock: not valid JSON at 1:12 (EOF while parsing a value); no dependencies were read",
+            "poetry.lock: not valid TOML at 1:11 (unclosed array table, expected `]`); dependencies declared after it may be missing",
+            "setup.cfg: not a valid setup.cfg at 1:1 (a section header without its closing `]`); dependencies after it may be missing",
+            "sub/pyproject.toml: not valid TOML at 1:9 (unclosed table, expected `]`); dependencies declared after it may be missing",
+        ]
+    );
+}

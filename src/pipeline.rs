@@ -435,6 +435,12 @@ fn analyze_parsed(
             CompiledMatcher::Query(q) => q.find(&ctx),
             CompiledMatcher::Setting(_) => Vec::new(),
         };
+        for note in ctx.take_notes() {
+            analysis.errors.push(FileError {
+                path: rel.to_string(),
+                message: format!("{}: {note}", rule.meta.id),
+            });
+        }
         for raw in matches {
             analysis
                 .findings

@@ -70,8 +70,8 @@ pub struct ScanArgs {
     /// Exit 1 when a finding is at or above this severity (default: high).
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
-    /// Exit 1 when the score is below N.
-    #[arg(long, value_name = "N")]
+    /// Exit 1 when the score is below N (a number from 0 to 10).
+    #[arg(long, value_name = "N", value_parser = parse_min_score)]
     pub min_score: Option<f64>,
     /// Only run these rules (ids or prefixes, comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
@@ -97,8 +97,9 @@ pub struct ScanArgs {
     /// Skip paths matching GLOB (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N")]
+    /// Worker threads (default: one per core). At most 4 per core are started: more only
+    /// cost memory and start-up time, never speed.
+    #[arg(long, value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -150,6 +151,27 @@ pub fn parse_format_spec(value: &str) -> Result<FormatSpec, String> {
         )
     })?;
     Ok(FormatSpec { format, path })
+}
+
+/// `--min-score`: the range the config accepts. NaN is refused: every comparison with it is
+/// false, so it would switch the gate off.
+pub fn parse_min_score(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(score) if (0.0..=10.0).contains(&score) => Ok(score),
+        _ => Err(format!(
+            "the score must be a number from 0 to 10, not `{value}`"
+        )),
+    }
+}
+
+/// `--jobs`: a whole number of at least 1 (the cap per core is applied when the run starts).
+pub fn parse_jobs(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(jobs) if jobs >= 1 => Ok(jobs),
+        _ => Err(format!(
+            "the number of jobs must be a whole number of at least 1, not `{value}`"
+        )),
+    }
 }
 
 impl ScanArgs {
@@ -204,6 +226,27 @@ mod tests {
             .unwrap_err()
             .starts_with("unknown format `pdf`; expected one of: terminal, json, markdown"));
         assert!(parse_format_spec("json=").is_err());
+    }
+
+    #[test]
+    fn min_score_and_jobs_refuse_what_would_disable_or_stall_the_run() {
+        assert_eq!(parse_min_score("7.5"), Ok(7.5));
+        assert_eq!(parse_min_score("0"), Ok(0.0));
+        assert_eq!(parse_min_score("10"), Ok(10.0));
+        for bad in ["nan", "NaN", "11", "-0.1", "inf", "", "seven"] {
+            assert_eq!(
+                parse_min_score(bad),
+                Err(format!(
+                    "the score must be a number from 0 to 10, not `{bad}`"
+                ))
+            );
+        }
+        assert_eq!(parse_jobs("3"), Ok(3));
+        assert_eq!(
+            parse_jobs("0"),
+            Err("the number of jobs must be a whole number of at least 1, not `0`".to_string())
+        );
+        assert!(parse_jobs("-1").is_err());
     }
 
     #[test]

@@ -64,6 +64,8 @@ pub struct Config {
     pub baseline: Option<PathBuf>,
     /// Suppressed findings still fail their check.
     pub strict: bool,
+    /// Worker threads, as `--jobs` (capped at `MAX_JOBS_PER_CORE` per core by the CLI).
+    pub jobs: Option<usize>,
     /// The text the config came from, kept to locate errors found after loading
     /// (`check_rule_ids`). Set by `load`.
     #[serde(skip)]
@@ -136,8 +138,9 @@ pub fn parse_audit_toml(path: &Path, text: &str) -> Result<Config, ConfigError> 
     finish(config, path, source)
 }
 
-/// Parses the `[tool.audit]` table of a pyproject.toml; `None` when there is none. A broken
-/// pyproject without that table is not ours to judge.
+/// Parses the `[tool.audit]` table of a pyproject.toml; `None` when there is none. A pyproject
+/// that is not valid TOML is refused: the damage may hide our table (`[tool.audit` without its
+/// `]`), and reading it as "no config" would silently drop the user's gate settings.
 pub fn parse_pyproject(path: &Path, text: &str) -> Result<Option<Config>, ConfigError> {
     #[derive(Deserialize)]
     struct Document {
@@ -146,9 +149,6 @@ pub fn parse_pyproject(path: &Path, text: &str) -> Result<Option<Config>, Config
     #[derive(Deserialize)]
     struct Tool {
         audit: Option<Config>,
-    }
-    if audit_table(text, true).is_none() {
-        return Ok(None);
     }
     let source = ConfigSource {
         name: path.display().to_string(),
@@ -182,15 +182,51 @@ fn finish(mut config: Config, path: &Path, source: ConfigSource) -> Result<Confi
             ));
         }
     }
+    if config.jobs == Some(0) {
+        return Err(source.error_at_value(
+            &["jobs"],
+            "jobs must be at least 1".to_string(),
+            "out of range",
+        ));
+    }
+    for glob in &config.exclude {
+        if let Err(why) = check_glob(glob) {
+            let message = format!("invalid glob `{glob}` in `exclude`: {why}");
+            return Err(source.error_at_item("exclude", glob, message, "invalid glob"));
+        }
+    }
     let base = path.parent().unwrap_or(Path::new(""));
     for dir in &mut config.rules {
-        *dir = resolve(base, dir);
+        let resolved = resolve(base, dir);
+        if !resolved.exists() {
+            let shown = dir.display().to_string();
+            let message = format!(
+                "rules directory `{shown}` does not exist (looked for {})",
+                resolved.display()
+            );
+            return Err(source.error_at_item("rules", &shown, message, "no such directory"));
+        }
+        *dir = resolved;
     }
     if let Some(baseline) = &mut config.baseline {
         *baseline = resolve(base, baseline);
     }
     config.source = Some(source);
     Ok(config)
+}
+
+/// The check discovery applies to `--exclude` globs, done here so a bad glob in the config is
+/// reported at its line in the config.
+fn check_glob(raw: &str) -> Result<(), String> {
+    let text = raw.trim().trim_start_matches("./").trim_end_matches('/');
+    if text.is_empty() {
+        return Ok(());
+    }
+    globset::GlobBuilder::new(text)
+        .literal_separator(true)
+        .build()
+        .map(|_| ())
+        .map_err(|e| e.kind().to_string())
 }
 
 fn resolve(base: &Path, path: &Path) -> PathBuf {
@@ -223,12 +259,21 @@ impl Config {
                 }
                 let message = format!("unknown rule id `{id}` in `{key}`");
                 return Err(match &self.source {
-                    Some(source) => source.error_at_item(key, id, message),
+                    Some(source) => source.error_at_item(key, id, message, "unknown rule id"),
                     None => ConfigError::plain(message),
                 });
             }
         }
         Ok(())
+    }
+
+    /// An error about the value of `key` found after loading (a baseline that cannot be read),
+    /// located at that value in the config file.
+    pub fn error_at(&self, key: &str, message: String, label: &str) -> ConfigError {
+        match &self.source {
+            Some(source) => source.error_at_value(&[key], message, label),
+            None => ConfigError::plain(message),
+        }
     }
 }
 
@@ -324,7 +369,7 @@ impl ConfigSource {
     }
 
     /// An error at the string `item` of the array `key` in the audit table.
-    fn error_at_item(&self, key: &str, item: &str, message: String) -> ConfigError {
+    fn error_at_item(&self, key: &str, item: &str, message: String, label: &str) -> ConfigError {
         let span = audit_table(&self.text, self.in_pyproject)
             .and_then(|t| t.get(key).map(|v| (v.span(), v.get_ref().clone())))
             .and_then(|(whole, value)| match value {
@@ -336,7 +381,7 @@ impl ConfigSource {
                 _ => Some(whole),
             })
             .unwrap_or(0..0);
-        self.error(span, message, "unknown rule id")
+        self.error(span, message, label)
     }
 }
 
@@ -381,11 +426,14 @@ ignore = ["SEC002"]
 exclude = ["legacy/**", "migrations"]
 fail_on = "critical"
 min_score = 7.5
-rules = ["audit-rules", "/abs/rules"]
+rules = ["audit-rules", "ABS"]
 settings = "shop.settings.prod"
 baseline = ".audit/baseline.json"
 strict = true
 "#;
+        let elsewhere = tempfile::tempdir().expect("tempdir");
+        let text = text.replace("ABS", &elsewhere.path().display().to_string());
+        std::fs::create_dir(dir.path().join("audit-rules")).expect("mkdir");
         std::fs::write(dir.path().join("audit.toml"), text).expect("write");
         let (config, path) = load(dir.path(), None).expect("loads");
         assert_eq!(path, Some(dir.path().join("audit.toml")));
@@ -406,7 +454,10 @@ strict = true
         assert_eq!(config.min_score, Some(7.5));
         assert_eq!(
             config.rules,
-            vec![dir.path().join("audit-rules"), PathBuf::from("/abs/rules")]
+            vec![
+                dir.path().join("audit-rules"),
+                elsewhere.path().to_path_buf()
+            ]
         );
         assert_eq!(config.settings.as_deref(), Some("shop.settings.prod"));
         assert_eq!(
@@ -471,6 +522,7 @@ fail-on = "medium"
 ignore = ["SEC001", "SEC999"]
 rules = ["rules"]
 "#;
+        std::fs::create_dir(dir.path().join("rules")).expect("mkdir");
         std::fs::write(dir.path().join("pyproject.toml"), text).expect("write");
         let (config, path) = load(dir.path(), None).expect("loads");
         assert_eq!(path, Some(dir.path().join("pyproject.toml")));
@@ -487,12 +539,40 @@ rules = ["rules"]
     }
 
     #[test]
-    fn pyproject_without_section_or_broken_elsewhere_is_no_config() {
+    fn pyproject_without_section_is_no_config() {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("pyproject.toml"), "[project\nname = = \n").expect("write");
+        let text = "[project]\nname = \"shop\"\n[tool.ruff]\nline-length = 100\n";
+        std::fs::write(dir.path().join("pyproject.toml"), text).expect("write");
         let (config, path) = load(dir.path(), None).expect("loads");
         assert_eq!(config, Config::default());
         assert_eq!(path, None);
+    }
+
+    #[test]
+    fn broken_pyproject_is_refused_where_it_breaks() {
+        // The damage is before the table, after it, or in its own header: each could hide it.
+        let cases = [
+            (
+                "[project\nname = 1\n[tool.audit]\nfail_on = \"never\"\n",
+                8,
+                "unclosed table, expected `]`",
+            ),
+            (
+                "[tool.audit]\nfail_on = \"never\"\n[project]\nname = 1 2\n",
+                48,
+                "string values must be quoted, expected literal string",
+            ),
+            (
+                "[tool.audit\nfail_on = \"never\"\n",
+                11,
+                "unclosed table, expected `]`",
+            ),
+        ];
+        for (text, offset, message) in cases {
+            let err = parse_pyproject(Path::new("pyproject.toml"), text).expect_err(text);
+            assert_eq!(err.message(), message, "{text}");
+            assert_eq!(err.span().map(|s| s.start), Some(offset), "{text}");
+        }
     }
 
     #[test]

@@ -414,7 +414,14 @@ fn analyze_text(
 ) -> FileOutcome {
     let mut outcome = FileOutcome::default();
     if let FileKind::Manifest(kind) = kind {
-        outcome.dependencies = manifests::parse(kind, rel, &text);
+        let manifest = manifests::parse(kind, rel, &text);
+        outcome.dependencies = manifest.dependencies;
+        outcome
+            .errors
+            .extend(manifest.problems.into_iter().map(|message| FileError {
+                path: rel.to_string(),
+                message,
+            }));
         return outcome;
     }
     if !is_test {
@@ -545,6 +552,12 @@ fn analyze_parsed(
             CompiledMatcher::Query(q) => q.find(&ctx),
             CompiledMatcher::Setting(_) => Vec::new(),
         };
+        for note in ctx.take_notes() {
+            analysis.errors.push(FileError {
+                path: rel.to_string(),
+                message: format!("{}: {note}", rule.meta.id),
+            });
+        }
         for raw in matches {
             analysis
                 .findings

@@ -1,8 +1,8 @@
 //! Inline suppressions (`# audit: ignore[ID]`) and the baseline of accepted findings (DESIGN §5).
 //!
-//! Ignore comments are found by scanning text lines for the marker, without a syntax tree: it
-//! is cheap and works for every file kind with `#` comments. The accepted imprecision is that a
-//! marker inside a string literal (`x = "# audit: ignore[SEC001]"`) also counts.
+//! Ignore comments are found by a small tokenizer that knows Python's string literals, without
+//! a syntax tree: it is linear, needs no parse, and a marker inside a string literal
+//! (`x = "# audit: ignore[SEC001]"`) is text, not a comment.
 
 use crate::findings::Finding;
 use serde::{Deserialize, Serialize};
@@ -58,14 +58,14 @@ pub struct Suppressed {
     pub problems: Vec<SuppressionProblem>,
 }
 
-/// Finds every ignore marker in a file's text.
+/// Finds every ignore marker in the comments of a Python file's text.
 pub fn parse_ignores(source: &str) -> Ignores {
     let mut ignores = Ignores::default();
-    for (index, text) in source.lines().enumerate() {
-        let line = index + 1;
-        for hash in text.match_indices('#').map(|(i, _)| i) {
-            let own_line = text[..hash].trim().is_empty();
-            match parse_marker(&text[hash + 1..]) {
+    for comment in comments(source) {
+        let line = comment.line;
+        // `# noqa # audit: ignore[X]`: every `#` of the comment may start a marker.
+        for hash in comment.text.match_indices('#').map(|(i, _)| i) {
+            match parse_marker(&comment.text[hash + 1..]) {
                 Marker::None => {}
                 Marker::Malformed(why) => ignores.malformed.push((line, why)),
                 Marker::Ignore { file, ids, reason } => {
@@ -73,7 +73,7 @@ pub fn parse_ignores(source: &str) -> Ignores {
                         line,
                         ids,
                         reason,
-                        own_line,
+                        own_line: comment.own_line,
                     };
                     if !file {
                         ignores.lines.push(comment);
@@ -93,6 +93,101 @@ pub fn parse_ignores(source: &str) -> Ignores {
         }
     }
     ignores
+}
+
+/// One `#` comment of a Python source: its 1-based line, its text from the `#` to the end of
+/// the line, and whether only whitespace precedes it on that line.
+#[derive(Debug, PartialEq, Eq)]
+struct Comment<'s> {
+    line: usize,
+    text: &'s str,
+    own_line: bool,
+}
+
+/// Where the tokenizer is: in code, or inside a string opened by `quote` (tripled or not).
+#[derive(Clone, Copy)]
+enum Lexer {
+    Code,
+    Str { quote: u8, triple: bool },
+}
+
+/// The comments of a Python source, in one pass over its bytes. Strings are skipped with their
+/// quotes, triple quotes and backslash escapes (in raw strings too, where `\"` does not end
+/// the string either), so a prefix need not be known. A one-line string left open ends at its
+/// line's end, as tokenize's error recovery does, so one stray quote cannot hide the rest of
+/// the file. Lines are counted at `\n`, as findings' lines are.
+fn comments(source: &str) -> Vec<Comment<'_>> {
+    let bytes = source.as_bytes();
+    let mut out = Vec::new();
+    let mut state = Lexer::Code;
+    let mut line = 1;
+    let mut code_on_line = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\n' {
+            line += 1;
+            code_on_line = false;
+            if let Lexer::Str { triple: false, .. } = state {
+                state = Lexer::Code;
+            }
+            i += 1;
+            continue;
+        }
+        match state {
+            Lexer::Code => match b {
+                b'#' => {
+                    let end = bytes[i..]
+                        .iter()
+                        .position(|&c| c == b'\n' || c == b'\r')
+                        .map_or(bytes.len(), |n| i + n);
+                    out.push(Comment {
+                        line,
+                        // `#`, `\n` and `\r` are ASCII, so both ends are char boundaries.
+                        text: &source[i..end],
+                        own_line: !code_on_line,
+                    });
+                    i = end;
+                    continue;
+                }
+                b'"' | b'\'' => {
+                    let triple = bytes.get(i + 1) == Some(&b) && bytes.get(i + 2) == Some(&b);
+                    state = Lexer::Str { quote: b, triple };
+                    code_on_line = true;
+                    i += if triple { 3 } else { 1 };
+                    continue;
+                }
+                _ => {
+                    if !b.is_ascii_whitespace() {
+                        code_on_line = true;
+                    }
+                }
+            },
+            Lexer::Str { quote, triple } => {
+                // The end of a multi-line string is code on its line.
+                code_on_line |= !b.is_ascii_whitespace();
+                if b == b'\\' {
+                    // The escaped byte may be a newline: count it.
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        line += 1;
+                    }
+                    i += 2;
+                    continue;
+                }
+                if b == quote {
+                    let closes = !triple
+                        || (bytes.get(i + 1) == Some(&quote) && bytes.get(i + 2) == Some(&quote));
+                    if closes {
+                        state = Lexer::Code;
+                        i += if triple { 3 } else { 1 };
+                        continue;
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    out
 }
 
 enum Marker {
@@ -392,6 +487,56 @@ v = 4  # audit: ignore[SEC001
                     8,
                     "`# audit: ignore[` is missing its closing `]`".to_string()
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn markers_inside_string_literals_are_text() {
+        let source = r##"x = "# audit: ignore["
+y = get("# audit: ignore[REL003]")
+z = '# audit: ignore[SEC001]'  # audit: ignore[SEC002]
+doc = """
+# audit: ignore[SEC003]
+"""  # audit: ignore[SEC004]
+raw = rB'\' # audit: ignore[SEC005]'
+f = Rf"{d['k']}" "# audit: ignore[SEC006]"
+esc = "a\"# audit: ignore[SEC007]"
+cont = "a\
+# audit: ignore[SEC008]"
+t = '''it's # audit: ignore[SEC009]'''
+# audit: ignore[SEC010]
+"##;
+        let ig = parse_ignores(source);
+        assert_eq!(ig.malformed, vec![]);
+        assert_eq!(
+            ig.lines,
+            vec![
+                comment(3, &["SEC002"], None, false),
+                comment(6, &["SEC004"], None, false),
+                comment(13, &["SEC010"], None, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unclosed_one_line_string_ends_at_its_line() {
+        let source =
+            "x = 'oops\ny = 1  # audit: ignore[SEC001]\n\"\"\"never closed\n# audit: ignore[SEC002]\n";
+        let ig = parse_ignores(source);
+        assert_eq!(ig.lines, vec![comment(2, &["SEC001"], None, false)]);
+    }
+
+    #[test]
+    fn comments_end_at_a_carriage_return_and_keep_line_numbers() {
+        let found = comments("a = 1 # one\r\n# two\r\nb = '#' # three");
+        let got: Vec<_> = found.iter().map(|c| (c.line, c.text, c.own_line)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, "# one", false),
+                (2, "# two", true),
+                (3, "# three", false)
             ]
         );
     }

@@ -256,3 +256,24 @@ fn output_file_receives_the_report() {
         .stdout;
     assert_eq!(written, direct);
 }
+
+#[test]
+fn suppression_markers_inside_strings_do_not_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Malformed only if it were a comment: the run goes on.
+    std::fs::write(dir.path().join("a.py"), "x = \"# audit: ignore[\"\n").expect("write");
+    // A marker in a string does not hide the finding on its line; a real comment does.
+    std::fs::write(
+        dir.path().join("v.py"),
+        "import requests\n\n\ndef f(u):\n    return requests.get(u, headers=get(\"# audit: ignore[REL003]\"))\n\n\ndef g(u):\n    return requests.get(u)  # audit: ignore[REL003] -- \"quoted\" reason\n",
+    )
+    .expect("write");
+    let root = dir.path().to_str().expect("utf-8 path");
+    let (code, report) = json_report(&[root, "--fail-on", "never"]);
+    assert_eq!(code, 0);
+    assert_eq!(finding_lines(&report), vec!["REL003 v.py:5"]);
+    assert_eq!(report["summary"]["suppressed"], 1);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let (code, _) = json_report(&[root]);
+    assert_eq!(code, 1);
+}

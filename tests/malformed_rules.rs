@@ -194,3 +194,119 @@ fn a_user_rule_reusing_a_catalogue_id_is_refused_when_scanning() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_pattern_that_is_not_python_is_refused_at_the_pattern() {
+    let text = VALID.replace("calls = [\"print\"]", "rule = { pattern = \"def (:\" }");
+    refused(
+        &text,
+        "USR001-no-print.toml",
+        &[
+            "invalid rule",
+            "[match]: invalid ast-grep pattern `def (:`: it is not valid Python (syntax error at 1:1 of the pattern), so it could never match",
+            "USR001-no-print.toml:22:21]",
+        ],
+    );
+    // Nested, in a relation, and as the context of a pattern object.
+    let text = VALID.replace(
+        "calls = [\"print\"]",
+        "calls = [\"print\"]\nrule = { has = { stopBy = \"end\", pattern = \"foo(\" } }",
+    );
+    refused(
+        &text,
+        "USR001-no-print.toml",
+        &[
+            "invalid ast-grep pattern `foo(`",
+            "USR001-no-print.toml:23:",
+        ],
+    );
+    let text = VALID.replace(
+        "calls = [\"print\"]",
+        "rule = { pattern = { context = \"class :\", selector = \"identifier\" } }",
+    );
+    refused(
+        &text,
+        "USR001-no-print.toml",
+        &["invalid ast-grep pattern `class :`"],
+    );
+}
+
+#[test]
+fn patterns_with_metavariables_still_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = VALID.replace(
+        "calls = [\"print\"]",
+        "rule = { pattern = \"print($$$ARGS)\", inside = { stopBy = \"end\", pattern = { context = \"def $F($$$P): $$$B\", selector = \"function_definition\" } } }",
+    );
+    let text = text.replace(
+        "code = \"print('x')\"\nline = 1",
+        "code = \"def f():\\n    print('x')\"\nline = 2",
+    );
+    write_rule(dir.path(), "USR001-no-print.toml", &text);
+    let (code, stdout, stderr) = test_rules(dir.path());
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert_eq!(stdout, "ok     USR001 (2 examples)\n1 passed, 0 failed\n");
+}
+
+/// Runs `audit DIR --rules RULES --format json` and returns (code, report).
+fn scan_with_rule(rule: &str, source: &str) -> (i32, serde_json::Value) {
+    let rules = tempfile::tempdir().expect("tempdir");
+    let text = VALID.replace("calls = [\"print\"]", &format!("rule = {rule}"));
+    write_rule(rules.path(), "USR001-no-print.toml", &text);
+    let project = tempfile::tempdir().expect("tempdir");
+    std::fs::write(project.path().join("deep.py"), source).expect("write");
+    let out = Command::cargo_bin("audit")
+        .expect("binary")
+        .arg(project.path())
+        .arg("--rules")
+        .arg(rules.path())
+        .args([
+            "--select",
+            "USR001",
+            "--fail-on",
+            "never",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    let report = serde_json::from_slice(&out.stdout).expect("json report");
+    (out.status.code().unwrap_or(-1), report)
+}
+
+#[test]
+fn a_relational_rule_over_deep_code_stops_at_its_work_budget_with_a_note() {
+    // `has` inside `has`, both to the end, on a 300-term sum: cubic in the depth.
+    let nested = r#"{ kind = "binary_operator", has = { kind = "binary_operator", stopBy = "end", has = { kind = "identifier", regex = "^zz$", stopBy = "end" } } }"#;
+    let source = format!("x = {}\n", vec!["a"; 300].join(" + "));
+    let (code, report) = scan_with_rule(nested, &source);
+    assert_eq!(code, 0);
+    assert_eq!(report["findings"], serde_json::json!([]));
+    assert_eq!(
+        report["errors"],
+        serde_json::json!([{
+            "path": "deep.py",
+            "message": "USR001: rule stopped at line 1: its relational conditions (has, inside, \
+                        precedes, follows) would visit more than 20000000 nodes in this file \
+                        (estimated from the tree's size and depth); findings after that point \
+                        may be missing"
+        }])
+    );
+}
+
+#[test]
+fn a_single_has_to_the_end_on_a_thousand_deep_sum_runs_to_completion() {
+    let single = r#"{ kind = "binary_operator", has = { kind = "identifier", regex = "^zz$", stopBy = "end" } }"#;
+    // 990 terms: just under the pipeline's 1,000-level bound on tree height.
+    let mut terms = vec!["a"; 989];
+    terms.push("zz");
+    let source = format!("x = {}\n", terms.join(" + "));
+    let (code, report) = scan_with_rule(single, &source);
+    assert_eq!(code, 0);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    // Every `+` node contains the last term; the report keeps one finding per rule and line.
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0]["rule"], "USR001");
+    assert_eq!(findings[0]["line"], 1);
+}

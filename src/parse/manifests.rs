@@ -1,8 +1,9 @@
 //! Dependencies declared in Python manifests and lock files.
 //!
 //! Every parser is best effort: a malformed file yields whatever could be read before (or
-//! around) the damage, never a panic. Lock files of the TOML kind are scanned line by line,
-//! which is both tolerant of damage and cheap on lock files with thousands of entries.
+//! around) the damage, never a panic, and a note that says where the damage is, so a dropped
+//! dependency is never silent. Lock files of the TOML kind are scanned line by line, which is
+//! both tolerant of damage and cheap on lock files with thousands of entries.
 
 use crate::discover::ManifestKind;
 use toml::de::{DeTable, DeValue};
@@ -21,17 +22,30 @@ pub struct Dependency {
     pub line: usize,
 }
 
+/// What one manifest yields: its dependencies, and what could not be read (each a note for the
+/// run's `errors`, with the line and column of the damage).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Manifest {
+    pub dependencies: Vec<Dependency>,
+    pub problems: Vec<String>,
+}
+
 /// Reads the dependencies of one manifest.
-pub fn parse(kind: ManifestKind, rel: &str, text: &str) -> Vec<Dependency> {
+pub fn parse(kind: ManifestKind, rel: &str, text: &str) -> Manifest {
+    let mut problems = Vec::new();
     let found = match kind {
         ManifestKind::Requirements => parse_requirements(text),
-        ManifestKind::Pyproject => parse_pyproject(text),
-        ManifestKind::Pipfile => parse_pipfile(text),
-        ManifestKind::PipfileLock => parse_pipfile_lock(text),
-        ManifestKind::PoetryLock | ManifestKind::UvLock => parse_toml_lock(text),
-        ManifestKind::SetupCfg => parse_setup_cfg(text),
+        ManifestKind::Pyproject => parse_pyproject(text, &mut problems),
+        ManifestKind::Pipfile => parse_pipfile(text, &mut problems),
+        ManifestKind::PipfileLock => parse_pipfile_lock(text, &mut problems),
+        ManifestKind::PoetryLock | ManifestKind::UvLock => {
+            // The line scan keeps what it can; the parse only says whether anything was lost.
+            toml_problem(text, &DeTable::parse_recoverable(text).1, &mut problems);
+            parse_toml_lock(text)
+        }
+        ManifestKind::SetupCfg => parse_setup_cfg(text, &mut problems),
     };
-    found
+    let dependencies = found
         .into_iter()
         .map(|(name, version, line)| Dependency {
             name,
@@ -39,7 +53,37 @@ pub fn parse(kind: ManifestKind, rel: &str, text: &str) -> Vec<Dependency> {
             path: rel.to_string(),
             line,
         })
-        .collect()
+        .collect();
+    Manifest {
+        dependencies,
+        problems,
+    }
+}
+
+/// Byte offset → 1-based (line, column), the column counted in characters.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
+/// A note for the first TOML error, if any: later ones are usually echoes of it.
+fn toml_problem(text: &str, errors: &[toml::de::Error], problems: &mut Vec<String>) {
+    let Some(first) = errors.first() else {
+        return;
+    };
+    let (line, column) = line_column(text, first.span().map_or(0, |s| s.start));
+    problems.push(format!(
+        "not valid TOML at {line}:{column} ({}); dependencies declared after it may be missing",
+        first.message().trim()
+    ));
 }
 
 /// (normalized name, exact version, line) before the path is attached.
@@ -224,9 +268,10 @@ impl LineIndex {
     }
 }
 
-/// Parses a TOML document, keeping whatever the parser recovered around errors.
-fn parse_toml(text: &str) -> DeTable<'_> {
-    let (doc, _errors) = DeTable::parse_recoverable(text);
+/// Parses a TOML document, keeping whatever the parser recovered around errors (noted).
+fn parse_toml<'i>(text: &'i str, problems: &mut Vec<String>) -> DeTable<'i> {
+    let (doc, errors) = DeTable::parse_recoverable(text);
+    toml_problem(text, &errors, problems);
     doc.into_inner()
 }
 
@@ -286,8 +331,8 @@ fn named_table(
     }
 }
 
-fn parse_pyproject(text: &str) -> Vec<Found> {
-    let doc = parse_toml(text);
+fn parse_pyproject(text: &str, problems: &mut Vec<String>) -> Vec<Found> {
+    let doc = parse_toml(text, problems);
     let lines = LineIndex::new(text);
     let mut out = Vec::new();
     if let Some(project) = sub_table(&doc, "project") {
@@ -336,8 +381,8 @@ fn pipfile_version(spec: &str) -> Option<String> {
     pinned_version(spec)
 }
 
-fn parse_pipfile(text: &str) -> Vec<Found> {
-    let doc = parse_toml(text);
+fn parse_pipfile(text: &str, problems: &mut Vec<String>) -> Vec<Found> {
+    let doc = parse_toml(text, problems);
     let lines = LineIndex::new(text);
     let mut out = Vec::new();
     for section in ["packages", "dev-packages"] {
@@ -350,9 +395,24 @@ fn parse_pipfile(text: &str) -> Vec<Found> {
 // ---------------------------------------------------------------------------------------------
 // Pipfile.lock (JSON)
 
-fn parse_pipfile_lock(text: &str) -> Vec<Found> {
-    let Ok(serde_json::Value::Object(doc)) = serde_json::from_str::<serde_json::Value>(text) else {
-        return Vec::new();
+fn parse_pipfile_lock(text: &str, problems: &mut Vec<String>) -> Vec<Found> {
+    let doc = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(doc)) => doc,
+        Ok(_) => {
+            problems.push("not a JSON object; no dependencies were read".to_string());
+            return Vec::new();
+        }
+        Err(e) => {
+            // serde_json's message ends with its own "at line L column C".
+            let why = e.to_string();
+            let why = why.split(" at line ").next().unwrap_or_default();
+            problems.push(format!(
+                "not valid JSON at {}:{} ({why}); no dependencies were read",
+                e.line(),
+                e.column()
+            ));
+            return Vec::new();
+        }
     };
     let lines = LineIndex::new(text);
     let mut out = Vec::new();
@@ -465,11 +525,18 @@ fn toml_string_field(line: &str, key: &str) -> Option<String> {
 // setup.cfg
 
 /// `[options] install_requires` and every key of `[options.extras_require]`; values continue
-/// on indented lines.
-fn parse_setup_cfg(text: &str) -> Vec<Found> {
+/// on indented lines. The first line configparser would refuse is noted.
+fn parse_setup_cfg(text: &str, problems: &mut Vec<String>) -> Vec<Found> {
     let mut out = Vec::new();
-    let mut section = String::new();
+    let mut section: Option<String> = None;
     let mut collecting = false;
+    let mut problem = |line: usize, why: String| {
+        if problems.is_empty() {
+            problems.push(format!(
+                "not a valid setup.cfg at {line}:1 ({why}); dependencies after it may be missing"
+            ));
+        }
+    };
     for (index, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
@@ -482,12 +549,27 @@ fn parse_setup_cfg(text: &str) -> Vec<Found> {
             }
             line
         } else if line.starts_with('[') {
-            section = line.trim_matches(['[', ']']).trim().to_ascii_lowercase();
+            if !line.ends_with(']') {
+                problem(
+                    index + 1,
+                    "a section header without its closing `]`".to_string(),
+                );
+            }
+            let name = line.trim_matches(['[', ']']).trim().to_ascii_lowercase();
+            section = Some(name);
             collecting = false;
             continue;
         } else {
             let Some((key, value)) = line.split_once(['=', ':']) else {
+                problem(
+                    index + 1,
+                    "a line that is neither `[section]` nor `key = value`".to_string(),
+                );
                 collecting = false;
+                continue;
+            };
+            let Some(section) = section.as_deref() else {
+                problem(index + 1, "a key before any `[section]`".to_string());
                 continue;
             };
             let key = key.trim().to_ascii_lowercase();
@@ -512,6 +594,13 @@ fn parse_setup_cfg(text: &str) -> Vec<Found> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The dependencies of a manifest that must read without problems.
+    fn clean(kind: ManifestKind, rel: &str, text: &str) -> Vec<Dependency> {
+        let manifest = parse(kind, rel, text);
+        assert_eq!(manifest.problems, Vec::<String>::new(), "{text}");
+        manifest.dependencies
+    }
 
     fn dep(name: &str, version: Option<&str>, path: &str, line: usize) -> Dependency {
         Dependency {
@@ -578,7 +667,7 @@ https://example.com/pkg.whl
 whitenoise==6.6.0 --hash=sha256:ccc
 ";
         assert_eq!(
-            parse(ManifestKind::Requirements, "requirements.txt", text),
+            clean(ManifestKind::Requirements, "requirements.txt", text),
             vec![
                 dep("django", Some("5.0.6"), "requirements.txt", 5),
                 dep("celery", None, "requirements.txt", 8),
@@ -612,7 +701,7 @@ sentry-sdk = { version = "^1.40", extras = ["django"] }
 factory_boy = "==3.3.0"
 "#;
         assert_eq!(
-            parse(ManifestKind::Pyproject, "pyproject.toml", text),
+            clean(ManifestKind::Pyproject, "pyproject.toml", text),
             vec![
                 dep("django", Some("5.0.6"), "pyproject.toml", 4),
                 dep("djangorestframework", None, "pyproject.toml", 5),
@@ -630,9 +719,87 @@ factory_boy = "==3.3.0"
         let text = "[project]\ndependencies = [\"django==4.2.1\"]\n\n[tool.x\nbroken = = =\n";
         assert_eq!(
             parse(ManifestKind::Pyproject, "pyproject.toml", text),
-            vec![dep("django", Some("4.2.1"), "pyproject.toml", 2)]
+            Manifest {
+                dependencies: vec![dep("django", Some("4.2.1"), "pyproject.toml", 2)],
+                problems: vec!["not valid TOML at 4:8 (unclosed table, expected `]`); \
+                                dependencies declared after it may be missing"
+                    .to_string()],
+            }
         );
-        assert_eq!(parse(ManifestKind::Pyproject, "p", "\u{0}[[[\"\""), vec![]);
+        assert_eq!(
+            parse(ManifestKind::Pyproject, "p", "\u{0}[[[\"\"").dependencies,
+            vec![]
+        );
+    }
+
+    #[test]
+    fn every_broken_manifest_kind_says_where() {
+        let cases = [
+            (
+                ManifestKind::Pipfile,
+                "[packages]\ndjango = \"==4.2\"\nbad = = 1\n",
+                vec![dep("django", Some("4.2"), "m", 2), dep("bad", None, "m", 3)],
+                "not valid TOML at 3:7 (extra `=`, expected nothing); \
+                 dependencies declared after it may be missing",
+            ),
+            (
+                ManifestKind::PoetryLock,
+                "[[package]]\nname = \"django\"\nversion = \"5.0\"\n[[package]\nname = \"x\"\n",
+                vec![dep("django", Some("5.0"), "m", 2)],
+                "not valid TOML at 4:11 (unclosed array table, expected `]`); \
+                 dependencies declared after it may be missing",
+            ),
+            (
+                ManifestKind::UvLock,
+                "version = 1\n[[package]]\nname = \"django\n",
+                vec![],
+                "not valid TOML at 3:15 (invalid basic string, expected `\"`); \
+                 dependencies declared after it may be missing",
+            ),
+            (
+                ManifestKind::SetupCfg,
+                "[options\ninstall_requires =\n  django\n",
+                vec![dep("django", None, "m", 3)],
+                "not a valid setup.cfg at 1:1 (a section header without its closing `]`); \
+                 dependencies after it may be missing",
+            ),
+            (
+                ManifestKind::SetupCfg,
+                "install_requires = django\n[options]\n",
+                vec![],
+                "not a valid setup.cfg at 1:1 (a key before any `[section]`); \
+                 dependencies after it may be missing",
+            ),
+            (
+                ManifestKind::SetupCfg,
+                "[options]\ninstall_requires =\n  django\noops\n",
+                vec![dep("django", None, "m", 3)],
+                "not a valid setup.cfg at 4:1 (a line that is neither `[section]` nor `key = value`); \
+                 dependencies after it may be missing",
+            ),
+            (
+                ManifestKind::PipfileLock,
+                "{\"default\": ",
+                vec![],
+                "not valid JSON at 1:12 (EOF while parsing a value); no dependencies were read",
+            ),
+            (
+                ManifestKind::PipfileLock,
+                "[1]",
+                vec![],
+                "not a JSON object; no dependencies were read",
+            ),
+        ];
+        for (kind, text, dependencies, problem) in cases {
+            assert_eq!(
+                parse(kind, "m", text),
+                Manifest {
+                    dependencies,
+                    problems: vec![problem.to_string()],
+                },
+                "{text}"
+            );
+        }
     }
 
     #[test]
@@ -652,7 +819,7 @@ pytest = ">=8"
 python_version = "3.11"
 "#;
         assert_eq!(
-            parse(ManifestKind::Pipfile, "Pipfile", text),
+            clean(ManifestKind::Pipfile, "Pipfile", text),
             vec![
                 dep("django", Some("4.2.11"), "Pipfile", 5),
                 dep("gunicorn", None, "Pipfile", 6),
@@ -680,16 +847,12 @@ python_version = "3.11"
     }
 }"#;
         assert_eq!(
-            parse(ManifestKind::PipfileLock, "Pipfile.lock", text),
+            clean(ManifestKind::PipfileLock, "Pipfile.lock", text),
             vec![
                 dep("django", Some("5.0.6"), "Pipfile.lock", 4),
                 dep("pyjwt", Some("2.8.0"), "Pipfile.lock", 8),
                 dep("pytest", Some("8.1.1"), "Pipfile.lock", 13),
             ]
-        );
-        assert_eq!(
-            parse(ManifestKind::PipfileLock, "Pipfile.lock", "{\"default\": "),
-            vec![]
         );
     }
 
@@ -715,7 +878,7 @@ version = "5.0.6"
 lock-version = "2.0"
 "#;
         assert_eq!(
-            parse(ManifestKind::PoetryLock, "poetry.lock", text),
+            clean(ManifestKind::PoetryLock, "poetry.lock", text),
             vec![
                 dep("asgiref", Some("3.8.1"), "poetry.lock", 3),
                 dep("django", Some("5.0.6"), "poetry.lock", 14),
@@ -750,7 +913,7 @@ name = "sqlparse"
 version = "0.5.1"
 "#;
         assert_eq!(
-            parse(ManifestKind::UvLock, "uv.lock", text),
+            clean(ManifestKind::UvLock, "uv.lock", text),
             vec![
                 dep("django", Some("5.1.2"), "uv.lock", 5),
                 dep("sqlparse", Some("0.5.1"), "uv.lock", 22),
@@ -777,7 +940,7 @@ dev =
     pytest==8.1.1
 ";
         assert_eq!(
-            parse(ManifestKind::SetupCfg, "setup.cfg", text),
+            clean(ManifestKind::SetupCfg, "setup.cfg", text),
             vec![
                 dep("django", Some("4.2.11"), "setup.cfg", 7),
                 dep("celery", None, "setup.cfg", 9),
@@ -832,7 +995,7 @@ dev =
             }
         }
         assert_eq!(
-            parse(ManifestKind::Requirements, "x", "a[b"),
+            clean(ManifestKind::Requirements, "x", "a[b"),
             vec![dep("a", None, "x", 1)]
         );
     }

@@ -393,12 +393,15 @@ fn validate(path: &str, text: &str, file: &RuleFile) -> Result<(), RuleError> {
     Ok(())
 }
 
-/// Turns a serde message into a located error: `unknown field `x`` points at `x`.
+/// Turns a serde message into a located error: `unknown field `x`` points at `x`; a quoted
+/// value that is no key (an invalid pattern) points at where the file spells it.
 fn located(path: &str, text: &str, message: &str, table: Option<&str>) -> RuleError {
-    let named = message
-        .split('`')
-        .nth(1)
-        .and_then(|field| key_span(text, field));
+    let named = message.split('`').nth(1).and_then(|quoted| {
+        key_span(text, quoted).or_else(|| {
+            let start = text.find(quoted).filter(|_| !quoted.is_empty())?;
+            Some((start, start + quoted.len()))
+        })
+    });
     let span = named.or_else(|| table.and_then(|t| key_span(text, t)));
     RuleError::new(path, text, message.to_string(), span)
 }

@@ -3,13 +3,25 @@
 //! local bindings.
 
 use crate::model::symbols::{CallArgs, FileSymbols, NodeIndex, Safe};
-use crate::parse::python::{PyNode, Python};
+use crate::parse::python::{self, PyNode, Python};
 use crate::rules::rule::{ArgCondition, Clause, PatternSpec, ValueClass};
 use ast_grep_config::{DeserializeEnv, Rule, SerializableRule};
 use ast_grep_core::matcher::MatcherExt;
-use ast_grep_core::Matcher;
+use ast_grep_core::{Language, Matcher};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use std::cell::OnceCell;
+use serde_json::Value as Json;
+use std::cell::{OnceCell, RefCell};
+
+/// Estimated node visits one rule's relational conditions (`has`, `inside`, `precedes`,
+/// `follows`) may spend on one file. `has` with `stopBy: end` visits the candidate's whole
+/// subtree and nested ones multiply, so on deep code the work grows with the square (or cube)
+/// of the depth; past this budget the rule stops on that file with a note. About a second of
+/// matching on this machine; no catalogue rule comes near it on real code.
+pub const WORK_BUDGET: u64 = 20_000_000;
+
+/// Deepest nesting of sub-rules a rule may have: the cost estimate recurses this far. TOML's
+/// own nesting limit is of the same order, so no real rule is refused by it.
+const MAX_RULE_DEPTH: usize = 32;
 
 /// A match before it becomes a `Finding`: byte range and rendered message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +39,17 @@ pub struct FileContext<'r> {
     pub symbols: FileSymbols<'r>,
     calls: OnceCell<Vec<(PyNode<'r>, String)>>,
     refs: OnceCell<Vec<(PyNode<'r>, String)>>,
+    stats: OnceCell<TreeStats>,
+    /// Notes of the rule that ran last (a work budget hit), taken by `take_notes`.
+    notes: RefCell<Vec<String>>,
+}
+
+/// The shape of a file's tree, which bounds what a relational condition can visit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TreeStats {
+    nodes: u64,
+    max_depth: u64,
+    max_children: u64,
 }
 
 impl<'r> FileContext<'r> {
@@ -40,7 +63,46 @@ impl<'r> FileContext<'r> {
             symbols,
             calls: OnceCell::new(),
             refs: OnceCell::new(),
+            stats: OnceCell::new(),
+            notes: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The notes left by the last rule run on this file (a stopped rule), to report in
+    /// `errors` under that rule's id.
+    pub fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notes.borrow_mut())
+    }
+
+    /// Node count, depth and widest node of the tree, in one iterative walk.
+    fn stats(&self) -> TreeStats {
+        *self.stats.get_or_init(|| {
+            let root = self.root.get_inner_node();
+            let mut cursor = root.walk();
+            let mut stats = TreeStats {
+                nodes: root.descendant_count() as u64,
+                max_depth: 0,
+                max_children: 0,
+            };
+            let mut depth = 0;
+            loop {
+                stats.max_children = stats.max_children.max(cursor.node().child_count() as u64);
+                if cursor.goto_first_child() {
+                    depth += 1;
+                    stats.max_depth = stats.max_depth.max(depth);
+                    continue;
+                }
+                loop {
+                    if cursor.goto_next_sibling() {
+                        break;
+                    }
+                    if !cursor.goto_parent() {
+                        return stats;
+                    }
+                    depth -= 1;
+                }
+            }
+        })
     }
 
     /// Every call with its qualified callee, as a `/`-separated path for glob matching.
@@ -79,7 +141,7 @@ struct CompiledClause {
     calls: Option<GlobSet>,
     ref_globs: Vec<String>,
     refs: Option<GlobSet>,
-    rule: Option<Rule>,
+    rule: Option<Structural>,
     args: Vec<CompiledArg>,
     files: Option<GlobSet>,
     exclude: Option<GlobSet>,
@@ -88,8 +150,8 @@ struct CompiledClause {
 
 struct CompiledArg {
     spec: ArgCondition,
-    rule: Option<Rule>,
-    not: Option<Rule>,
+    rule: Option<Structural>,
+    not: Option<Structural>,
     safe: Option<GlobSet>,
 }
 
@@ -137,20 +199,32 @@ impl CompiledPattern {
         alternatives
     }
 
-    /// Every match in one file. A node matched by several clauses is reported once.
+    /// Every match in one file. A node matched by several clauses is reported once. A rule
+    /// that exhausts `WORK_BUDGET` keeps what it found and leaves a note in `ctx`.
     pub fn find(&self, ctx: &FileContext<'_>) -> Vec<RawMatch> {
         let mut out: Vec<RawMatch> = Vec::new();
         // Two clauses matching the same node report it once (a set: files can match thousands).
         let mut seen = std::collections::HashSet::new();
+        let mut meter = Meter::default();
         for clause in &self.clauses {
             if !clause.applies_to(&ctx.rel) {
                 continue;
             }
-            for found in clause.find(ctx) {
+            for found in clause.find(ctx, &mut meter) {
                 if seen.insert((found.start, found.end)) {
                     out.push(found);
                 }
             }
+            if meter.stopped_at.is_some() {
+                break;
+            }
+        }
+        if let Some(line) = meter.stopped_at {
+            ctx.notes.borrow_mut().push(format!(
+                "rule stopped at line {line}: its relational conditions (has, inside, precedes, \
+                 follows) would visit more than {WORK_BUDGET} nodes in this file (estimated from \
+                 the tree's size and depth); findings after that point may be missing"
+            ));
         }
         out.sort_by_key(|m| (m.start, m.end));
         out
@@ -195,11 +269,225 @@ fn compile_clause(clause: &Clause) -> Result<CompiledClause, String> {
     })
 }
 
-/// Compiles an ast-grep rule against our Python grammar.
-pub fn compile_rule(rule: SerializableRule) -> Result<Rule, String> {
-    DeserializeEnv::new(Python)
+/// An ast-grep rule with the shape of the work its relational conditions do.
+struct Structural {
+    rule: Rule,
+    cost: CostShape,
+}
+
+/// Compiles an ast-grep rule against our Python grammar. Every pattern in it must parse as
+/// Python: ast-grep accepts one with syntax errors and it then never matches.
+fn compile_rule(rule: SerializableRule) -> Result<Structural, String> {
+    let json = serde_json::to_value(&rule).map_err(|e| format!("invalid ast-grep rule: {e}"))?;
+    let mut patterns = Vec::new();
+    let cost = CostShape::of(&json, 0, &mut patterns)?;
+    for pattern in &patterns {
+        check_pattern(pattern)?;
+    }
+    let rule = DeserializeEnv::new(Python)
         .deserialize_rule(rule)
-        .map_err(|e| format!("invalid ast-grep rule: {e}"))
+        .map_err(|e| format!("invalid ast-grep rule: {e}"))?;
+    Ok(Structural { rule, cost })
+}
+
+/// Refuses a pattern whose own parse has ERROR or MISSING nodes.
+fn check_pattern(pattern: &str) -> Result<(), String> {
+    let source = Python.pre_process_pattern(pattern).into_owned();
+    let error = match python::parse(source) {
+        Some(root) => python::first_syntax_error(&root),
+        None => Some((1, 1)),
+    };
+    match error {
+        Some((line, column)) => Err(format!(
+            "invalid ast-grep pattern `{pattern}`: it is not valid Python (syntax error at \
+             {line}:{column} of the pattern), so it could never match; give a complete \
+             expression or statement, or a `context` with a `selector`"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// How far a relational condition reaches from the node it is tested on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    /// `has` with `stopBy` `end` or a rule: the whole subtree.
+    Descendants,
+    /// `has` stopping at the neighbour: the children.
+    Children,
+    /// `inside` with `stopBy` `end` or a rule: every ancestor.
+    Ancestors,
+    /// `inside` stopping at the neighbour: the parent.
+    Parent,
+    /// `precedes` / `follows` with `stopBy` `end` or a rule, `nthChild.ofRule`: the siblings.
+    Siblings,
+    /// `precedes` / `follows` stopping at the neighbour: one sibling.
+    Sibling,
+}
+
+/// What testing a rule on one node costs: its atomic tests plus, for each relational
+/// condition, the nodes it reaches times what its sub-rule costs on each of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct CostShape {
+    atoms: u64,
+    relations: Vec<(Reach, CostShape)>,
+}
+
+impl CostShape {
+    /// Reads the shape from the rule's serialized form, gathering its patterns on the way.
+    /// Recursion is bounded by `MAX_RULE_DEPTH`.
+    fn of(rule: &Json, depth: usize, patterns: &mut Vec<String>) -> Result<Self, String> {
+        if depth > MAX_RULE_DEPTH {
+            return Err(format!(
+                "invalid ast-grep rule: sub-rules are nested more than {MAX_RULE_DEPTH} deep"
+            ));
+        }
+        let mut shape = CostShape::default();
+        let Json::Object(fields) = rule else {
+            return Ok(shape);
+        };
+        for (key, value) in fields {
+            if value.is_null() {
+                continue;
+            }
+            match key.as_str() {
+                "pattern" => {
+                    shape.atoms += 1;
+                    let text = match value {
+                        Json::Object(style) => style.get("context"),
+                        other => Some(other),
+                    };
+                    if let Some(Json::String(text)) = text {
+                        patterns.push(text.clone());
+                    }
+                }
+                "has" | "inside" | "precedes" | "follows" => {
+                    let stop = value.get("stopBy").filter(|v| !v.is_null());
+                    let neighbour = stop.is_none_or(|v| v.as_str() == Some("neighbor"));
+                    let reach = match (key.as_str(), neighbour) {
+                        ("has", true) => Reach::Children,
+                        ("has", false) => Reach::Descendants,
+                        ("inside", true) => Reach::Parent,
+                        ("inside", false) => Reach::Ancestors,
+                        (_, true) => Reach::Sibling,
+                        (_, false) => Reach::Siblings,
+                    };
+                    let mut inner = CostShape::of(value, depth + 1, patterns)?;
+                    // A `stopBy` rule is tested on every node the walk reaches, too.
+                    if let Some(stop @ Json::Object(_)) = stop {
+                        inner.merge(CostShape::of(stop, depth + 1, patterns)?);
+                    }
+                    shape.relations.push((reach, inner));
+                }
+                "all" | "any" => {
+                    for item in value.as_array().into_iter().flatten() {
+                        shape.merge(CostShape::of(item, depth + 1, patterns)?);
+                    }
+                }
+                "not" => shape.merge(CostShape::of(value, depth + 1, patterns)?),
+                "nthChild" => {
+                    shape.atoms += 1;
+                    if let Some(of) = value.get("ofRule").filter(|v| !v.is_null()) {
+                        let inner = CostShape::of(of, depth + 1, patterns)?;
+                        shape.relations.push((Reach::Siblings, inner));
+                    }
+                }
+                // Parts of a relation, read with it above.
+                "stopBy" | "field" => {}
+                _ => shape.atoms += 1,
+            }
+        }
+        Ok(shape)
+    }
+
+    fn merge(&mut self, other: CostShape) {
+        self.atoms += other.atoms;
+        self.relations.extend(other.relations);
+    }
+
+    /// Estimated node visits of testing the rule on a node whose subtree has `region` nodes.
+    fn visits(&self, region: u64, tree: &TreeStats) -> u64 {
+        self.atoms.saturating_add(self.relational(region, tree))
+    }
+
+    /// The part of `visits` spent in relational conditions: what the budget is charged.
+    fn relational(&self, region: u64, tree: &TreeStats) -> u64 {
+        self.relations.iter().fold(0, |total, (reach, inner)| {
+            total.saturating_add(reach.visits(inner, region, tree))
+        })
+    }
+
+    fn is_relational(&self) -> bool {
+        !self.relations.is_empty()
+    }
+}
+
+impl Reach {
+    /// Estimated visits of this relation with sub-rule `inner` from a node of subtree size
+    /// `region`: each node the walk reaches costs one step plus testing `inner` on it.
+    /// Ancestors and siblings lie outside that subtree: they are bounded by the file.
+    fn visits(self, inner: &CostShape, region: u64, tree: &TreeStats) -> u64 {
+        let whole = tree.nodes;
+        let step = |region| 1u64.saturating_add(inner.visits(region, tree));
+        match self {
+            Reach::Descendants => region.saturating_mul(step(region)),
+            // Nodes have few children on average: over a subtree they add up to its size.
+            Reach::Children => step(region),
+            Reach::Ancestors => {
+                // Siblings of successive ancestors are disjoint, so a sideways walk under the
+                // upward one covers the file at most once; anything else repeats per ancestor.
+                let sideways = |r: &Reach| matches!(r, Reach::Siblings | Reach::Sibling);
+                let mut per_ancestor = 1u64.saturating_add(inner.atoms);
+                let mut once = 0u64;
+                for (reach, sub) in &inner.relations {
+                    let cost = reach.visits(sub, whole, tree);
+                    if sideways(reach) {
+                        once = once.saturating_add(cost);
+                    } else {
+                        per_ancestor = per_ancestor.saturating_add(cost);
+                    }
+                }
+                tree.max_depth
+                    .saturating_mul(per_ancestor)
+                    .saturating_add(once)
+            }
+            Reach::Parent | Reach::Sibling => step(whole),
+            // Siblings' subtrees are disjoint: their sizes add up to at most the file.
+            Reach::Siblings => tree
+                .max_children
+                .saturating_mul(step(0))
+                .saturating_add(inner.visits(whole, tree)),
+        }
+    }
+}
+
+/// The relational work a rule has spent on one file, against `WORK_BUDGET`.
+#[derive(Default)]
+struct Meter {
+    spent: u64,
+    /// 1-based line of the first candidate the budget refused.
+    stopped_at: Option<usize>,
+}
+
+impl Meter {
+    /// Charges testing `rule` on `node`; false (and the rule stops) once over the budget.
+    fn charge(&mut self, ctx: &FileContext<'_>, rule: &Structural, node: &PyNode<'_>) -> bool {
+        if self.stopped_at.is_some() {
+            return false;
+        }
+        if !rule.cost.is_relational() {
+            return true;
+        }
+        let inner = node.get_inner_node();
+        let cost = rule
+            .cost
+            .relational(inner.descendant_count() as u64, &ctx.stats());
+        self.spent = self.spent.saturating_add(cost);
+        if self.spent > WORK_BUDGET {
+            self.stopped_at = Some(inner.start_position().row + 1);
+            return false;
+        }
+        true
+    }
 }
 
 /// Qualified-name globs: dots are path separators so `*` stays inside one segment.
@@ -293,24 +581,25 @@ impl CompiledClause {
             && !self.exclude.as_ref().is_some_and(|g| g.is_match(rel))
     }
 
-    fn find<'r>(&self, ctx: &FileContext<'r>) -> Vec<RawMatch> {
+    fn find<'r>(&self, ctx: &FileContext<'r>, meter: &mut Meter) -> Vec<RawMatch> {
         let mut out = Vec::new();
         if let Some(calls) = &self.calls {
             for (node, name) in ctx.calls() {
                 if calls.is_match(name) {
-                    self.try_candidate(ctx, node, name, true, &mut out);
+                    self.try_candidate(ctx, node, name, true, meter, &mut out);
                 }
             }
         }
         if let Some(refs) = &self.refs {
             for (node, name) in ctx.refs() {
                 if refs.is_match(name) {
-                    self.try_candidate(ctx, node, name, false, &mut out);
+                    self.try_candidate(ctx, node, name, false, meter, &mut out);
                 }
             }
         }
         if self.calls.is_none() && self.refs.is_none() {
-            if let Some(rule) = &self.rule {
+            if let Some(structural) = &self.rule {
+                let rule = &structural.rule;
                 let candidates: Vec<&PyNode<'r>> = match rule.potential_kinds() {
                     Some(kinds) => kinds
                         .iter()
@@ -319,6 +608,9 @@ impl CompiledClause {
                     None => ctx.index.all.iter().collect(),
                 };
                 for node in candidates {
+                    if !meter.charge(ctx, structural, node) {
+                        break;
+                    }
                     if let Some(found) = rule.match_node(node.clone()) {
                         let message = self.render(ctx, node, "", None, Some(&found));
                         out.push(RawMatch {
@@ -339,20 +631,26 @@ impl CompiledClause {
         node: &PyNode<'r>,
         name: &str,
         is_call: bool,
+        meter: &mut Meter,
         out: &mut Vec<RawMatch>,
     ) {
         let structural = match &self.rule {
-            Some(rule) => match rule.match_node(node.clone()) {
-                Some(found) => Some(found),
-                None => return,
-            },
+            Some(rule) => {
+                if !meter.charge(ctx, rule, node) {
+                    return;
+                }
+                match rule.rule.match_node(node.clone()) {
+                    Some(found) => Some(found),
+                    None => return,
+                }
+            }
             None => None,
         };
         let mut examined = None;
         if is_call {
             let args = CallArgs::of(node);
             for condition in &self.args {
-                match condition.holds(&args, &ctx.symbols) {
+                match condition.holds(ctx, &args, meter) {
                     Some(seen) => examined = seen.or(examined),
                     None => return,
                 }
@@ -413,9 +711,11 @@ impl CompiledArg {
     /// `None` when the condition fails; otherwise the value it examined, if any.
     fn holds<'r>(
         &self,
+        ctx: &FileContext<'r>,
         args: &CallArgs<'r>,
-        symbols: &FileSymbols<'r>,
+        meter: &mut Meter,
     ) -> Option<Option<PyNode<'r>>> {
+        let symbols = &ctx.symbols;
         let spec = &self.spec;
         let by_keyword = spec.keyword.as_deref().and_then(|k| args.keyword(k));
         let by_position = spec.position.and_then(|p| args.positional.get(p));
@@ -437,11 +737,15 @@ impl CompiledArg {
         }
         if let Some(rule) = &self.rule {
             let value = resolved.as_ref()?;
-            rule.match_node(value.clone())?;
+            if !meter.charge(ctx, rule, value) {
+                return None;
+            }
+            rule.rule.match_node(value.clone())?;
         }
         if let Some(not) = &self.not {
             if let Some(value) = resolved.as_ref() {
-                if not.match_node(value.clone()).is_some() {
+                // Out of budget, the condition cannot be decided: no finding rather than a guess.
+                if !meter.charge(ctx, not, value) || not.rule.match_node(value.clone()).is_some() {
                     return None;
                 }
             }
@@ -555,6 +859,88 @@ mod tests {
         );
         assert_eq!(one("**"), None);
         assert_eq!(one("*.*"), None);
+    }
+
+    fn shape(toml_rule: &str) -> (CostShape, Vec<String>) {
+        let value: toml::Value = toml::from_str(&format!("r = {toml_rule}")).expect("toml");
+        let rule: SerializableRule = value["r"].clone().try_into().expect("rule");
+        let json = serde_json::to_value(&rule).expect("json");
+        let mut patterns = Vec::new();
+        let shape = CostShape::of(&json, 0, &mut patterns).expect("shape");
+        (shape, patterns)
+    }
+
+    const TREE: TreeStats = TreeStats {
+        nodes: 10_000,
+        max_depth: 50,
+        max_children: 100,
+    };
+
+    #[test]
+    fn cost_shape_follows_relations_and_collects_patterns() {
+        let (s, patterns) = shape(
+            r#"{ kind = "call", not = { pattern = "f($A)" }, has = { stopBy = "end", kind = "identifier", has = { field = "x", regex = "y" } }, inside = { pattern = { context = "def g(): pass", selector = "function_definition" }, stopBy = { kind = "class_definition" } } }"#,
+        );
+        let atom = |n| CostShape {
+            atoms: n,
+            relations: vec![],
+        };
+        assert_eq!(
+            s,
+            CostShape {
+                atoms: 2,
+                relations: vec![
+                    (
+                        Reach::Descendants,
+                        CostShape {
+                            atoms: 1,
+                            relations: vec![(Reach::Children, atom(1))],
+                        }
+                    ),
+                    (Reach::Ancestors, atom(2)),
+                ],
+            }
+        );
+        assert_eq!(patterns, vec!["def g(): pass", "f($A)"]);
+        // Down the subtree of 30 nodes: a step, `kind`, a step to the child and `regex` each;
+        // up 50 ancestors: a step and two tests each.
+        assert_eq!(s.relational(30, &TREE), 30 * 4 + 50 * 3);
+    }
+
+    #[test]
+    fn nested_descent_multiplies_and_sideways_walks_add() {
+        let (nested, _) =
+            shape(r#"{ has = { stopBy = "end", has = { stopBy = "end", kind = "x" } } }"#);
+        assert_eq!(nested.relational(1_000, &TREE), 1_000 * (1 + 1_000 * 2));
+        // Following siblings of every ancestor, and their subtrees: the file once, not per
+        // ancestor (SEC001's shape).
+        let (sideways, _) = shape(
+            r#"{ inside = { stopBy = "end", precedes = { stopBy = "end", has = { stopBy = "end", kind = "call" } } } }"#,
+        );
+        assert_eq!(sideways.relational(5, &TREE), 50 + 100 + 10_000 * 2);
+        assert!(!shape(r#"{ kind = "call", regex = "x" }"#).0.is_relational());
+    }
+
+    #[test]
+    fn patterns_must_parse_and_rules_must_not_nest_too_deep() {
+        assert_eq!(check_pattern("requests.get($URL, $$$)"), Ok(()));
+        assert_eq!(
+            check_pattern("foo("),
+            Err(
+                "invalid ast-grep pattern `foo(`: it is not valid Python (syntax error at 1:1 \
+                 of the pattern), so it could never match; give a complete expression or \
+                 statement, or a `context` with a `selector`"
+                    .to_string()
+            )
+        );
+        let mut json = serde_json::json!({ "kind": "call" });
+        for _ in 0..=MAX_RULE_DEPTH {
+            json = serde_json::json!({ "not": json });
+        }
+        assert_eq!(
+            CostShape::of(&json, 0, &mut Vec::new()),
+            Err("invalid ast-grep rule: sub-rules are nested more than 32 deep".to_string())
+        );
     }
 
     #[test]

@@ -515,7 +515,8 @@ fn analyze_parsed(
         return analysis;
     };
     // Every walker after this one may recurse along the tree's height.
-    if python::exceeds_depth(&root, python::MAX_TREE_DEPTH) {
+    let shape = python::tree_shape(&root, python::MAX_TREE_DEPTH);
+    if shape.height > python::MAX_TREE_DEPTH as u64 {
         analysis.errors.push(note(format!(
             "skipped: syntax nested more than {} levels deep",
             python::MAX_TREE_DEPTH
@@ -538,7 +539,7 @@ fn analyze_parsed(
     if rules.is_empty() {
         return analysis;
     }
-    let ctx = FileContext::new(rel, root.root());
+    let ctx = FileContext::new(rel, root.root(), shape);
     for (done, rule) in rules.iter().enumerate() {
         if started.elapsed().as_secs() >= MAX_SECONDS_PER_FILE {
             analysis.errors.push(note(format!(

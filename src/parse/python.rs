@@ -136,17 +136,35 @@ pub fn indentation_depth(text: &str) -> usize {
     deepest
 }
 
-/// Whether the tree is more than `limit` levels high, found by an iterative walk that stops as
-/// soon as it gets there.
-pub fn exceeds_depth(root: &PyRoot, limit: usize) -> bool {
-    let mut cursor = root.root().get_inner_node().walk();
-    let mut depth = 0;
+/// The size of a syntax tree that bounds what a walk or a relational search over it can cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TreeShape {
+    pub nodes: u64,
+    /// Levels below the root; past `stop_above` (see [`tree_shape`]) only "more than that".
+    pub height: u64,
+    /// The most children one node has.
+    pub widest: u64,
+}
+
+/// The tree's shape from one iterative cursor walk, which stops as soon as the height passes
+/// `stop_above` (the caller refuses such a tree, so the rest need not be walked).
+pub fn tree_shape(root: &PyRoot, stop_above: usize) -> TreeShape {
+    let top = root.root().get_inner_node();
+    let mut cursor = top.walk();
+    let mut shape = TreeShape {
+        nodes: top.descendant_count() as u64,
+        height: 0,
+        widest: 0,
+    };
+    let mut depth = 0u64;
     loop {
-        if depth > limit {
-            return true;
-        }
+        shape.widest = shape.widest.max(cursor.node().child_count() as u64);
         if cursor.goto_first_child() {
             depth += 1;
+            shape.height = shape.height.max(depth);
+            if depth > stop_above as u64 {
+                return shape;
+            }
             continue;
         }
         loop {
@@ -154,7 +172,7 @@ pub fn exceeds_depth(root: &PyRoot, limit: usize) -> bool {
                 break;
             }
             if !cursor.goto_parent() {
-                return false;
+                return shape;
             }
             depth -= 1;
         }
@@ -195,11 +213,12 @@ mod tests {
     fn tree_height_is_measured_without_recursion() {
         let chain = format!("x = {}1\n", "-".repeat(5_000));
         let root = parse(chain).expect("parses");
-        assert!(exceeds_depth(&root, 1_000));
+        assert_eq!(tree_shape(&root, 1_000).height, 1_001);
         let flat = parse("x = 1\ny = 2\n".to_string()).expect("parses");
-        assert!(!exceeds_depth(&flat, 1_000));
-        // module > expression_statement > assignment > integer
-        assert!(exceeds_depth(&flat, 2));
-        assert!(!exceeds_depth(&flat, 3));
+        // module > expression_statement > assignment > integer; the module has two children
+        // and an assignment three (x, =, 1).
+        let shape = tree_shape(&flat, 1_000);
+        assert_eq!((shape.height, shape.widest, shape.nodes), (3, 3, 11));
+        assert_eq!(tree_shape(&flat, 2).height, 3);
     }
 }

@@ -3,7 +3,7 @@
 //! local bindings.
 
 use crate::model::symbols::{CallArgs, FileSymbols, NodeIndex, Safe};
-use crate::parse::python::{self, PyNode, Python};
+use crate::parse::python::{self, PyNode, Python, TreeShape};
 use crate::rules::rule::{ArgCondition, Clause, PatternSpec, ValueClass};
 use ast_grep_config::{DeserializeEnv, Rule, SerializableRule};
 use ast_grep_core::matcher::MatcherExt;
@@ -39,21 +39,14 @@ pub struct FileContext<'r> {
     pub symbols: FileSymbols<'r>,
     calls: OnceCell<Vec<(PyNode<'r>, String)>>,
     refs: OnceCell<Vec<(PyNode<'r>, String)>>,
-    stats: OnceCell<TreeStats>,
+    shape: TreeShape,
     /// Notes of the rule that ran last (a work budget hit), taken by `take_notes`.
     notes: RefCell<Vec<String>>,
 }
 
-/// The shape of a file's tree, which bounds what a relational condition can visit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct TreeStats {
-    nodes: u64,
-    max_depth: u64,
-    max_children: u64,
-}
-
 impl<'r> FileContext<'r> {
-    pub fn new(rel: &str, root: PyNode<'r>) -> Self {
+    /// `shape` bounds what a relational condition can visit (the pipeline measured it).
+    pub fn new(rel: &str, root: PyNode<'r>, shape: TreeShape) -> Self {
         let index = NodeIndex::build(&root);
         let symbols = FileSymbols::from_index(&index);
         FileContext {
@@ -63,7 +56,7 @@ impl<'r> FileContext<'r> {
             symbols,
             calls: OnceCell::new(),
             refs: OnceCell::new(),
-            stats: OnceCell::new(),
+            shape,
             notes: RefCell::new(Vec::new()),
         }
     }
@@ -72,37 +65,6 @@ impl<'r> FileContext<'r> {
     /// `errors` under that rule's id.
     pub fn take_notes(&self) -> Vec<String> {
         std::mem::take(&mut *self.notes.borrow_mut())
-    }
-
-    /// Node count, depth and widest node of the tree, in one iterative walk.
-    fn stats(&self) -> TreeStats {
-        *self.stats.get_or_init(|| {
-            let root = self.root.get_inner_node();
-            let mut cursor = root.walk();
-            let mut stats = TreeStats {
-                nodes: root.descendant_count() as u64,
-                max_depth: 0,
-                max_children: 0,
-            };
-            let mut depth = 0;
-            loop {
-                stats.max_children = stats.max_children.max(cursor.node().child_count() as u64);
-                if cursor.goto_first_child() {
-                    depth += 1;
-                    stats.max_depth = stats.max_depth.max(depth);
-                    continue;
-                }
-                loop {
-                    if cursor.goto_next_sibling() {
-                        break;
-                    }
-                    if !cursor.goto_parent() {
-                        return stats;
-                    }
-                    depth -= 1;
-                }
-            }
-        })
     }
 
     /// Every call with its qualified callee, as a `/`-separated path for glob matching.
@@ -405,12 +367,12 @@ impl CostShape {
     }
 
     /// Estimated node visits of testing the rule on a node whose subtree has `region` nodes.
-    fn visits(&self, region: u64, tree: &TreeStats) -> u64 {
+    fn visits(&self, region: u64, tree: &TreeShape) -> u64 {
         self.atoms.saturating_add(self.relational(region, tree))
     }
 
     /// The part of `visits` spent in relational conditions: what the budget is charged.
-    fn relational(&self, region: u64, tree: &TreeStats) -> u64 {
+    fn relational(&self, region: u64, tree: &TreeShape) -> u64 {
         self.relations.iter().fold(0, |total, (reach, inner)| {
             total.saturating_add(reach.visits(inner, region, tree))
         })
@@ -425,7 +387,7 @@ impl Reach {
     /// Estimated visits of this relation with sub-rule `inner` from a node of subtree size
     /// `region`: each node the walk reaches costs one step plus testing `inner` on it.
     /// Ancestors and siblings lie outside that subtree: they are bounded by the file.
-    fn visits(self, inner: &CostShape, region: u64, tree: &TreeStats) -> u64 {
+    fn visits(self, inner: &CostShape, region: u64, tree: &TreeShape) -> u64 {
         let whole = tree.nodes;
         let step = |region| 1u64.saturating_add(inner.visits(region, tree));
         match self {
@@ -446,14 +408,14 @@ impl Reach {
                         per_ancestor = per_ancestor.saturating_add(cost);
                     }
                 }
-                tree.max_depth
+                tree.height
                     .saturating_mul(per_ancestor)
                     .saturating_add(once)
             }
             Reach::Parent | Reach::Sibling => step(whole),
             // Siblings' subtrees are disjoint: their sizes add up to at most the file.
             Reach::Siblings => tree
-                .max_children
+                .widest
                 .saturating_mul(step(0))
                 .saturating_add(inner.visits(whole, tree)),
         }
@@ -480,7 +442,7 @@ impl Meter {
         let inner = node.get_inner_node();
         let cost = rule
             .cost
-            .relational(inner.descendant_count() as u64, &ctx.stats());
+            .relational(inner.descendant_count() as u64, &ctx.shape);
         self.spent = self.spent.saturating_add(cost);
         if self.spent > WORK_BUDGET {
             self.stopped_at = Some(inner.start_position().row + 1);
@@ -870,10 +832,10 @@ mod tests {
         (shape, patterns)
     }
 
-    const TREE: TreeStats = TreeStats {
+    const TREE: TreeShape = TreeShape {
         nodes: 10_000,
-        max_depth: 50,
-        max_children: 100,
+        height: 50,
+        widest: 100,
     };
 
     #[test]

@@ -539,7 +539,7 @@ fn analyze_parsed(
     if rules.is_empty() {
         return analysis;
     }
-    let ctx = FileContext::new(rel, root.root(), shape);
+    let ctx = FileContext::new(rel, root.root());
     for (done, rule) in rules.iter().enumerate() {
         if started.elapsed().as_secs() >= MAX_SECONDS_PER_FILE {
             analysis.errors.push(note(format!(

@@ -3,7 +3,7 @@
 //! local bindings.
 
 use crate::model::symbols::{CallArgs, FileSymbols, NodeIndex, Safe};
-use crate::parse::python::{self, PyNode, Python, TreeShape};
+use crate::parse::python::{self, PyNode, Python};
 use crate::rules::rule::{ArgCondition, Clause, PatternSpec, ValueClass};
 use ast_grep_config::{DeserializeEnv, Rule, SerializableRule};
 use ast_grep_core::matcher::MatcherExt;
@@ -11,16 +11,18 @@ use ast_grep_core::{Language, Matcher};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde_json::Value as Json;
 use std::cell::{OnceCell, RefCell};
+use std::time::{Duration, Instant};
 
-/// Estimated node visits one rule's relational conditions (`has`, `inside`, `precedes`,
-/// `follows`) may spend on one file. `has` with `stopBy: end` visits the candidate's whole
-/// subtree and nested ones multiply, so on deep code the work grows with the square (or cube)
-/// of the depth; past this budget the rule stops on that file with a note. About a second of
-/// matching on this machine; no catalogue rule comes near it on real code.
-pub const WORK_BUDGET: u64 = 20_000_000;
+/// Time one rule's relational conditions (`has`, `inside`, `precedes`, `follows`) may spend on
+/// one file. `has` with `stopBy: end` visits the candidate's whole subtree and nested ones
+/// multiply, so on deep code the work grows with the square (or cube) of the depth; past this
+/// the rule stops on that file with a note. It is measured, not estimated: an estimate must
+/// assume every walk runs to the root or the leaves, and then stops real rules on real files
+/// (Django's schema editor), while real matching takes milliseconds.
+pub const RELATIONAL_BUDGET: Duration = Duration::from_secs(2);
 
-/// Deepest nesting of sub-rules a rule may have: the cost estimate recurses this far. TOML's
-/// own nesting limit is of the same order, so no real rule is refused by it.
+/// Deepest nesting of sub-rules a rule may have: reading a rule's shape recurses this far.
+/// TOML's own nesting limit is of the same order, so no real rule is refused by it.
 const MAX_RULE_DEPTH: usize = 32;
 
 /// A match before it becomes a `Finding`: byte range and rendered message.
@@ -39,14 +41,12 @@ pub struct FileContext<'r> {
     pub symbols: FileSymbols<'r>,
     calls: OnceCell<Vec<(PyNode<'r>, String)>>,
     refs: OnceCell<Vec<(PyNode<'r>, String)>>,
-    shape: TreeShape,
     /// Notes of the rule that ran last (a work budget hit), taken by `take_notes`.
     notes: RefCell<Vec<String>>,
 }
 
 impl<'r> FileContext<'r> {
-    /// `shape` bounds what a relational condition can visit (the pipeline measured it).
-    pub fn new(rel: &str, root: PyNode<'r>, shape: TreeShape) -> Self {
+    pub fn new(rel: &str, root: PyNode<'r>) -> Self {
         let index = NodeIndex::build(&root);
         let symbols = FileSymbols::from_index(&index);
         FileContext {
@@ -56,7 +56,6 @@ impl<'r> FileContext<'r> {
             symbols,
             calls: OnceCell::new(),
             refs: OnceCell::new(),
-            shape,
             notes: RefCell::new(Vec::new()),
         }
     }
@@ -162,7 +161,7 @@ impl CompiledPattern {
     }
 
     /// Every match in one file. A node matched by several clauses is reported once. A rule
-    /// that exhausts `WORK_BUDGET` keeps what it found and leaves a note in `ctx`.
+    /// that exhausts `RELATIONAL_BUDGET` keeps what it found and leaves a note in `ctx`.
     pub fn find(&self, ctx: &FileContext<'_>) -> Vec<RawMatch> {
         let mut out: Vec<RawMatch> = Vec::new();
         // Two clauses matching the same node report it once (a set: files can match thousands).
@@ -184,8 +183,9 @@ impl CompiledPattern {
         if let Some(line) = meter.stopped_at {
             ctx.notes.borrow_mut().push(format!(
                 "rule stopped at line {line}: its relational conditions (has, inside, precedes, \
-                 follows) would visit more than {WORK_BUDGET} nodes in this file (estimated from \
-                 the tree's size and depth); findings after that point may be missing"
+                 follows) ran for more than {} s on this file; findings after that point may be \
+                 missing",
+                RELATIONAL_BUDGET.as_secs()
             ));
         }
         out.sort_by_key(|m| (m.start, m.end));
@@ -231,10 +231,10 @@ fn compile_clause(clause: &Clause) -> Result<CompiledClause, String> {
     })
 }
 
-/// An ast-grep rule with the shape of the work its relational conditions do.
+/// An ast-grep rule with the shape of its relational conditions.
 struct Structural {
     rule: Rule,
-    cost: CostShape,
+    shape: RuleShape,
 }
 
 /// Compiles an ast-grep rule against our Python grammar. Every pattern in it must parse as
@@ -242,14 +242,14 @@ struct Structural {
 fn compile_rule(rule: SerializableRule) -> Result<Structural, String> {
     let json = serde_json::to_value(&rule).map_err(|e| format!("invalid ast-grep rule: {e}"))?;
     let mut patterns = Vec::new();
-    let cost = CostShape::of(&json, 0, &mut patterns)?;
+    let shape = RuleShape::of(&json, 0, &mut patterns)?;
     for pattern in &patterns {
         check_pattern(pattern)?;
     }
     let rule = DeserializeEnv::new(Python)
         .deserialize_rule(rule)
         .map_err(|e| format!("invalid ast-grep rule: {e}"))?;
-    Ok(Structural { rule, cost })
+    Ok(Structural { rule, shape })
 }
 
 /// Refuses a pattern whose own parse has ERROR or MISSING nodes.
@@ -286,15 +286,16 @@ enum Reach {
     Sibling,
 }
 
-/// What testing a rule on one node costs: its atomic tests plus, for each relational
-/// condition, the nodes it reaches times what its sub-rule costs on each of them.
+/// What a rule tests on one node: its atomic tests and, for each relational condition, how far
+/// it reaches and what it tests there. Only "is it relational" decides anything today (which
+/// rules are metered); the rest documents a rule's shape in tests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct CostShape {
+struct RuleShape {
     atoms: u64,
-    relations: Vec<(Reach, CostShape)>,
+    relations: Vec<(Reach, RuleShape)>,
 }
 
-impl CostShape {
+impl RuleShape {
     /// Reads the shape from the rule's serialized form, gathering its patterns on the way.
     /// Recursion is bounded by `MAX_RULE_DEPTH`.
     fn of(rule: &Json, depth: usize, patterns: &mut Vec<String>) -> Result<Self, String> {
@@ -303,7 +304,7 @@ impl CostShape {
                 "invalid ast-grep rule: sub-rules are nested more than {MAX_RULE_DEPTH} deep"
             ));
         }
-        let mut shape = CostShape::default();
+        let mut shape = RuleShape::default();
         let Json::Object(fields) = rule else {
             return Ok(shape);
         };
@@ -333,23 +334,23 @@ impl CostShape {
                         (_, true) => Reach::Sibling,
                         (_, false) => Reach::Siblings,
                     };
-                    let mut inner = CostShape::of(value, depth + 1, patterns)?;
+                    let mut inner = RuleShape::of(value, depth + 1, patterns)?;
                     // A `stopBy` rule is tested on every node the walk reaches, too.
                     if let Some(stop @ Json::Object(_)) = stop {
-                        inner.merge(CostShape::of(stop, depth + 1, patterns)?);
+                        inner.merge(RuleShape::of(stop, depth + 1, patterns)?);
                     }
                     shape.relations.push((reach, inner));
                 }
                 "all" | "any" => {
                     for item in value.as_array().into_iter().flatten() {
-                        shape.merge(CostShape::of(item, depth + 1, patterns)?);
+                        shape.merge(RuleShape::of(item, depth + 1, patterns)?);
                     }
                 }
-                "not" => shape.merge(CostShape::of(value, depth + 1, patterns)?),
+                "not" => shape.merge(RuleShape::of(value, depth + 1, patterns)?),
                 "nthChild" => {
                     shape.atoms += 1;
                     if let Some(of) = value.get("ofRule").filter(|v| !v.is_null()) {
-                        let inner = CostShape::of(of, depth + 1, patterns)?;
+                        let inner = RuleShape::of(of, depth + 1, patterns)?;
                         shape.relations.push((Reach::Siblings, inner));
                     }
                 }
@@ -361,21 +362,9 @@ impl CostShape {
         Ok(shape)
     }
 
-    fn merge(&mut self, other: CostShape) {
+    fn merge(&mut self, other: RuleShape) {
         self.atoms += other.atoms;
         self.relations.extend(other.relations);
-    }
-
-    /// Estimated node visits of testing the rule on a node whose subtree has `region` nodes.
-    fn visits(&self, region: u64, tree: &TreeShape) -> u64 {
-        self.atoms.saturating_add(self.relational(region, tree))
-    }
-
-    /// The part of `visits` spent in relational conditions: what the budget is charged.
-    fn relational(&self, region: u64, tree: &TreeShape) -> u64 {
-        self.relations.iter().fold(0, |total, (reach, inner)| {
-            total.saturating_add(reach.visits(inner, region, tree))
-        })
     }
 
     fn is_relational(&self) -> bool {
@@ -383,69 +372,28 @@ impl CostShape {
     }
 }
 
-impl Reach {
-    /// Estimated visits of this relation with sub-rule `inner` from a node of subtree size
-    /// `region`: each node the walk reaches costs one step plus testing `inner` on it.
-    /// Ancestors and siblings lie outside that subtree: they are bounded by the file.
-    fn visits(self, inner: &CostShape, region: u64, tree: &TreeShape) -> u64 {
-        let whole = tree.nodes;
-        let step = |region| 1u64.saturating_add(inner.visits(region, tree));
-        match self {
-            Reach::Descendants => region.saturating_mul(step(region)),
-            // Nodes have few children on average: over a subtree they add up to its size.
-            Reach::Children => step(region),
-            Reach::Ancestors => {
-                // Siblings of successive ancestors are disjoint, so a sideways walk under the
-                // upward one covers the file at most once; anything else repeats per ancestor.
-                let sideways = |r: &Reach| matches!(r, Reach::Siblings | Reach::Sibling);
-                let mut per_ancestor = 1u64.saturating_add(inner.atoms);
-                let mut once = 0u64;
-                for (reach, sub) in &inner.relations {
-                    let cost = reach.visits(sub, whole, tree);
-                    if sideways(reach) {
-                        once = once.saturating_add(cost);
-                    } else {
-                        per_ancestor = per_ancestor.saturating_add(cost);
-                    }
-                }
-                tree.height
-                    .saturating_mul(per_ancestor)
-                    .saturating_add(once)
-            }
-            Reach::Parent | Reach::Sibling => step(whole),
-            // Siblings' subtrees are disjoint: their sizes add up to at most the file.
-            Reach::Siblings => tree
-                .widest
-                .saturating_mul(step(0))
-                .saturating_add(inner.visits(whole, tree)),
-        }
-    }
-}
-
-/// The relational work a rule has spent on one file, against `WORK_BUDGET`.
+/// The time a rule's relational matching has taken on one file, against `RELATIONAL_BUDGET`.
 #[derive(Default)]
 struct Meter {
-    spent: u64,
+    /// When the rule first tested a relational condition on this file.
+    started: Option<Instant>,
     /// 1-based line of the first candidate the budget refused.
     stopped_at: Option<usize>,
 }
 
 impl Meter {
-    /// Charges testing `rule` on `node`; false (and the rule stops) once over the budget.
-    fn charge(&mut self, ctx: &FileContext<'_>, rule: &Structural, node: &PyNode<'_>) -> bool {
+    /// Whether `rule` may still be tested on `node`; false (and the rule stops) once its
+    /// relational matching on this file has run past the budget.
+    fn charge(&mut self, rule: &Structural, node: &PyNode<'_>) -> bool {
         if self.stopped_at.is_some() {
             return false;
         }
-        if !rule.cost.is_relational() {
+        if !rule.shape.is_relational() {
             return true;
         }
-        let inner = node.get_inner_node();
-        let cost = rule
-            .cost
-            .relational(inner.descendant_count() as u64, &ctx.shape);
-        self.spent = self.spent.saturating_add(cost);
-        if self.spent > WORK_BUDGET {
-            self.stopped_at = Some(inner.start_position().row + 1);
+        let started = *self.started.get_or_insert_with(Instant::now);
+        if started.elapsed() > RELATIONAL_BUDGET {
+            self.stopped_at = Some(node.get_inner_node().start_position().row + 1);
             return false;
         }
         true
@@ -570,7 +518,7 @@ impl CompiledClause {
                     None => ctx.index.all.iter().collect(),
                 };
                 for node in candidates {
-                    if !meter.charge(ctx, structural, node) {
+                    if !meter.charge(structural, node) {
                         break;
                     }
                     if let Some(found) = rule.match_node(node.clone()) {
@@ -598,7 +546,7 @@ impl CompiledClause {
     ) {
         let structural = match &self.rule {
             Some(rule) => {
-                if !meter.charge(ctx, rule, node) {
+                if !meter.charge(rule, node) {
                     return;
                 }
                 match rule.rule.match_node(node.clone()) {
@@ -699,7 +647,7 @@ impl CompiledArg {
         }
         if let Some(rule) = &self.rule {
             let value = resolved.as_ref()?;
-            if !meter.charge(ctx, rule, value) {
+            if !meter.charge(rule, value) {
                 return None;
             }
             rule.rule.match_node(value.clone())?;
@@ -707,7 +655,7 @@ impl CompiledArg {
         if let Some(not) = &self.not {
             if let Some(value) = resolved.as_ref() {
                 // Out of budget, the condition cannot be decided: no finding rather than a guess.
-                if !meter.charge(ctx, not, value) || not.rule.match_node(value.clone()).is_some() {
+                if !meter.charge(not, value) || not.rule.match_node(value.clone()).is_some() {
                     return None;
                 }
             }
@@ -823,38 +771,32 @@ mod tests {
         assert_eq!(one("*.*"), None);
     }
 
-    fn shape(toml_rule: &str) -> (CostShape, Vec<String>) {
+    fn shape(toml_rule: &str) -> (RuleShape, Vec<String>) {
         let value: toml::Value = toml::from_str(&format!("r = {toml_rule}")).expect("toml");
         let rule: SerializableRule = value["r"].clone().try_into().expect("rule");
         let json = serde_json::to_value(&rule).expect("json");
         let mut patterns = Vec::new();
-        let shape = CostShape::of(&json, 0, &mut patterns).expect("shape");
+        let shape = RuleShape::of(&json, 0, &mut patterns).expect("shape");
         (shape, patterns)
     }
-
-    const TREE: TreeShape = TreeShape {
-        nodes: 10_000,
-        height: 50,
-        widest: 100,
-    };
 
     #[test]
     fn cost_shape_follows_relations_and_collects_patterns() {
         let (s, patterns) = shape(
             r#"{ kind = "call", not = { pattern = "f($A)" }, has = { stopBy = "end", kind = "identifier", has = { field = "x", regex = "y" } }, inside = { pattern = { context = "def g(): pass", selector = "function_definition" }, stopBy = { kind = "class_definition" } } }"#,
         );
-        let atom = |n| CostShape {
+        let atom = |n| RuleShape {
             atoms: n,
             relations: vec![],
         };
         assert_eq!(
             s,
-            CostShape {
+            RuleShape {
                 atoms: 2,
                 relations: vec![
                     (
                         Reach::Descendants,
-                        CostShape {
+                        RuleShape {
                             atoms: 1,
                             relations: vec![(Reach::Children, atom(1))],
                         }
@@ -864,22 +806,15 @@ mod tests {
             }
         );
         assert_eq!(patterns, vec!["def g(): pass", "f($A)"]);
-        // Down the subtree of 30 nodes: a step, `kind`, a step to the child and `regex` each;
-        // up 50 ancestors: a step and two tests each.
-        assert_eq!(s.relational(30, &TREE), 30 * 4 + 50 * 3);
     }
 
     #[test]
-    fn nested_descent_multiplies_and_sideways_walks_add() {
+    fn only_rules_with_relations_are_metered() {
         let (nested, _) =
             shape(r#"{ has = { stopBy = "end", has = { stopBy = "end", kind = "x" } } }"#);
-        assert_eq!(nested.relational(1_000, &TREE), 1_000 * (1 + 1_000 * 2));
-        // Following siblings of every ancestor, and their subtrees: the file once, not per
-        // ancestor (SEC001's shape).
-        let (sideways, _) = shape(
-            r#"{ inside = { stopBy = "end", precedes = { stopBy = "end", has = { stopBy = "end", kind = "call" } } } }"#,
-        );
-        assert_eq!(sideways.relational(5, &TREE), 50 + 100 + 10_000 * 2);
+        assert!(nested.is_relational());
+        let (sideways, _) = shape(r#"{ nthChild = { position = 1, ofRule = { kind = "x" } } }"#);
+        assert_eq!(sideways.relations[0].0, Reach::Siblings);
         assert!(!shape(r#"{ kind = "call", regex = "x" }"#).0.is_relational());
     }
 
@@ -900,7 +835,7 @@ mod tests {
             json = serde_json::json!({ "not": json });
         }
         assert_eq!(
-            CostShape::of(&json, 0, &mut Vec::new()),
+            RuleShape::of(&json, 0, &mut Vec::new()),
             Err("invalid ast-grep rule: sub-rules are nested more than 32 deep".to_string())
         );
     }

@@ -70,22 +70,20 @@ fn literal_text() -> impl Strategy<Value = String> {
 /// Lines drawn from `pool`, some followed by a string literal of arbitrary text, some ending
 /// in CRLF instead of LF.
 fn body(pool: &'static [&'static str]) -> impl Strategy<Value = String> {
-    prop::collection::vec(
-        (prop::sample::select(pool), literal_text(), 0..4u8),
-        0..14,
-    )
-    .prop_map(|parts| {
-        let mut out = String::new();
-        for (line, text, variant) in parts {
-            match variant {
-                0 => out.push_str(&format!("t = \"{text}\"\n")),
-                1 => out.push_str(&line.replace('\n', "\r\n")),
-                _ => {}
+    prop::collection::vec((prop::sample::select(pool), literal_text(), 0..4u8), 0..14).prop_map(
+        |parts| {
+            let mut out = String::new();
+            for (line, text, variant) in parts {
+                match variant {
+                    0 => out.push_str(&format!("t = \"{text}\"\n")),
+                    1 => out.push_str(&line.replace('\n', "\r\n")),
+                    _ => {}
+                }
+                out.push_str(line);
             }
-            out.push_str(line);
-        }
-        out
-    })
+            out
+        },
+    )
 }
 
 /// A project of one module (maybe with a BOM) and one settings module.

@@ -70,11 +70,7 @@ impl Corpus {
         let mut projects: Vec<Project> = roots
             .iter()
             .map(|dir| Project {
-                name: dir
-                    .strip_prefix(&root)
-                    .unwrap_or(dir)
-                    .display()
-                    .to_string(),
+                name: dir.strip_prefix(&root).unwrap_or(dir).display().to_string(),
                 files: read_project(dir),
             })
             .filter(|p| !p.files.is_empty())

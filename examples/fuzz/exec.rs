@@ -107,7 +107,10 @@ fn run_on_disk(engine: &Engine, input: &Input, rules: &[&LoadedRule]) -> Outcome
 /// Writes `files` under `root`, skipping paths that could leave it.
 pub fn write_files(root: &Path, files: &[(String, Vec<u8>)]) {
     for (rel, bytes) in files {
-        if rel.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
+        if rel
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+        {
             continue;
         }
         let path = root.join(rel);
@@ -200,7 +203,10 @@ pub fn check_findings(
 ) {
     for f in findings {
         let Some(source) = sources.get(f.path.as_str()) else {
-            panic!("invariant unknown-path: {} finding in {}, a file not in the input", f.rule, f.path);
+            panic!(
+                "invariant unknown-path: {} finding in {}, a file not in the input",
+                f.rule, f.path
+            );
         };
         let (start, end) = f.byte_range;
         assert!(

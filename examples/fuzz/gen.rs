@@ -349,8 +349,21 @@ fn line_position(rng: &mut Rng, bytes: &[u8]) -> usize {
 }
 
 const NON_ASCII: &[&str] = &[
-    "é", "€", "😀", "\u{2028}", "\u{85}", "\u{200b}", "\u{202e}", "\u{feff}", "ß", "İ", "\u{301}",
-    "日本", "\u{fffd}", "\u{10ffff}", "Ω",
+    "é",
+    "€",
+    "😀",
+    "\u{2028}",
+    "\u{85}",
+    "\u{200b}",
+    "\u{202e}",
+    "\u{feff}",
+    "ß",
+    "İ",
+    "\u{301}",
+    "日本",
+    "\u{fffd}",
+    "\u{10ffff}",
+    "Ω",
 ];
 
 const TOKENS: &[&str] = &[
@@ -663,7 +676,7 @@ fn mutated_rule(corpus: &Corpus, rng: &mut Rng) -> String {
                 let junk: &[&str] = &["\"", "]", "{", "*", "(", "$A", "é"];
                 let piece = *rng.pick(junk);
                 lines[at].push_str(piece);
-            },
+            }
             3 => lines.insert(
                 at,
                 rng.pick(&[

@@ -26,7 +26,11 @@ pub struct Meta {
 }
 
 pub fn size(input: &Input) -> usize {
-    input.files.iter().map(|(p, b)| p.len() + b.len()).sum::<usize>()
+    input
+        .files
+        .iter()
+        .map(|(p, b)| p.len() + b.len())
+        .sum::<usize>()
         + input.rule.as_ref().map_or(0, String::len)
 }
 
@@ -124,7 +128,12 @@ fn recipe_family(recipe: &str) -> String {
 }
 
 /// A shape is rebuilt from its name, place and size; a mutated input from `(seed, index)`.
-pub fn from_recipe(recipe: &str, seed: &str, index: &str, corpus: &Corpus) -> Result<Input, String> {
+pub fn from_recipe(
+    recipe: &str,
+    seed: &str,
+    index: &str,
+    corpus: &Corpus,
+) -> Result<Input, String> {
     let words: Vec<&str> = recipe.split(' ').collect();
     if let ["shape", name, place, n] = words.as_slice() {
         let place = Place::parse(place).ok_or_else(|| format!("bad place in `{recipe}`"))?;

@@ -166,6 +166,8 @@ fn classify_death(status: std::process::ExitStatus, stderr: &str, family: &str) 
 /// A caught panic: `place message`; digits in the message are folded so one bug is one class.
 pub fn panic_crash(message: &str) -> Crash {
     let (place, text) = message.split_once(' ').unwrap_or((message, ""));
+    // What follows a `;` or a quote is the case (the char, the text), not the bug.
+    let text = text.split([';', '`']).next().unwrap_or(text);
     let folded: String = text
         .chars()
         .map(|c| if c.is_ascii_digit() { '#' } else { c })
@@ -269,10 +271,7 @@ fn supervise(args: &[String], bounds: &Bounds, mut on_event: impl FnMut(Event)) 
                 killed = Some(Crash {
                     kind: "hang",
                     signature: format!("hang {family}"),
-                    message: format!(
-                        "still running after {} ms",
-                        started.elapsed().as_millis()
-                    ),
+                    message: format!("still running after {} ms", started.elapsed().as_millis()),
                 });
             }
         }
@@ -329,7 +328,7 @@ struct Stats {
     disk: u64,
     crashes: BTreeMap<String, (usize, String)>,
     saved: Vec<PathBuf>,
-    slowest: Vec<(u64, u64, String)>,
+    slowest: Vec<(u64, u64)>,
     peak_kb: u64,
 }
 
@@ -490,11 +489,11 @@ pub fn run_campaign(c: &Campaign) -> bool {
     stats.crashes.is_empty()
 }
 
-fn note_slow(slowest: &mut Vec<(u64, u64, String)>, index: u64, micros: u64) {
+fn note_slow(slowest: &mut Vec<(u64, u64)>, index: u64, micros: u64) {
     const KEEP: usize = 5;
     if slowest.len() < KEEP || micros > slowest[KEEP - 1].0 {
-        slowest.push((micros, index, String::new()));
-        slowest.sort_by(|a, b| b.0.cmp(&a.0));
+        slowest.push((micros, index));
+        slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
         slowest.truncate(KEEP);
     }
 }
@@ -527,7 +526,7 @@ fn print_summary(stats: &Stats, seconds: f64) {
     for dir in &stats.saved {
         println!("  saved {}", dir.display());
     }
-    for (micros, index, _) in &stats.slowest {
+    for (micros, index) in &stats.slowest {
         println!("  slow: input {index} took {} ms", micros / 1000);
     }
 }

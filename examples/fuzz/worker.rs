@@ -92,27 +92,25 @@ pub fn run_range(range: Range) {
         let engine = Engine::new(range.jobs);
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
+        // A failed write means the supervisor is gone: stop rather than fuzz for nobody.
+        let mut say = |line: String| {
+            if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
+                std::process::exit(3);
+            }
+        };
         for index in range.start..range.end {
             let Some(input) = gen::generate(&corpus, range.seed, index, &range.options) else {
-                let _ = writeln!(out, "K {index}");
+                say(format!("K {index}"));
                 continue;
             };
-            let _ = writeln!(out, "S {index} {}", input.family);
-            let _ = out.flush();
+            say(format!("S {index} {}", input.family));
             let started = Instant::now();
             match run_caught(&engine, &input) {
-                Ok(_) => {
-                    let micros = started.elapsed().as_micros();
-                    let _ = writeln!(out, "D {index} {micros}");
-                }
-                Err(message) => {
-                    let _ = writeln!(out, "P {index} {message}");
-                    let _ = out.flush();
-                }
+                Ok(_) => say(format!("D {index} {}", started.elapsed().as_micros())),
+                Err(message) => say(format!("P {index} {message}")),
             }
         }
-        let _ = writeln!(out, "E");
-        let _ = out.flush();
+        say("E".to_string());
     });
 }
 

@@ -49,7 +49,8 @@ struct Args {
     /// Percent of inputs run through `pipeline::run` on a temporary directory.
     #[arg(long, default_value_t = 10)]
     disk_percent: usize,
-    /// Time bound per input, in milliseconds: slower inputs are hangs.
+    /// CPU-time bound per input, in milliseconds: slower inputs are hangs (elapsed time may
+    /// reach ten times this on a loaded machine).
     #[arg(long, default_value_t = 3_000)]
     timeout_ms: u64,
     /// Memory bound of the worker (resident set), in MB.
@@ -70,6 +71,10 @@ struct Args {
     /// Replay a saved crash directory under the bounds and say how it ends.
     #[arg(long)]
     replay: Option<PathBuf>,
+    /// With --replay: write the input's files (rebuilt from a recipe if need be) under this
+    /// directory instead of running it.
+    #[arg(long, requires = "replay")]
+    export: Option<PathBuf>,
     /// Internal: run as the worker child.
     #[arg(long, hide = true)]
     worker: bool,
@@ -114,6 +119,16 @@ fn main() {
         timeout: Duration::from_millis(args.timeout_ms),
         max_rss_kb: args.max_rss_mb * 1024,
     };
+    if let (Some(dir), Some(to)) = (&args.replay, &args.export) {
+        match saved::load(dir, &corpus::Corpus::load()) {
+            Ok(input) => exec::write_files(to, &input.files),
+            Err(e) => {
+                eprintln!("cannot rebuild {}: {e}", dir.display());
+                std::process::exit(2);
+            }
+        }
+        return;
+    }
     if let Some(dir) = &args.replay {
         match supervisor::replay_crash(dir, jobs, &bounds) {
             Some(crash) => {

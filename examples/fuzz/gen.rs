@@ -233,7 +233,12 @@ pub fn shape_body(name: &str, n: usize) -> String {
         "chained-assign" => format!("{}'x'\n", "SECRET_KEY = ".repeat(n)),
         "continuation" => format!("X = 1{}\n", " \\\n + 1".repeat(n)),
         "decorators" => format!("{}def f():\n    pass\n", "@d\n".repeat(n)),
-        "dict-merge" => repeated("D = {}\n", "D = {**D, 'k': 1}\n", n),
+        "dict-merge" => {
+            let merges: String = (0..n)
+                .map(|i| format!("D = {{**D, 'k{i}': {i}}}\n"))
+                .collect();
+            format!("D = {{}}\n{merges}")
+        }
         "append" => repeated("", "INSTALLED_APPS.append('x')\n", n),
         "augassign" => repeated("", "MIDDLEWARE += ['m']\n", n),
         "list-concat" => repeated("L = []\n", "L = L + ['x']\n", n),

@@ -75,6 +75,22 @@ fn child_command(args: &[String]) -> Command {
     cmd
 }
 
+/// An input may take this many times its CPU bound in elapsed time (a loaded machine).
+const WALL_FACTOR: u32 = 10;
+/// Linux reports process times in USER_HZ ticks, 100 a second on every supported platform.
+const MS_PER_TICK: u64 = 10;
+
+/// User plus system CPU time of `pid` (all its threads) in ms, from /proc.
+fn cpu_ms(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name, which may itself hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) * MS_PER_TICK)
+}
+
 /// VmRSS of `pid` in kB, from /proc.
 fn rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -166,6 +182,15 @@ fn classify_death(status: std::process::ExitStatus, stderr: &str, family: &str) 
 /// A caught panic: `place message`; digits in the message are folded so one bug is one class.
 pub fn panic_crash(message: &str) -> Crash {
     let (place, text) = message.split_once(' ').unwrap_or((message, ""));
+    // An invariant's class is its check and side, before the colon; the rest names the case.
+    if let Some(from) = text.find("invariant ") {
+        let class = text[from..].split(':').next().unwrap_or("");
+        return Crash {
+            kind: "invariant",
+            signature: class.to_string(),
+            message: message.to_string(),
+        };
+    }
     // What follows a `;` or a quote is the case (the char, the text), not the bug.
     let text = text.split([';', '`']).next().unwrap_or(text);
     let folded: String = text
@@ -177,15 +202,6 @@ pub fn panic_crash(message: &str) -> Crash {
         if !(c == '#' && squeezed.ends_with('#')) {
             squeezed.push(c);
         }
-    }
-    // An invariant's class is its check and side, before the colon; the rest names the case.
-    if let Some(from) = squeezed.find("invariant ") {
-        let class = squeezed[from..].split(':').next().unwrap_or("");
-        return Crash {
-            kind: "invariant",
-            signature: class.to_string(),
-            message: message.to_string(),
-        };
     }
     let short: String = squeezed.chars().take(120).collect();
     Crash {
@@ -215,7 +231,8 @@ fn supervise(args: &[String], bounds: &Bounds, mut on_event: impl FnMut(Event)) 
     };
     let pid = child.id();
     let (lines, tail) = spawn_readers(&mut child);
-    let mut running: Option<(u64, String, Instant)> = None;
+    // The running input: index, family, and when it started by the clock and in CPU time.
+    let mut running: Option<(u64, String, Instant, u64)> = None;
     let mut finished = false;
     let mut peak = 0;
     let mut killed: Option<Crash> = None;
@@ -228,7 +245,7 @@ fn supervise(args: &[String], bounds: &Bounds, mut on_event: impl FnMut(Event)) 
                 let rest = parts.next().unwrap_or("").to_string();
                 match tag {
                     "S" => {
-                        running = Some((index, rest, Instant::now()));
+                        running = Some((index, rest, Instant::now(), cpu_ms(pid).unwrap_or(0)));
                     }
                     "D" => {
                         running = None;
@@ -266,12 +283,19 @@ fn supervise(args: &[String], bounds: &Bounds, mut on_event: impl FnMut(Event)) 
                 });
             }
         }
-        if let Some((_, family, started)) = &running {
-            if started.elapsed() > bounds.timeout {
+        if let Some((_, family, started, cpu_at_start)) = &running {
+            // CPU time, so a busy machine does not turn slow inputs into hangs; the wall clock
+            // (at a multiple of the bound) still catches a child that blocks without spinning.
+            let cpu = cpu_ms(pid).unwrap_or(0).saturating_sub(*cpu_at_start);
+            let wall = started.elapsed();
+            if cpu > bounds.timeout.as_millis() as u64 || wall > bounds.timeout * WALL_FACTOR {
                 killed = Some(Crash {
                     kind: "hang",
                     signature: format!("hang {family}"),
-                    message: format!("still running after {} ms", started.elapsed().as_millis()),
+                    message: format!(
+                        "still running after {cpu} ms of CPU time ({} ms elapsed)",
+                        wall.as_millis()
+                    ),
                 });
             }
         }
@@ -281,7 +305,7 @@ fn supervise(args: &[String], bounds: &Bounds, mut on_event: impl FnMut(Event)) 
         }
     }
     let status = child.wait().ok();
-    let running = running.map(|(i, f, _)| (i, f));
+    let running = running.map(|(i, f, _, _)| (i, f));
     let crash = match (killed, status) {
         (Some(crash), _) => Some(crash),
         (None, Some(status)) if status.success() && finished => None,

@@ -55,7 +55,7 @@ pub struct Crash {
 /// One event of a child's run.
 enum Event {
     Done(u64, u64),
-    Skipped,
+    Skipped(u64),
     Panicked(u64, String),
     /// The child ended; `running` is the input it was in, if any.
     Ended {
@@ -256,7 +256,7 @@ fn supervise(args: &[String], bounds: &Bounds, mut on_event: impl FnMut(Event)) 
                             .unwrap_or(0);
                         on_event(Event::Done(index, micros));
                     }
-                    "K" => on_event(Event::Skipped),
+                    "K" => on_event(Event::Skipped(index)),
                     "P" => {
                         running = None;
                         on_event(Event::Panicked(index, rest));
@@ -419,9 +419,11 @@ pub fn run_campaign(c: &Campaign) -> bool {
         let args = worker_args(c, next, &muted);
         let mut crashes: Vec<(u64, Crash)> = Vec::new();
         let mut resume = end;
+        let mut last: Option<u64> = None;
         let peak = supervise(&args, &c.bounds, |event| match event {
             Event::Done(index, micros) => {
                 stats.run += 1;
+                last = Some(index);
                 note_slow(&mut stats.slowest, index, micros);
                 if last_report.elapsed() > Duration::from_secs(10) {
                     last_report = Instant::now();
@@ -433,9 +435,13 @@ pub fn run_campaign(c: &Campaign) -> bool {
                     );
                 }
             }
-            Event::Skipped => stats.skipped += 1,
+            Event::Skipped(index) => {
+                stats.skipped += 1;
+                last = Some(index);
+            }
             Event::Panicked(index, message) => {
                 stats.run += 1;
+                last = Some(index);
                 crashes.push((index, panic_crash(&message)));
             }
             Event::Ended {
@@ -447,11 +453,15 @@ pub fn run_campaign(c: &Campaign) -> bool {
                     stats.run += 1;
                     crashes.push((index, crash));
                     resume = index + 1;
-                } else if let Some(crash) = crash {
-                    eprintln!("fuzz: worker died between inputs: {}", crash.message);
-                    resume = end;
-                } else if !finished {
-                    resume = end;
+                } else if crash.is_some() || !finished {
+                    // Died outside any input: go on after the last one it reported, unless it
+                    // made no progress at all (then restarting would loop).
+                    let why = crash.map_or("no end marker".to_string(), |c| c.message);
+                    eprintln!("fuzz: worker died between inputs: {why}");
+                    resume = match last {
+                        Some(index) if index + 1 > next => index + 1,
+                        _ => end,
+                    };
                 }
             }
         });

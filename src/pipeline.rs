@@ -534,7 +534,7 @@ fn analyze_parsed(
     let source = root.get_text();
     let lines = LineIndex::new(source);
     if settings_candidate {
-        analysis.settings = Some(settings::extract(rel, &root.root()));
+        analysis.settings = Some(settings::extract(rel, &root));
     }
     if rules.is_empty() {
         return analysis;

@@ -143,9 +143,10 @@ fn every_saved_input_is_read_and_counted() {
 fn fixed_crash_inputs_complete_with_findings_inside_their_files() {
     let saved = saved_inputs();
     let fixed: Vec<&Saved> = saved.iter().filter(|s| s.open.is_none()).collect();
-    // Inputs just inside known bounds (500 nested blocks, 1,000 elifs) are kept as passing
-    // regressions; this count changes when an input is added or an open bug is fixed.
-    assert_eq!(fixed.len(), 3, "inputs without an `open:` note");
+    // Every crash the fuzzer found for issue 7 (now fixed), and inputs just inside known bounds
+    // (500 nested blocks, 1,000 elifs); this count changes when an input is added or an open
+    // bug is fixed.
+    assert_eq!(fixed.len(), 16, "inputs without an `open:` note");
     assert!(
         fixed.iter().all(|s| s.expect.is_some()),
         "every passing input expects a count"

@@ -41,7 +41,7 @@ fn project(settings: String) -> Vec<(&'static str, String)> {
 /// The production profile of one settings module, through the settings API.
 fn profile(code: &str) -> Profile {
     let root = audit::parse::python::parse(code.to_string()).expect("parses");
-    let file = settings::extract("config/settings.py", &root.root());
+    let file = settings::extract("config/settings.py", &root);
     settings::production_profile(&[file], &[], None, None)
         .expect("no error")
         .expect("a profile")

@@ -3,6 +3,7 @@
 
 use crate::gen::Input;
 use audit::findings::Finding;
+use audit::parse::source;
 use audit::pipeline::{self, RunOptions};
 use audit::report::{self, AuditResult};
 use audit::rules::load;
@@ -71,7 +72,11 @@ fn run_in_memory(engine: &Engine, input: &Input, rules: &[&LoadedRule]) -> Outco
         .map(|(p, b)| (p.clone(), String::from_utf8_lossy(b).into_owned()))
         .collect();
     let analysis = pipeline::analyze_project(&files, rules, input.named.as_deref());
-    let sources: BTreeMap<&str, &str> = files
+    let decoded: BTreeMap<String, String> = files
+        .iter()
+        .filter_map(|(p, t)| Some((p.clone(), decoded(p, t.as_bytes())?)))
+        .collect();
+    let sources: BTreeMap<&str, &str> = decoded
         .iter()
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
@@ -88,7 +93,7 @@ fn run_on_disk(engine: &Engine, input: &Input, rules: &[&LoadedRule]) -> Outcome
     let sources: BTreeMap<String, String> = input
         .files
         .iter()
-        .filter_map(|(p, b)| Some((p.clone(), String::from_utf8(b.clone()).ok()?)))
+        .filter_map(|(p, b)| Some((p.clone(), decoded(p, b)?)))
         .collect();
     let borrowed: BTreeMap<&str, &str> = sources
         .iter()
@@ -102,6 +107,17 @@ fn run_on_disk(engine: &Engine, input: &Input, rules: &[&LoadedRule]) -> Outcome
     Outcome {
         findings: findings.unwrap_or(0),
     }
+}
+
+/// A file's text as the pipeline sees it (byte-order mark dropped, coding cookie honoured, lone
+/// CRs as line ends): findings' offsets, lines and columns refer to it.
+fn decoded(path: &str, bytes: &[u8]) -> Option<String> {
+    let text = if path.ends_with(".py") {
+        source::decode_python(bytes)
+    } else {
+        source::decode_text(bytes)
+    };
+    text.ok()
 }
 
 /// Writes `files` under `root`, skipping paths that could leave it.
@@ -212,13 +228,6 @@ pub fn check_findings(
                 list[0].rule
             );
         };
-        // A lone CR is a line break to Python; until the line index agrees, such files only get
-        // the range checks.
-        let lone_cr = source
-            .as_bytes()
-            .windows(2)
-            .any(|w| w[0] == b'\r' && w[1] != b'\n')
-            || source.ends_with('\r');
         // One walk over the file in offset order, so checking stays linear in its size (the
         // pipeline under test is allowed no worse, and neither is its checker).
         list.sort_by_key(|f| f.byte_range.0);
@@ -248,9 +257,6 @@ pub fn check_findings(
                 f.line,
                 f.end_line
             );
-            if lone_cr {
-                continue;
-            }
             cursor.advance(source, start);
             assert_eq!(
                 (f.line, f.column),

@@ -26,7 +26,7 @@ pub use profile::{glob_match, production_profile, Lookup, Profile};
 pub use value::{py_eq, Dict, Kind, List, Loc, Undecided, Value, MAX_VALUE_DEPTH, MAX_VALUE_ITEMS};
 
 use crate::model::symbols::FileSymbols;
-use crate::parse::python::PyNode;
+use crate::parse::python::PyRoot;
 
 /// Expressions (and subscript targets) nested deeper than this are not evaluated: the value is
 /// undecidable, with a note. Bounds the converter's and the evaluator's recursion.
@@ -197,8 +197,12 @@ fn quoted_prefix(text: &str) -> Option<&str> {
     body.find(quote).map(|end| &body[..end])
 }
 
-/// Extracts the module-level statements of one parsed settings candidate.
-pub fn extract(rel: &str, root: &PyNode<'_>) -> SettingsFile {
+/// Extracts the module-level statements of one parsed settings candidate. The source kept is
+/// the whole text: the module node starts after leading blank lines and comments, and every
+/// span here is an offset into the file.
+pub fn extract(rel: &str, parsed: &PyRoot) -> SettingsFile {
+    let top = parsed.root();
+    let root = &top;
     let symbols = FileSymbols::collect(root);
     let converter = ir::Converter {
         symbols: &symbols,
@@ -206,7 +210,7 @@ pub fn extract(rel: &str, root: &PyNode<'_>) -> SettingsFile {
     };
     let body = converter.block(root);
     let (module, is_package) = module_of(rel);
-    let source = root.text().to_string();
+    let source = parsed.get_text().to_string();
     SettingsFile {
         rel: rel.to_string(),
         module,

@@ -3,7 +3,7 @@ use crate::parse::python::parse;
 
 fn file(rel: &str, code: &str) -> SettingsFile {
     let root = parse(code.to_string()).expect("parse");
-    extract(rel, &root.root())
+    extract(rel, &root)
 }
 
 fn profile(files: &[(&str, &str)]) -> Profile {

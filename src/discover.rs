@@ -316,11 +316,7 @@ fn visit_entry(
         if kind != FileKind::Other {
             errors.push(FileError {
                 path: rel,
-                message: format!(
-                    "skipped: {} exceeds the {} limit",
-                    human_size(size),
-                    human_size(opts.max_file_size)
-                ),
+                message: too_large(size, opts.max_file_size),
             });
         }
         return;
@@ -379,6 +375,15 @@ fn error_message(err: &ignore::Error) -> String {
 }
 
 /// "3.1 MiB", "2 MiB", "512 KiB", "100 B": one decimal at most, none when whole.
+/// The note for a file skipped because it is over the size limit.
+pub fn too_large(size: u64, limit: u64) -> String {
+    format!(
+        "skipped: {} exceeds the {} limit",
+        human_size(size),
+        human_size(limit)
+    )
+}
+
 fn human_size(bytes: u64) -> String {
     const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
     for (unit, scale) in UNITS {

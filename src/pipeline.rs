@@ -691,17 +691,22 @@ pub fn analyze_project(
             continue;
         }
         let is_test = discover::is_test_path(rel);
-        let decoded = if rel.ends_with(".py") {
-            source::decode_python(text.as_bytes())
+        // The same bounds as a scan: a file over the size limit is not read.
+        let size = text.len() as u64;
+        let decoded = if size > discover::DEFAULT_MAX_FILE_SIZE {
+            Err(discover::too_large(size, discover::DEFAULT_MAX_FILE_SIZE))
+        } else if rel.ends_with(".py") {
+            source::decode_python(text.as_bytes()).map_err(|e| e.0)
         } else {
-            source::decode_text(text.as_bytes())
+            source::decode_text(text.as_bytes()).map_err(|e| e.0)
         };
         let outcome = match decoded {
             Ok(text) => analyze_text(rel, kind, is_test, text, &plan),
-            Err(e) => FileOutcome {
+            Err(message) => FileOutcome {
+                unreadable_settings: plan.may_be_settings(rel, is_test).then(|| message.clone()),
                 errors: vec![FileError {
                     path: rel.clone(),
-                    message: e.0,
+                    message,
                 }],
                 ..FileOutcome::default()
             },

@@ -251,3 +251,25 @@ imports were not evaluated";
         format!("the settings could not be read whole: proj.settings.production: {cut}")
     );
 }
+
+#[test]
+fn a_long_run_of_comment_lines_is_parsed_once_and_findings_keep_their_lines() {
+    // tree-sitter-python rescans a run of comment lines once per line (9,000 took 6 s); the
+    // parser sees such runs as blank lines, the report the real text.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = "# retired code, kept for reference\n".repeat(9_000);
+    write(
+        dir.path(),
+        "app/legacy.py",
+        format!("import requests\nif ready:\n{run}    requests.get(u)  # audit: ignore[REL003]\nrequests.post(u)\n").as_bytes(),
+    );
+    let (code, report, stderr) = run_json(dir.path(), &["--select", "REL003"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        rules_and_lines(&report),
+        [("REL003".to_string(), "app/legacy.py".to_string(), 9_004)]
+    );
+    assert_eq!(report["findings"][0]["snippet"], "requests.post(u)");
+    assert_eq!(report["summary"]["suppressed"], 1);
+    assert_eq!(errors(&report), []);
+}

@@ -71,6 +71,13 @@ pub fn parse(source: String) -> Option<PyRoot> {
     parse_within(source, u64::MAX)
 }
 
+/// Consecutive comment-only lines past which the parser is shown blank lines instead.
+/// tree-sitter-python's scanner looks past every following comment line to find the next
+/// indentation, once per line of the run: a run of k lines costs k² (9,000 lines took 6 s).
+/// Blank lines it skips once. The document keeps the real text, so spans and node text are
+/// unchanged; only comment nodes inside such a run are missing from the tree.
+pub const MAX_COMMENT_RUN: usize = 64;
+
 /// [`parse`], also giving up (`None`) once the parse has run for `max_seconds`.
 pub fn parse_within(source: String, max_seconds: u64) -> Option<PyRoot> {
     let deadline = Instant::now().checked_add(Duration::from_secs(max_seconds));
@@ -83,7 +90,8 @@ pub fn parse_within(source: String, max_seconds: u64) -> Option<PyRoot> {
             parser
         });
         parser.reset();
-        let bytes = source.as_bytes();
+        let masked = mask_comment_runs(&source);
+        let bytes = masked.as_deref().unwrap_or(source.as_bytes());
         let mut read = |i: usize, _| bytes.get(i..).unwrap_or_default();
         let mut in_time = |_: &tree_sitter::ParseState| {
             if deadline.is_none_or(|d| Instant::now() < d) {
@@ -100,6 +108,43 @@ pub fn parse_within(source: String, max_seconds: u64) -> Option<PyRoot> {
         lang: Python,
         tree,
     }))
+}
+
+/// The source with every comment-only line of a run longer than `MAX_COMMENT_RUN` turned into
+/// spaces (same length, same line breaks), or `None` when there is no such run.
+fn mask_comment_runs(source: &str) -> Option<Vec<u8>> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let (mut run_start, mut run_lines) = (0, 0);
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        if line.trim_start().starts_with('#') {
+            if run_lines == 0 {
+                run_start = offset;
+            }
+            run_lines += 1;
+        } else {
+            if run_lines > MAX_COMMENT_RUN {
+                runs.push((run_start, offset));
+            }
+            run_lines = 0;
+        }
+        offset += line.len();
+    }
+    if run_lines > MAX_COMMENT_RUN {
+        runs.push((run_start, offset));
+    }
+    if runs.is_empty() {
+        return None;
+    }
+    let mut bytes = source.as_bytes().to_vec();
+    for (start, end) in runs {
+        for b in &mut bytes[start..end] {
+            if !matches!(*b, b'\n' | b'\r') {
+                *b = b' ';
+            }
+        }
+    }
+    Some(bytes)
 }
 
 /// The indentation depth of a file as the grammar's scanner would stack it, from the text alone
@@ -207,6 +252,25 @@ mod tests {
             .map(|i| format!("{}if a:\n", " ".repeat(i)))
             .collect();
         assert_eq!(indentation_depth(&deep), 299);
+    }
+
+    #[test]
+    fn long_comment_runs_are_blank_to_the_parser_only() {
+        let run = "# note\n".repeat(MAX_COMMENT_RUN + 1);
+        let source = format!("if a:\n{run}    x = 1  # kept\n");
+        let root = parse(source.clone()).expect("parses");
+        // The document is the real text; the run's comments are not in the tree.
+        assert_eq!(root.get_text(), source);
+        let comments: Vec<String> = root
+            .root()
+            .dfs()
+            .filter(|n| n.kind() == "comment")
+            .map(|n| n.text().to_string())
+            .collect();
+        assert_eq!(comments, ["# kept"]);
+        assert!(first_syntax_error(&root).is_none());
+        let short = "# note\n".repeat(MAX_COMMENT_RUN);
+        assert_eq!(mask_comment_runs(&short), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod findings;
+pub mod locate;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

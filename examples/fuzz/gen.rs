@@ -265,6 +265,9 @@ fn is_manifest(rel: &str) -> bool {
 }
 
 /// A few files of one fixture project, each mutated a few times.
+/// How much one `repeat-line` mutation may add to a file.
+const MAX_REPEAT_BYTES: usize = 4 << 20;
+
 fn mutate_input(corpus: &Corpus, rng: &mut Rng) -> Input {
     let project = rng.pick(&corpus.projects);
     let mut files: Vec<(String, Vec<u8>)> = if rng.chance(5) {
@@ -546,7 +549,9 @@ fn mutate_file(
         }
         7 => {
             let line = random_line(rng, bytes).to_vec();
-            let n = rng.size(20_000);
+            // Past the pipeline's 2 MiB file limit, but never a file the generator itself
+            // cannot hold (a long line repeated 20,000 times once asked for 3 GB).
+            let n = rng.size(20_000).min(MAX_REPEAT_BYTES / line.len().max(1));
             let at = line_position(rng, bytes);
             bytes.splice(at..at, line.repeat(n));
             "repeat-line"

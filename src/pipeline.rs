@@ -492,8 +492,7 @@ fn analyze_parsed(
         return analysis;
     };
     // Every walker after this one may recurse along the tree's height.
-    let shape = python::tree_shape(&root, python::MAX_TREE_DEPTH);
-    if shape.height > python::MAX_TREE_DEPTH as u64 {
+    if python::tree_height(&root, python::MAX_TREE_DEPTH) > python::MAX_TREE_DEPTH {
         analysis.errors.push(note(format!(
             "skipped: syntax nested more than {} levels deep",
             python::MAX_TREE_DEPTH

@@ -181,34 +181,18 @@ pub fn indentation_depth(text: &str) -> usize {
     deepest
 }
 
-/// The size of a syntax tree that bounds what a walk or a relational search over it can cost.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TreeShape {
-    pub nodes: u64,
-    /// Levels below the root; past `stop_above` (see [`tree_shape`]) only "more than that".
-    pub height: u64,
-    /// The most children one node has.
-    pub widest: u64,
-}
-
-/// The tree's shape from one iterative cursor walk, which stops as soon as the height passes
-/// `stop_above` (the caller refuses such a tree, so the rest need not be walked).
-pub fn tree_shape(root: &PyRoot, stop_above: usize) -> TreeShape {
-    let top = root.root().get_inner_node();
-    let mut cursor = top.walk();
-    let mut shape = TreeShape {
-        nodes: top.descendant_count() as u64,
-        height: 0,
-        widest: 0,
-    };
-    let mut depth = 0u64;
+/// The height of a syntax tree (levels below the root), from one iterative cursor walk that
+/// stops as soon as it passes `stop_above`: the caller refuses such a tree, so the rest need not
+/// be walked, and nothing recursive may look at it first.
+pub fn tree_height(root: &PyRoot, stop_above: usize) -> usize {
+    let mut cursor = root.root().get_inner_node().walk();
+    let (mut depth, mut height) = (0, 0);
     loop {
-        shape.widest = shape.widest.max(cursor.node().child_count() as u64);
         if cursor.goto_first_child() {
             depth += 1;
-            shape.height = shape.height.max(depth);
-            if depth > stop_above as u64 {
-                return shape;
+            height = height.max(depth);
+            if depth > stop_above {
+                return height;
             }
             continue;
         }
@@ -217,7 +201,7 @@ pub fn tree_shape(root: &PyRoot, stop_above: usize) -> TreeShape {
                 break;
             }
             if !cursor.goto_parent() {
-                return shape;
+                return height;
             }
             depth -= 1;
         }
@@ -277,12 +261,10 @@ mod tests {
     fn tree_height_is_measured_without_recursion() {
         let chain = format!("x = {}1\n", "-".repeat(5_000));
         let root = parse(chain).expect("parses");
-        assert_eq!(tree_shape(&root, 1_000).height, 1_001);
+        assert_eq!(tree_height(&root, 1_000), 1_001);
         let flat = parse("x = 1\ny = 2\n".to_string()).expect("parses");
-        // module > expression_statement > assignment > integer; the module has two children
-        // and an assignment three (x, =, 1).
-        let shape = tree_shape(&flat, 1_000);
-        assert_eq!((shape.height, shape.widest, shape.nodes), (3, 3, 11));
-        assert_eq!(tree_shape(&flat, 2).height, 3);
+        // module > expression_statement > assignment > integer
+        assert_eq!(tree_height(&flat, 1_000), 3);
+        assert_eq!(tree_height(&flat, 2), 3);
     }
 }

@@ -91,17 +91,24 @@ fn coding_cookie(bytes: &[u8]) -> Option<String> {
 fn cookie_in(line: &[u8]) -> Option<String> {
     let line = trim_ascii_start(line);
     let comment = line.strip_prefix(b"#")?;
-    let at = comment.windows(6).position(|w| w == b"coding")?;
-    let rest = &comment[at + 6..];
-    let rest = rest
-        .strip_prefix(b":")
-        .or_else(|| rest.strip_prefix(b"="))?;
-    let rest = trim_ascii_start(rest);
-    let end = rest
-        .iter()
-        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'))
-        .unwrap_or(rest.len());
-    (end > 0).then(|| String::from_utf8_lossy(&rest[..end]).to_ascii_lowercase())
+    // The first `coding` followed by `:` or `=` and a name, as PEP 263's regular expression.
+    let name_at = |at: usize| {
+        let rest = &comment[at + 6..];
+        let rest = rest
+            .strip_prefix(b":")
+            .or_else(|| rest.strip_prefix(b"="))?;
+        let rest = trim_ascii_start(rest);
+        let end = rest
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'))
+            .unwrap_or(rest.len());
+        (end > 0).then(|| String::from_utf8_lossy(&rest[..end]).to_ascii_lowercase())
+    };
+    comment
+        .windows(6)
+        .enumerate()
+        .filter(|(_, w)| *w == b"coding")
+        .find_map(|(at, _)| name_at(at))
 }
 
 fn trim_ascii_start(bytes: &[u8]) -> &[u8] {
@@ -168,6 +175,10 @@ mod tests {
         )
         .expect("decodes");
         assert!(two.ends_with("X = '€'\n"), "{two}");
+        // A word with `coding` in it before the cookie does not hide it.
+        let late =
+            decode_python(b"# decoding notes, coding: latin-1\nN = '\xe9'\n").expect("decodes");
+        assert!(late.ends_with("N = 'é'\n"), "{late}");
         // Line 2 counts only after a comment or blank line 1.
         assert_eq!(
             decode_python(b"X = 1\n# coding: latin-1\nY = '\xe9'\n"),

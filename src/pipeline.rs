@@ -6,6 +6,7 @@ use crate::discover::{self, DiscoverError, DiscoverOptions, FileKind, SourceFile
 use crate::findings::{assign_fingerprints, fold_whitespace, Finding};
 use crate::locate::{to_finding, LineIndex};
 use crate::model::settings::{self, ModuleHint, SettingsFile};
+use crate::model::symbols::NodeIndex;
 use crate::parse::{manifests, python, source};
 use crate::report::{AuditResult, FileError};
 use crate::rules::pattern::{FileContext, RawMatch};
@@ -364,8 +365,8 @@ fn analyze_file(file: &SourceFile, plan: &Plan<'_>) -> FileOutcome {
     let decoded = match std::fs::read(&file.abs) {
         Err(e) => Err(format!("cannot read: {e}")),
         Ok(bytes) if bytes.contains(&0) => Err("skipped: binary content (NUL bytes)".to_string()),
-        Ok(bytes) if file.is_python() => source::decode_python(&bytes).map_err(|e| e.0),
-        Ok(bytes) => source::decode_text(&bytes).map_err(|e| e.0),
+        Ok(bytes) if file.is_python() => source::decode_python(bytes).map_err(|e| e.0),
+        Ok(bytes) => source::decode_text(bytes).map_err(|e| e.0),
     };
     match decoded {
         Ok(text) => analyze_text(&file.rel, file.kind, file.is_test, text, plan),
@@ -491,8 +492,11 @@ fn analyze_parsed(
         )));
         return analysis;
     };
-    // Every walker after this one may recurse along the tree's height.
-    if python::tree_height(&root, python::MAX_TREE_DEPTH) > python::MAX_TREE_DEPTH {
+    // The node index is built by an explicit stack; every walker after it may recurse along
+    // the tree's height, so a tree too high stops here.
+    let top = root.root();
+    let index = NodeIndex::build(&top);
+    if index.height > python::MAX_TREE_DEPTH {
         analysis.errors.push(note(format!(
             "skipped: syntax nested more than {} levels deep",
             python::MAX_TREE_DEPTH
@@ -510,12 +514,12 @@ fn analyze_parsed(
     let source = root.get_text();
     let lines = LineIndex::new(source);
     if settings_candidate {
-        analysis.settings = Some(settings::extract(rel, &root));
+        analysis.settings = Some(settings::extract_indexed(rel, &root, &index));
     }
     if rules.is_empty() {
         return analysis;
     }
-    let ctx = FileContext::new(rel, root.root());
+    let ctx = FileContext::with_index(rel, top, index);
     for (done, rule) in rules.iter().enumerate() {
         if started.elapsed().as_secs() >= MAX_SECONDS_PER_FILE {
             analysis.errors.push(note(format!(

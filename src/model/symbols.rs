@@ -35,6 +35,9 @@ pub struct NodeIndex<'r> {
     classes: Vec<(usize, usize)>,
     /// Every `def`, `class` and decorated definition, for the symbol a node belongs to.
     definitions: Vec<Definition>,
+    /// Levels below the root: the pipeline refuses a tree too high for the walkers after this
+    /// one, which may recurse along it (this walk keeps its own stack).
+    pub height: usize,
 }
 
 /// A definition a node can belong to, with the name messages call it by.
@@ -129,19 +132,22 @@ impl<'r> NodeIndex<'r> {
             functions: Vec::new(),
             classes: Vec::new(),
             definitions: Vec::new(),
+            height: 0,
         };
         let decorated = id("decorated_definition");
         // An explicit stack rather than `Root::adopt` on a cursor's nodes: `adopt` re-checks
         // each node's ancestry in debug builds, which is quadratic on deeply nested code.
-        let mut stack: Vec<(PyNode<'r>, Frame, Option<&str>)> = vec![(
+        let mut stack: Vec<(PyNode<'r>, Frame, Option<&str>, usize)> = vec![(
             root.clone(),
             Frame {
                 in_import: false,
                 kind: u16::MAX,
             },
             None,
+            0,
         )];
-        while let Some((node, parent, field)) = stack.pop() {
+        while let Some((node, parent, field, depth)) = stack.pop() {
+            index.height = index.height.max(depth);
             let ts = node.get_inner_node();
             let kind = ts.kind_id();
             let in_import = parent.in_import || imports.contains(&kind);
@@ -197,7 +203,7 @@ impl<'r> NodeIndex<'r> {
             }
             let children: Vec<PyNode<'r>> = node.children().collect();
             for (child, field) in children.into_iter().zip(fields).rev() {
-                stack.push((child, frame, field));
+                stack.push((child, frame, field, depth + 1));
             }
         }
         index
@@ -833,6 +839,15 @@ mod tests {
                 .map(|v| v.text().to_string()),
             Some("1".to_string())
         );
+    }
+
+    #[test]
+    fn the_index_measures_the_height_without_recursion() {
+        let flat = parse("x = 1\n".to_string()).expect("parse");
+        // module > expression_statement > assignment > integer
+        assert_eq!(NodeIndex::build(&flat.root()).height, 3);
+        let deep = parse(format!("x = {}1\n", "-".repeat(20_000))).expect("parse");
+        assert_eq!(NodeIndex::build(&deep.root()).height, 20_003);
     }
 
     #[test]

@@ -181,33 +181,6 @@ pub fn indentation_depth(text: &str) -> usize {
     deepest
 }
 
-/// The height of a syntax tree (levels below the root), from one iterative cursor walk that
-/// stops as soon as it passes `stop_above`: the caller refuses such a tree, so the rest need not
-/// be walked, and nothing recursive may look at it first.
-pub fn tree_height(root: &PyRoot, stop_above: usize) -> usize {
-    let mut cursor = root.root().get_inner_node().walk();
-    let (mut depth, mut height) = (0, 0);
-    loop {
-        if cursor.goto_first_child() {
-            depth += 1;
-            height = height.max(depth);
-            if depth > stop_above {
-                return height;
-            }
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return height;
-            }
-            depth -= 1;
-        }
-    }
-}
-
 /// The first syntax error of a tree as (1-based line, 1-based column), if any.
 pub fn first_syntax_error(root: &PyRoot) -> Option<(usize, usize)> {
     let top = root.root();
@@ -255,16 +228,5 @@ mod tests {
         assert!(first_syntax_error(&root).is_none());
         let short = "# note\n".repeat(MAX_COMMENT_RUN);
         assert_eq!(mask_comment_runs(&short), None);
-    }
-
-    #[test]
-    fn tree_height_is_measured_without_recursion() {
-        let chain = format!("x = {}1\n", "-".repeat(5_000));
-        let root = parse(chain).expect("parses");
-        assert_eq!(tree_height(&root, 1_000), 1_001);
-        let flat = parse("x = 1\ny = 2\n".to_string()).expect("parses");
-        // module > expression_statement > assignment > integer
-        assert_eq!(tree_height(&flat, 1_000), 3);
-        assert_eq!(tree_height(&flat, 2), 3);
     }
 }

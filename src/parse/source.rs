@@ -10,13 +10,15 @@ pub struct Undecodable(pub String);
 
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
-/// Python source: UTF-8 unless a coding cookie on line 1 or 2 names another encoding.
-pub fn decode_python(bytes: &[u8]) -> Result<String, Undecodable> {
-    let (body, had_bom) = match bytes.strip_prefix(BOM) {
-        Some(rest) => (rest, true),
-        None => (bytes, false),
-    };
-    let text = match coding_cookie(body) {
+/// Python source: UTF-8 unless a coding cookie on line 1 or 2 names another encoding. Takes
+/// the bytes by value so UTF-8, the common case, becomes the `String` without a copy.
+pub fn decode_python(bytes: impl Into<Vec<u8>>) -> Result<String, Undecodable> {
+    let mut body = bytes.into();
+    let had_bom = body.starts_with(BOM);
+    if had_bom {
+        body.drain(..BOM.len());
+    }
+    let text = match coding_cookie(&body) {
         Some(label) if !is_utf8_label(&label) => {
             if had_bom {
                 return Err(Undecodable(format!(
@@ -26,7 +28,7 @@ pub fn decode_python(bytes: &[u8]) -> Result<String, Undecodable> {
             let encoding = encoding_for(&label).ok_or_else(|| {
                 Undecodable(format!("skipped: unknown source encoding `{label}`"))
             })?;
-            let (text, _, had_errors) = encoding.decode(body);
+            let (text, _, had_errors) = encoding.decode(&body);
             if had_errors {
                 return Err(Undecodable(format!(
                     "skipped: not valid {} (its coding cookie)",
@@ -41,13 +43,16 @@ pub fn decode_python(bytes: &[u8]) -> Result<String, Undecodable> {
 }
 
 /// Any other text file we read (manifests): UTF-8, with or without a byte-order mark.
-pub fn decode_text(bytes: &[u8]) -> Result<String, Undecodable> {
-    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
+pub fn decode_text(bytes: impl Into<Vec<u8>>) -> Result<String, Undecodable> {
+    let mut body = bytes.into();
+    if body.starts_with(BOM) {
+        body.drain(..BOM.len());
+    }
     Ok(normalize_line_ends(utf8(body)?))
 }
 
-fn utf8(bytes: &[u8]) -> Result<String, Undecodable> {
-    String::from_utf8(bytes.to_vec()).map_err(|e| {
+fn utf8(bytes: Vec<u8>) -> Result<String, Undecodable> {
+    String::from_utf8(bytes).map_err(|e| {
         Undecodable(format!(
             "skipped: not valid UTF-8 (at byte {})",
             e.utf8_error().valid_up_to()
@@ -58,9 +63,7 @@ fn utf8(bytes: &[u8]) -> Result<String, Undecodable> {
 /// A lone `\r` ends a line for Python; as `\n` it does for every stage here too. One byte for
 /// one byte, so nothing shifts.
 fn normalize_line_ends(text: String) -> String {
-    let bytes = text.as_bytes();
-    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-    if !(0..bytes.len()).any(lone) {
+    if !text.as_bytes().contains(&b'\r') {
         return text;
     }
     let mut out = text.into_bytes();

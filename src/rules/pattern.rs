@@ -48,6 +48,11 @@ pub struct FileContext<'r> {
 impl<'r> FileContext<'r> {
     pub fn new(rel: &str, root: PyNode<'r>) -> Self {
         let index = NodeIndex::build(&root);
+        Self::with_index(rel, root, index)
+    }
+
+    /// [`FileContext::new`] with the node index already built (the pipeline builds it once).
+    pub fn with_index(rel: &str, root: PyNode<'r>, index: NodeIndex<'r>) -> Self {
         let symbols = FileSymbols::from_index(&index);
         FileContext {
             rel: rel.to_string(),

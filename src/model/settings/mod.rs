@@ -25,7 +25,7 @@ pub use ir::{shorten, DictItem, Expr, Node, Span, Stmt, Target};
 pub use profile::{glob_match, production_profile, Lookup, Profile};
 pub use value::{py_eq, Dict, Kind, List, Loc, Undecided, Value, MAX_VALUE_DEPTH, MAX_VALUE_ITEMS};
 
-use crate::model::symbols::FileSymbols;
+use crate::model::symbols::{FileSymbols, NodeIndex};
 use crate::parse::python::PyRoot;
 
 /// Expressions (and subscript targets) nested deeper than this are not evaluated: the value is
@@ -202,8 +202,14 @@ fn quoted_prefix(text: &str) -> Option<&str> {
 /// span here is an offset into the file.
 pub fn extract(rel: &str, parsed: &PyRoot) -> SettingsFile {
     let top = parsed.root();
+    extract_indexed(rel, parsed, &NodeIndex::build(&top))
+}
+
+/// [`extract`] with the file's node index already built (the pipeline builds it once).
+pub fn extract_indexed<'r>(rel: &str, parsed: &'r PyRoot, index: &NodeIndex<'r>) -> SettingsFile {
+    let top = parsed.root();
     let root = &top;
-    let symbols = FileSymbols::collect(root);
+    let symbols = FileSymbols::from_index(index);
     let converter = ir::Converter {
         symbols: &symbols,
         depth: std::cell::Cell::new(0),

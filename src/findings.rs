@@ -129,6 +129,16 @@ pub fn fold_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// At most `max` characters, with `…` when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// Stable 64-bit FNV-1a: fingerprints must not change between builds or platforms,
 /// which rules out std's randomly seeded hasher.
 pub fn stable_hash(parts: &[&str]) -> u64 {

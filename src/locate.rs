@@ -2,8 +2,7 @@
 //! bounded in lines and bytes, a bounded fingerprint text. Every cost here is per finding and
 //! independent of how long the file's lines are.
 
-use crate::findings::{fold_whitespace, Finding};
-use crate::model::settings;
+use crate::findings::{fold_whitespace, shorten, Finding};
 use crate::rules::pattern::RawMatch;
 use crate::rules::LoadedRule;
 
@@ -42,7 +41,7 @@ pub fn to_finding(
         column,
         end_line,
         end_column,
-        message: settings::shorten(&message, MAX_MESSAGE_CHARS),
+        message: shorten(&message, MAX_MESSAGE_CHARS),
         snippet: snippet.to_string(),
         fingerprint: String::new(),
         byte_range: (start, shown_end.max(start)),
@@ -141,9 +140,14 @@ impl LineIndex {
         self.chars[step] + rest.iter().filter(|b| starts_char(b)).count()
     }
 
+    /// 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset).max(1)
+    }
+
     /// 1-based line and 1-based column in characters.
     pub fn position(&self, source: &str, offset: usize) -> (usize, usize) {
-        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let line = self.line(offset);
         let start = self.starts[line - 1];
         let column = self.chars_before(source, offset) - self.chars_before(source, start);
         (line, column + 1)

@@ -512,7 +512,8 @@ fn analyze_parsed(
         });
     }
     let source = root.get_text();
-    let lines = LineIndex::new(source);
+    // Most parsed files have no finding: index their lines only when one needs a location.
+    let lines = std::cell::OnceCell::new();
     if settings_candidate {
         analysis.settings = Some(settings::extract_indexed(rel, &root, &index));
     }
@@ -540,9 +541,13 @@ fn analyze_parsed(
             });
         }
         for raw in matches {
-            analysis
-                .findings
-                .push(to_finding(rule, rel, source, &lines, raw));
+            analysis.findings.push(to_finding(
+                rule,
+                rel,
+                source,
+                lines.get_or_init(|| LineIndex::new(source)),
+                raw,
+            ));
         }
     }
     assign_fingerprints(&mut analysis.findings);

@@ -6,6 +6,7 @@
 //! both tolerant of damage and cheap on lock files with thousands of entries.
 
 use crate::discover::ManifestKind;
+use crate::locate::LineIndex;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -60,26 +61,13 @@ pub fn parse(kind: ManifestKind, rel: &str, text: &str) -> Manifest {
     }
 }
 
-/// Byte offset → 1-based (line, column), the column counted in characters.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (
-        before.matches('\n').count() + 1,
-        before[line_start..].chars().count() + 1,
-    )
-}
-
 /// A note for the first TOML error, if any: later ones are usually echoes of it.
 fn toml_problem(text: &str, errors: &[toml::de::Error], problems: &mut Vec<String>) {
     let Some(first) = errors.first() else {
         return;
     };
-    let (line, column) = line_column(text, first.span().map_or(0, |s| s.start));
+    let offset = first.span().map_or(0, |s| s.start);
+    let (line, column) = LineIndex::new(text).position(text, offset);
     problems.push(format!(
         "not valid TOML at {line}:{column} ({}); dependencies declared after it may be missing",
         first.message().trim()
@@ -249,24 +237,6 @@ fn strip_inline_options(line: &str) -> &str {
 
 // ---------------------------------------------------------------------------------------------
 // TOML manifests (pyproject.toml, Pipfile)
-
-/// Byte offset → 1-based line.
-struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    fn new(text: &str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        LineIndex { starts }
-    }
-
-    fn line(&self, offset: usize) -> usize {
-        self.starts.partition_point(|start| *start <= offset).max(1)
-    }
-}
 
 /// Parses a TOML document, keeping whatever the parser recovered around errors (noted).
 fn parse_toml<'i>(text: &'i str, problems: &mut Vec<String>) -> DeTable<'i> {

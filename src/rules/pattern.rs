@@ -2,6 +2,7 @@
 //! ast-grep rule, filtered by ast-grep structure and by argument conditions that see through
 //! local bindings.
 
+use crate::findings::{self, fold_whitespace};
 use crate::model::symbols::{CallArgs, FileSymbols, NodeIndex, Safe};
 use crate::parse::python::{self, PyNode, Python};
 use crate::rules::rule::{ArgCondition, Clause, PatternSpec, ValueClass};
@@ -603,19 +604,20 @@ impl CompiledClause {
             node.text().to_string()
         };
         let mut text = template
-            .replace("{call}", &fold(&call))
+            .replace("{call}", &fold_whitespace(&call))
             .replace("{qualified}", qualified)
             .replace("{symbol}", &ctx.symbols.enclosing_symbol(node))
             .replace(
                 "{arg}",
-                &arg.map(|a| shorten(&fold(&a.text()))).unwrap_or_default(),
+                &arg.map(|a| shorten(&fold_whitespace(&a.text())))
+                    .unwrap_or_default(),
             );
         if let Some(found) = found {
             text = substitute_metavars(&text, |var| {
                 found
                     .get_env()
                     .get_match(var)
-                    .map(|n| shorten(&fold(&n.text())))
+                    .map(|n| shorten(&fold_whitespace(&n.text())))
             });
         }
         Some(text)
@@ -698,18 +700,9 @@ fn is_class<'r>(
     }
 }
 
-fn fold(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// Keeps messages one line and readable when an argument is a long literal.
 fn shorten(text: &str) -> String {
-    const MAX: usize = 60;
-    if text.chars().count() <= MAX {
-        return text.to_string();
-    }
-    let head: String = text.chars().take(MAX - 1).collect();
-    format!("{head}…")
+    findings::shorten(text, 60)
 }
 
 /// Replaces `$NAME` with the metavariable's text where the rule bound one.

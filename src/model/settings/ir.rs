@@ -717,12 +717,4 @@ pub(super) fn unknown_node(text: &str, span: Span) -> Node {
     }
 }
 
-/// At most `max` characters, with `…` when cut.
-pub fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+pub use crate::findings::shorten;

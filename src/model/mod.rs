@@ -1,4 +1,6 @@
 //! The project model built from parsed files.
 
+pub mod provenance;
+pub mod roles;
 pub mod settings;
 pub mod symbols;

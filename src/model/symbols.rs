@@ -10,7 +10,7 @@ use std::collections::HashMap;
 const MAX_DEPTH: usize = 12;
 
 /// Scope key: the start byte of the enclosing function, or `MODULE` for module level.
-const MODULE: usize = usize::MAX;
+pub const MODULE: usize = usize::MAX;
 
 struct Binding<'r> {
     scope: usize,
@@ -375,6 +375,17 @@ impl<'r> FileSymbols<'r> {
         self.imports
             .values()
             .any(|q| q.split('.').next() == Some(module))
+    }
+
+    /// The scope of an offset: the start byte of the innermost `def` around it, or `MODULE`.
+    pub fn scope_of(&self, offset: usize) -> usize {
+        scope_at(&self.functions, offset)
+    }
+
+    /// What an imported name stands for (`from django.db import connection` binds
+    /// `connection` to `django.db.connection`).
+    pub fn import_of(&self, name: &str) -> Option<&str> {
+        self.imports.get(name).map(String::as_str)
     }
 
     /// Every imported qualified name (for project-wide evidence).

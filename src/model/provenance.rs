@@ -1,0 +1,1022 @@
+//! Value provenance (DESIGN §4.5): where a value that reaches a sink came from, inside its
+//! function. It follows names through assignments, loops, comprehensions and the function's
+//! parameters, and expressions through f-strings, `%`, `.format`, `+`, `join`, containers and
+//! string methods. The answer is one `Origin` and the evidence for it, so a rule can say
+//! "`q` comes from `request.GET` at views.py:97" and grade its severity by it.
+//!
+//! Deliberately intra-procedural: cheap, explainable, and enough to tell identifiers and
+//! constants from input. Every walk is bounded (depth and steps), so a query costs at most a
+//! fixed amount whatever the file holds.
+
+use crate::model::symbols::{FileSymbols, NodeIndex, MODULE};
+use crate::parse::python::PyNode;
+use serde::{Deserialize, Serialize};
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+
+/// Where a value came from, from harmless to dangerous: combining parts keeps the worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Fixed before run time: literals, module constants, numbers.
+    Constant,
+    /// Passed through one of the rule's sanitisers (an identifier quoter, an escaper).
+    Sanitised,
+    /// A parameter of the function: its callers decide.
+    Parameter,
+    /// Anything else: a call, an attribute of an object, a name bound elsewhere.
+    Unknown,
+    /// Request data: `request.GET`/`POST`/`data`/…, a view's URL keyword arguments.
+    Request,
+}
+
+impl Origin {
+    pub const ALL: [Origin; 5] = [
+        Origin::Request,
+        Origin::Parameter,
+        Origin::Unknown,
+        Origin::Sanitised,
+        Origin::Constant,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Constant => "constant",
+            Origin::Sanitised => "sanitised",
+            Origin::Parameter => "parameter",
+            Origin::Unknown => "unknown",
+            Origin::Request => "request",
+        }
+    }
+}
+
+/// The origin of a value and the evidence for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provenance {
+    pub origin: Origin,
+    /// The local name that carried the value to the sink, if any (the innermost one).
+    pub carrier: Option<String>,
+    /// The expression the origin was read from (`request.GET`, `get_rows()`, `pk`).
+    pub source: String,
+    /// 1-based line of `source`.
+    pub line: usize,
+    /// For a parameter: the function it belongs to.
+    pub function: Option<String>,
+}
+
+impl Provenance {
+    fn constant() -> Self {
+        Provenance {
+            origin: Origin::Constant,
+            carrier: None,
+            source: String::new(),
+            line: 0,
+            function: None,
+        }
+    }
+
+    fn at(origin: Origin, node: &PyNode<'_>, source: String) -> Self {
+        Provenance {
+            origin,
+            carrier: None,
+            source,
+            line: line_of(node),
+            function: None,
+        }
+    }
+
+    /// The worse of two; on a tie the first (the earlier part) keeps its evidence.
+    fn worst(self, other: Provenance) -> Provenance {
+        if other.origin > self.origin {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// One sentence of evidence for a finding message; `file` names the file (`views.py`).
+    pub fn describe(&self, file: &str) -> String {
+        let shown = |s: &str| crate::findings::shorten(&crate::findings::fold_whitespace(s), 50);
+        let subject = match &self.carrier {
+            Some(name) => format!("`{name}`"),
+            None => format!("`{}`", shown(&self.source)),
+        };
+        let source = shown(&self.source);
+        match self.origin {
+            Origin::Request if self.function.is_some() => format!(
+                "{subject} is a URL parameter of view `{}` ({file}:{})",
+                self.function.as_deref().unwrap_or_default(),
+                self.line
+            ),
+            Origin::Request if self.carrier.is_some() => {
+                format!("{subject} comes from `{source}` at {file}:{}", self.line)
+            }
+            Origin::Request => format!("{subject} is request data ({file}:{})", self.line),
+            Origin::Parameter => {
+                let function = self.function.as_deref().unwrap_or("<module>");
+                format!(
+                    "{subject} is a parameter of `{function}` ({file}:{}); its callers decide what it holds",
+                    self.line
+                )
+            }
+            Origin::Unknown if self.carrier.is_some() => format!(
+                "{subject} comes from `{source}` at {file}:{}, whose origin is not known",
+                self.line
+            ),
+            Origin::Unknown => format!(
+                "`{source}` ({file}:{}) is a value whose origin is not known",
+                self.line
+            ),
+            Origin::Sanitised => format!("built only from constants and `{source}`"),
+            Origin::Constant => "built only from constants".to_string(),
+        }
+    }
+}
+
+fn line_of(node: &PyNode<'_>) -> usize {
+    node.get_inner_node().start_position().row + 1
+}
+
+/// Attributes of a request object that carry what the client sent.
+const REQUEST_ATTRS: &[&str] = &[
+    "GET",
+    "POST",
+    "data",
+    "query_params",
+    "body",
+    "COOKIES",
+    "headers",
+    "META",
+    "FILES",
+    "path",
+    "path_info",
+    "content_params",
+    "stream",
+    "read",
+    "readline",
+    "get_full_path",
+    "build_absolute_uri",
+];
+
+/// String methods whose result is made of the receiver and the arguments.
+const STRING_METHODS: &[&str] = &[
+    "format",
+    "format_map",
+    "join",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "lower",
+    "upper",
+    "title",
+    "capitalize",
+    "casefold",
+    "swapcase",
+    "replace",
+    "encode",
+    "decode",
+    "split",
+    "rsplit",
+    "splitlines",
+    "partition",
+    "rpartition",
+    "zfill",
+    "ljust",
+    "rjust",
+    "center",
+    "expandtabs",
+    "removeprefix",
+    "removesuffix",
+];
+
+/// Methods that hand back what a container holds.
+const CONTAINER_METHODS: &[&str] = &[
+    "get",
+    "getlist",
+    "pop",
+    "setdefault",
+    "copy",
+    "values",
+    "items",
+    "keys",
+    "lists",
+    "dict",
+];
+
+/// Functions whose result carries their arguments' text (translation, conversion, decoding).
+const PASSTHROUGH: &[&str] = &[
+    "str",
+    "repr",
+    "format",
+    "list",
+    "tuple",
+    "set",
+    "sorted",
+    "reversed",
+    "enumerate",
+    "zip",
+    "dict",
+    "json.loads",
+    "urllib.parse.unquote",
+    "urllib.parse.unquote_plus",
+    "base64.b64decode",
+    "base64.urlsafe_b64decode",
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "ugettext",
+    "ugettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "ngettext",
+    "ngettext_lazy",
+    "django.utils.translation.gettext",
+    "django.utils.translation.gettext_lazy",
+    "django.utils.translation.ugettext",
+    "django.utils.translation.ugettext_lazy",
+    "django.utils.translation.pgettext",
+    "django.utils.translation.pgettext_lazy",
+    "django.utils.translation.ngettext",
+    "django.utils.translation.ngettext_lazy",
+];
+
+/// Functions that return numbers: a number pasted into text cannot change its syntax.
+const NUMERIC: &[&str] = &[
+    "int", "float", "len", "bool", "abs", "round", "range", "hash", "id", "ord", "sum", "min",
+    "max",
+];
+
+/// Methods of a class-based view or viewset whose extra parameters are URL keyword arguments.
+const VIEW_METHODS: &[&str] = &[
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "dispatch",
+    "list",
+    "retrieve",
+    "create",
+    "update",
+    "partial_update",
+    "destroy",
+];
+
+/// Deepest expression nesting a query follows.
+const MAX_DEPTH: usize = 48;
+/// Most nodes one query examines; past it the value is `unknown`.
+const MAX_STEPS: usize = 4000;
+
+/// A name bound by one statement, as far as provenance cares.
+#[derive(Clone)]
+struct Flow<'r> {
+    scope: usize,
+    /// The name holds the value from this byte on.
+    from: usize,
+    kind: FlowKind,
+    value: PyNode<'r>,
+    /// For a loop or comprehension variable: the range in which it is the current element.
+    within: Option<(usize, usize)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FlowKind {
+    /// `x = value` (also unpacking, walrus, `with … as x`).
+    Assign,
+    /// `x += value`: adds to what was there.
+    Augment,
+    /// `for x in value`: an element of it.
+    Element,
+}
+
+/// A function's parameters and whether it serves a request.
+struct Function {
+    name: String,
+    params: Vec<String>,
+    /// The parameters after `request` are URL keyword arguments.
+    view: bool,
+}
+
+/// Every binding of a file that provenance follows, built once per file from the node index.
+pub struct Flows<'r> {
+    by_name: HashMap<String, Vec<Flow<'r>>>,
+    functions: HashMap<usize, Function>,
+}
+
+impl<'r> Flows<'r> {
+    pub fn build(rel: &str, index: &NodeIndex<'r>, symbols: &FileSymbols<'r>) -> Self {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let file_is_views = matches!(name, "views.py" | "api.py" | "viewsets.py" | "api_views.py")
+            || rel.contains("/views/")
+            || rel.starts_with("views/");
+        let mut flows = Flows {
+            by_name: HashMap::new(),
+            functions: HashMap::new(),
+        };
+        let add = |flows: &mut Flows<'r>, target: &PyNode<'r>, flow: Flow<'r>| {
+            for name in target_names(target) {
+                flows.by_name.entry(name).or_default().push(flow.clone());
+            }
+        };
+        for node in index.named("assignment") {
+            let (Some(left), Some(mut right)) = (node.field("left"), node.field("right")) else {
+                continue;
+            };
+            // `a = b = value`: every target holds the innermost value.
+            let mut guard = 0;
+            while right.kind() == "assignment" && guard < MAX_DEPTH {
+                match right.field("right") {
+                    Some(next) => right = next,
+                    None => break,
+                }
+                guard += 1;
+            }
+            let flow = Flow {
+                scope: symbols.scope_of(node.range().start),
+                from: node.range().end,
+                kind: FlowKind::Assign,
+                value: right,
+                within: None,
+            };
+            add(&mut flows, &left, flow);
+        }
+        for node in index.named("augmented_assignment") {
+            if let (Some(left), Some(right)) = (node.field("left"), node.field("right")) {
+                let flow = Flow {
+                    scope: symbols.scope_of(node.range().start),
+                    from: node.range().end,
+                    kind: FlowKind::Augment,
+                    value: right,
+                    within: None,
+                };
+                add(&mut flows, &left, flow);
+            }
+        }
+        for node in index.named("named_expression") {
+            if let (Some(name), Some(value)) = (node.field("name"), node.field("value")) {
+                let flow = Flow {
+                    scope: symbols.scope_of(node.range().start),
+                    from: node.range().end,
+                    kind: FlowKind::Assign,
+                    value,
+                    within: None,
+                };
+                add(&mut flows, &name, flow);
+            }
+        }
+        for node in index.named("for_statement") {
+            if let (Some(left), Some(right)) = (node.field("left"), node.field("right")) {
+                let flow = Flow {
+                    scope: symbols.scope_of(node.range().start),
+                    from: right.range().end,
+                    kind: FlowKind::Element,
+                    value: right,
+                    within: Some((node.range().start, node.range().end)),
+                };
+                add(&mut flows, &left, flow);
+            }
+        }
+        for kind in [
+            "list_comprehension",
+            "set_comprehension",
+            "dictionary_comprehension",
+            "generator_expression",
+        ] {
+            for comprehension in index.named(kind) {
+                let range = comprehension.range();
+                for clause in comprehension
+                    .children()
+                    .filter(|c| c.kind() == "for_in_clause")
+                {
+                    if let (Some(left), Some(right)) = (clause.field("left"), clause.field("right"))
+                    {
+                        let flow = Flow {
+                            scope: symbols.scope_of(range.start),
+                            from: range.start,
+                            kind: FlowKind::Element,
+                            value: right,
+                            within: Some((range.start, range.end)),
+                        };
+                        add(&mut flows, &left, flow);
+                    }
+                }
+            }
+        }
+        for item in index.named("with_item") {
+            let Some(pattern) = item.child(0).filter(|n| n.kind() == "as_pattern") else {
+                continue;
+            };
+            if let (Some(value), Some(alias)) = (pattern.child(0), pattern.field("alias")) {
+                let flow = Flow {
+                    scope: symbols.scope_of(item.range().start),
+                    from: item.range().end,
+                    kind: FlowKind::Assign,
+                    value,
+                    within: None,
+                };
+                add(&mut flows, &alias, flow);
+            }
+        }
+        for def in index.named("function_definition") {
+            let function = describe_function(def, file_is_views);
+            flows.functions.insert(def.range().start, function);
+        }
+        for list in flows.by_name.values_mut() {
+            list.sort_by_key(|f| f.from);
+        }
+        flows
+    }
+}
+
+/// The identifiers a binding target binds: `x`, `a, b`, `(a, [b, c])`, `*rest`.
+fn target_names(target: &PyNode<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![target.clone()];
+    while let Some(node) = stack.pop() {
+        match node.kind().as_ref() {
+            "identifier" => out.push(node.text().to_string()),
+            "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "list_splat_pattern"
+            | "parenthesized_expression"
+            | "expression_list"
+            | "tuple"
+            | "list" => {
+                if out.len() + stack.len() < 64 {
+                    stack.extend(node.named_children());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn describe_function(def: &PyNode<'_>, file_is_views: bool) -> Function {
+    let name = def
+        .field("name")
+        .map(|n| n.text().to_string())
+        .unwrap_or_default();
+    let mut params = Vec::new();
+    if let Some(list) = def.field("parameters") {
+        for param in list.named_children() {
+            let ident = match param.kind().as_ref() {
+                "identifier" => Some(param.clone()),
+                "default_parameter" | "typed_default_parameter" => param.field("name"),
+                "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
+                    param.named_children().find(|c| c.kind() == "identifier")
+                }
+                _ => None,
+            };
+            if let Some(ident) = ident {
+                params.push(ident.text().to_string());
+            }
+        }
+    }
+    let takes_request = match params.first().map(String::as_str) {
+        Some("request") => true,
+        Some("self" | "cls") => params.get(1).is_some_and(|p| p == "request"),
+        _ => false,
+    };
+    let is_method = params.first().is_some_and(|p| p == "self");
+    let view = takes_request
+        && if is_method {
+            VIEW_METHODS.contains(&name.as_str())
+        } else {
+            file_is_views || has_view_decorator(def)
+        };
+    Function { name, params, view }
+}
+
+/// A `def` decorated like a view (`@api_view`, `@login_required`, `@require_POST`, …).
+fn has_view_decorator(def: &PyNode<'_>) -> bool {
+    let Some(parent) = def.parent().filter(|p| p.kind() == "decorated_definition") else {
+        return false;
+    };
+    let decorated = parent
+        .children()
+        .filter(|c| c.kind() == "decorator")
+        .any(|d| {
+            let text = d.text();
+            [
+                "api_view",
+                "login_required",
+                "require_",
+                "permission_required",
+                "csrf_exempt",
+            ]
+            .iter()
+            .any(|k| text.contains(k))
+        });
+    decorated
+}
+
+/// One provenance question over one file: its symbols, its flows and a rule's sanitisers.
+pub struct Tracer<'a, 'r> {
+    symbols: &'a FileSymbols<'r>,
+    flows: &'a Flows<'r>,
+    sanitiser: &'a dyn Fn(&str) -> bool,
+    steps: Cell<usize>,
+    /// Names being resolved, to stop at cycles (`sql = sql + x`).
+    resolving: std::cell::RefCell<HashSet<(String, usize)>>,
+}
+
+impl<'a, 'r> Tracer<'a, 'r> {
+    /// `sanitiser` answers for a qualified dotted name (a callee or an attribute chain).
+    pub fn new(
+        symbols: &'a FileSymbols<'r>,
+        flows: &'a Flows<'r>,
+        sanitiser: &'a dyn Fn(&str) -> bool,
+    ) -> Self {
+        Tracer {
+            symbols,
+            flows,
+            sanitiser,
+            steps: Cell::new(0),
+            resolving: Default::default(),
+        }
+    }
+
+    /// Where `value` came from.
+    pub fn trace(&self, value: &PyNode<'r>) -> Provenance {
+        self.steps.set(0);
+        self.resolving.borrow_mut().clear();
+        self.eval(value, 0)
+    }
+
+    fn over_budget(&self, depth: usize) -> bool {
+        let steps = self.steps.get() + 1;
+        self.steps.set(steps);
+        depth > MAX_DEPTH || steps > MAX_STEPS
+    }
+
+    fn all(&self, nodes: impl Iterator<Item = PyNode<'r>>, depth: usize) -> Provenance {
+        nodes
+            .filter(|n| n.kind() != "comment")
+            .map(|n| self.eval(&n, depth + 1))
+            .fold(Provenance::constant(), Provenance::worst)
+    }
+
+    fn eval(&self, node: &PyNode<'r>, depth: usize) -> Provenance {
+        if self.over_budget(depth) {
+            return Provenance::at(Origin::Unknown, node, node.text().to_string());
+        }
+        let kind = node.kind();
+        match kind.as_ref() {
+            "integer" | "float" | "true" | "false" | "none" | "ellipsis" => Provenance::constant(),
+            "string" => self.all(interpolations(node).into_iter(), depth),
+            "concatenated_string"
+            | "list"
+            | "tuple"
+            | "set"
+            | "dictionary"
+            | "pair"
+            | "parenthesized_expression"
+            | "expression_list"
+            | "list_splat"
+            | "dictionary_splat"
+            | "await" => self.all(node.named_children(), depth),
+            "keyword_argument" => self.all(node.field("value").into_iter(), depth),
+            "list_comprehension" | "set_comprehension" | "generator_expression" => {
+                self.all(node.field("body").into_iter(), depth)
+            }
+            "dictionary_comprehension" => self.all(node.field("body").into_iter(), depth),
+            "conditional_expression" => {
+                let parts: Vec<PyNode<'r>> = node.named_children().collect();
+                // `a if cond else b`: the condition picks a value, it is not one.
+                let values = [parts.first().cloned(), parts.get(2).cloned()];
+                self.all(values.into_iter().flatten(), depth)
+            }
+            "boolean_operator" => self.all(
+                node.field("left").into_iter().chain(node.field("right")),
+                depth,
+            ),
+            "not_operator" | "comparison_operator" => Provenance::constant(),
+            "unary_operator" => Provenance::at(Origin::Sanitised, node, "a number".to_string()),
+            "binary_operator" => self.binary(node, depth),
+            "identifier" => self.name(node, depth),
+            "attribute" => self.attribute(node, depth),
+            "subscript" => {
+                if let Some(found) = self.request_data(node) {
+                    return found;
+                }
+                self.all(node.field("value").into_iter(), depth)
+            }
+            "call" => self.call(node, depth),
+            _ => Provenance::at(Origin::Unknown, node, node.text().to_string()),
+        }
+    }
+
+    fn binary(&self, node: &PyNode<'r>, depth: usize) -> Provenance {
+        let op = node.field("operator").map(|o| o.text().to_string());
+        let sides = || node.field("left").into_iter().chain(node.field("right"));
+        match op.as_deref() {
+            Some("+" | "%") => self.all(sides(), depth),
+            // `"%s, " * n`, `['%s'] * n`: the text repeated; the count cannot inject.
+            Some("*") => {
+                let textual: Vec<PyNode<'r>> = sides()
+                    .filter(|s| matches!(s.kind().as_ref(), "string" | "list" | "tuple"))
+                    .collect();
+                if textual.is_empty() {
+                    Provenance::at(Origin::Sanitised, node, "a number".to_string())
+                } else {
+                    self.all(textual.into_iter(), depth)
+                }
+            }
+            _ => Provenance::at(Origin::Sanitised, node, "a number".to_string()),
+        }
+    }
+
+    /// `request.GET…`, `self.request.POST…`, `self.kwargs…`: request data, with the part of
+    /// the chain that says so.
+    fn request_data(&self, node: &PyNode<'r>) -> Option<Provenance> {
+        let mut chain: Vec<String> = Vec::new();
+        let mut current = node.clone();
+        for _ in 0..MAX_DEPTH {
+            match current.kind().as_ref() {
+                "call" => current = current.field("function")?,
+                "subscript" => current = current.field("value")?,
+                "attribute" => {
+                    chain.push(current.field("attribute")?.text().to_string());
+                    current = current.field("object")?;
+                }
+                "identifier" => break,
+                _ => return None,
+            }
+        }
+        if current.kind() != "identifier" {
+            return None;
+        }
+        chain.push(current.text().to_string());
+        chain.reverse();
+        let names: Vec<&str> = chain.iter().map(String::as_str).collect();
+        let (root, rest) = match names.as_slice() {
+            ["self", "request", rest @ ..] => ("self.request", rest),
+            ["self", "kwargs", ..] => {
+                return Some(Provenance::at(
+                    Origin::Request,
+                    node,
+                    "self.kwargs".to_string(),
+                ))
+            }
+            ["request", rest @ ..] => ("request", rest),
+            _ => return None,
+        };
+        let attr = rest.first()?;
+        REQUEST_ATTRS
+            .contains(attr)
+            .then(|| Provenance::at(Origin::Request, node, format!("{root}.{attr}")))
+    }
+
+    fn attribute(&self, node: &PyNode<'r>, depth: usize) -> Provenance {
+        if let Some(found) = self.request_data(node) {
+            return found;
+        }
+        let qualified = self.symbols.qualify(node);
+        if (self.sanitiser)(&qualified) {
+            return Provenance::at(Origin::Sanitised, node, node.text().to_string());
+        }
+        let Some(object) = node.field("object") else {
+            return Provenance::at(Origin::Unknown, node, node.text().to_string());
+        };
+        let attr = node
+            .field("attribute")
+            .map(|a| a.text().to_string())
+            .unwrap_or_default();
+        if object.kind() == "identifier" && matches!(object.text().as_ref(), "self" | "cls") {
+            // A class constant (`self.TABLE`) is fixed; other instance state is not known here.
+            if is_constant_name(&attr) {
+                return Provenance::constant();
+            }
+            return Provenance::at(Origin::Unknown, node, node.text().to_string());
+        }
+        // An imported module's constant: `constants.TABLE`, `settings.DB_TABLE_PREFIX`.
+        if is_constant_name(&attr) && self.is_module_reference(&object) {
+            return Provenance::constant();
+        }
+        let inner = self.eval(&object, depth + 1);
+        if inner.origin == Origin::Constant && object.kind() == "identifier" {
+            // An attribute of something bound to a constant is still not known to be one.
+            return Provenance::at(Origin::Unknown, node, node.text().to_string());
+        }
+        inner
+    }
+
+    fn is_module_reference(&self, object: &PyNode<'r>) -> bool {
+        object.kind() == "identifier" && self.symbols.import_of(&object.text()).is_some()
+    }
+
+    fn call(&self, node: &PyNode<'r>, depth: usize) -> Provenance {
+        let Some(function) = node.field("function") else {
+            return Provenance::at(Origin::Unknown, node, node.text().to_string());
+        };
+        let qualified = self.symbols.qualify(&function);
+        if (self.sanitiser)(&qualified) {
+            return Provenance::at(Origin::Sanitised, node, function.text().to_string());
+        }
+        if let Some(found) = self.request_data(node) {
+            return found;
+        }
+        let args = || {
+            node.field("arguments")
+                .into_iter()
+                .flat_map(|a| a.named_children().collect::<Vec<_>>())
+        };
+        if function.kind() == "attribute" {
+            let method = function
+                .field("attribute")
+                .map(|a| a.text().to_string())
+                .unwrap_or_default();
+            let receiver = function.field("object");
+            if STRING_METHODS.contains(&method.as_str()) {
+                return self.all(receiver.into_iter().chain(args()), depth);
+            }
+            if CONTAINER_METHODS.contains(&method.as_str()) {
+                // `d.get(key, default)`: what `d` holds, or the default; the key picks one.
+                let default = args().nth(1);
+                return self.all(receiver.into_iter().chain(default), depth);
+            }
+        }
+        let plain = qualified.trim_end_matches("()");
+        if NUMERIC.contains(&plain) {
+            return Provenance::at(Origin::Sanitised, node, "a number".to_string());
+        }
+        if PASSTHROUGH.contains(&plain) {
+            return self.all(args(), depth);
+        }
+        Provenance::at(Origin::Unknown, node, node.text().to_string())
+    }
+
+    fn name(&self, node: &PyNode<'r>, depth: usize) -> Provenance {
+        let name = node.text().to_string();
+        let at = node.range().start;
+        let mut scope = self.symbols.scope_of(at);
+        let mut inner_most = true;
+        loop {
+            if let Some(found) = self.in_scope(&name, scope, at, inner_most, node, depth) {
+                return found;
+            }
+            if scope == MODULE {
+                break;
+            }
+            // A free name of a nested function: look in the function around it.
+            scope = self.symbols.scope_of(scope);
+            inner_most = false;
+        }
+        if is_constant_name(&name) {
+            return Provenance::constant();
+        }
+        Provenance::at(Origin::Unknown, node, name)
+    }
+
+    /// The provenance of `name` as bound in `scope`, or `None` when the scope never binds it.
+    fn in_scope(
+        &self,
+        name: &str,
+        scope: usize,
+        at: usize,
+        inner_most: bool,
+        node: &PyNode<'r>,
+        depth: usize,
+    ) -> Option<Provenance> {
+        let key = (name.to_string(), scope);
+        if self.resolving.borrow().contains(&key) {
+            // A cycle (`sql = sql + x`): the other parts decide.
+            return Some(Provenance::constant());
+        }
+        let flows: Vec<&Flow<'r>> = self
+            .flows
+            .by_name
+            .get(name)
+            .map(|list| list.iter().filter(|f| f.scope == scope).collect())
+            .unwrap_or_default();
+        let parameter = self.parameter(name, scope, node);
+        if flows.is_empty() && parameter.is_none() {
+            return None;
+        }
+        self.resolving.borrow_mut().insert(key.clone());
+        let mut result = Provenance::constant();
+        let mut reached = false;
+        // In the function itself, the bindings before the use, latest first, until one that
+        // certainly ran; from a nested function or at module level, every binding counts.
+        let before: Vec<&&Flow<'r>> = if inner_most && scope != MODULE {
+            flows.iter().filter(|f| f.from <= at).rev().collect()
+        } else {
+            flows.iter().rev().collect()
+        };
+        let mut dominated = false;
+        for flow in &before {
+            if let Some((start, end)) = flow.within {
+                if !(start <= at && at < end) && inner_most {
+                    // A loop variable after its loop: the last element, or an earlier value.
+                    reached = true;
+                    result = result.worst(self.carried(flow, name, depth));
+                    continue;
+                }
+            }
+            reached = true;
+            result = result.worst(self.carried(flow, name, depth));
+            if inner_most && flow.kind != FlowKind::Augment && self.dominates(flow, at) {
+                dominated = true;
+                break;
+            }
+        }
+        if !dominated {
+            if let Some(parameter) = parameter {
+                reached = true;
+                result = result.worst(parameter);
+            } else if before.is_empty() && !flows.is_empty() {
+                // Bound only after the use (a loop carries it round): every binding counts.
+                for flow in &flows {
+                    reached = true;
+                    result = result.worst(self.carried(flow, name, depth));
+                }
+            }
+        }
+        self.resolving.borrow_mut().remove(&key);
+        reached.then_some(result)
+    }
+
+    /// The provenance a binding gives its name, with the name as carrier.
+    fn carried(&self, flow: &Flow<'r>, name: &str, depth: usize) -> Provenance {
+        let mut found = self.eval(&flow.value, depth + 1);
+        if found.carrier.is_none() && found.origin != Origin::Constant {
+            found.carrier = Some(name.to_string());
+            if found.origin != Origin::Request {
+                found.line = line_of(&flow.value);
+            }
+        }
+        found
+    }
+
+    /// Whether a binding certainly ran before `at`: its statement sits in a block that also
+    /// holds `at` (not in an `if` branch or a loop body that `at` is outside of).
+    fn dominates(&self, flow: &Flow<'r>, at: usize) -> bool {
+        if let Some((start, end)) = flow.within {
+            return start <= at && at < end;
+        }
+        let mut statement = flow.value.clone();
+        for _ in 0..4 {
+            match statement.parent() {
+                Some(parent) => {
+                    let kind = parent.kind();
+                    if kind == "block" || kind == "module" {
+                        let range = parent.range();
+                        return range.start <= at && at <= range.end;
+                    }
+                    statement = parent;
+                }
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// `name` as a parameter of the function `scope` starts.
+    fn parameter(&self, name: &str, scope: usize, node: &PyNode<'r>) -> Option<Provenance> {
+        let function = self.flows.functions.get(&scope)?;
+        let position = function.params.iter().position(|p| p == name)?;
+        let first_is_self = matches!(
+            function.params.first().map(String::as_str),
+            Some("self" | "cls")
+        );
+        if name == "self" || name == "cls" || (name == "request" && function.view) {
+            return Some(Provenance::at(Origin::Unknown, node, name.to_string()));
+        }
+        let request_at = usize::from(first_is_self);
+        let origin = if function.view && position > request_at {
+            Origin::Request
+        } else {
+            Origin::Parameter
+        };
+        let mut found = Provenance::at(origin, node, name.to_string());
+        found.carrier = Some(name.to_string());
+        found.function = Some(function.name.clone());
+        Some(found)
+    }
+}
+
+/// `TABLE`, `DEFAULT_ORDER_BY`: a name written as a constant.
+fn is_constant_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// The expressions inside an f-string's `{...}` placeholders.
+fn interpolations<'r>(node: &PyNode<'r>) -> Vec<PyNode<'r>> {
+    node.children()
+        .filter(|c| c.kind() == "interpolation")
+        .filter_map(|i| i.named_children().next())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::python::parse;
+
+    /// The provenance of the first argument of the last call to `sink(...)`.
+    fn origin_of(rel: &str, src: &str) -> (Origin, String) {
+        let root = parse(src.to_string()).expect("parse");
+        let top = root.root();
+        let index = NodeIndex::build(&top);
+        let symbols = FileSymbols::from_index(&index);
+        let flows = Flows::build(rel, &index, &symbols);
+        let sanitiser = |name: &str| {
+            name.ends_with(".quote_name") || name.contains("._meta.") || name == "escape"
+        };
+        let tracer = Tracer::new(&symbols, &flows, &sanitiser);
+        let call = index
+            .named("call")
+            .iter()
+            .rev()
+            .find(|c| c.field("function").is_some_and(|f| f.text() == "sink"))
+            .cloned()
+            .expect("a sink call");
+        let arg = call
+            .field("arguments")
+            .and_then(|a| a.named_children().next())
+            .expect("an argument");
+        let found = tracer.trace(&arg);
+        (found.origin, found.describe("views.py"))
+    }
+
+    #[test]
+    fn request_data_is_followed_through_names_and_formatting() {
+        let (origin, evidence) = origin_of(
+            "shop/views.py",
+            "def search(request):\n    q = request.GET.get('q', '')\n    sql = f\"SELECT * FROM t WHERE name = '{q.strip()}'\"\n    sink(sql)\n",
+        );
+        assert_eq!(origin, Origin::Request);
+        assert_eq!(evidence, "`q` comes from `request.GET` at views.py:2");
+        let (origin, _) = origin_of(
+            "shop/api.py",
+            "class V:\n    def get(self, request):\n        data = json.loads(self.request.body)\n        sink('x' + data['k'])\n",
+        );
+        assert_eq!(origin, Origin::Request);
+    }
+
+    #[test]
+    fn url_kwargs_of_views_are_request_data_and_other_parameters_are_parameters() {
+        let view = "def detail(request, slug):\n    sink(f\"SELECT 1 WHERE s = '{slug}'\")\n";
+        assert_eq!(origin_of("shop/views.py", view).0, Origin::Request);
+        // the same function outside a views module, undecorated, is a helper
+        assert_eq!(origin_of("shop/helpers.py", view).0, Origin::Parameter);
+        let (origin, evidence) = origin_of(
+            "shop/helpers.py",
+            "def delete(pk):\n    sink('DELETE FROM t WHERE id = %s' % pk)\n",
+        );
+        assert_eq!(origin, Origin::Parameter);
+        assert_eq!(
+            evidence,
+            "`pk` is a parameter of `delete` (views.py:2); its callers decide what it holds"
+        );
+    }
+
+    #[test]
+    fn identifiers_numbers_and_constants_are_not_input() {
+        let cases = [
+            "def f(model):\n    sink('DROP TABLE %s' % model._meta.db_table)\n",
+            "def f(conn, name):\n    sink('SELECT %s' % conn.ops.quote_name(name))\n",
+            "def f(ids):\n    marks = ','.join(['%s'] * len(ids))\n    sink(f'SELECT 1 WHERE id IN ({marks})')\n",
+            "TABLE = 'shop_order'\n\ndef f():\n    sink(f'SELECT * FROM {TABLE}')\n",
+            "from .consts import TABLE\n\ndef f():\n    sink(f'SELECT * FROM {TABLE}')\n",
+            "def f(n):\n    for i in range(n):\n        sink(f'SELECT {i}')\n",
+            "def f(x):\n    sink(f'LIMIT {int(x)}')\n",
+        ];
+        for case in cases {
+            let (origin, _) = origin_of("shop/views.py", case);
+            assert!(origin <= Origin::Sanitised, "{origin:?} for {case}");
+        }
+    }
+
+    #[test]
+    fn a_reassignment_that_always_runs_hides_the_parameter_and_a_branch_does_not() {
+        let replaced = "def f(sql):\n    sql = 'SELECT 1'\n    sink(sql)\n";
+        assert_eq!(origin_of("a.py", replaced).0, Origin::Constant);
+        let branch = "def f(sql, c):\n    if c:\n        sql = 'SELECT 1'\n    sink(sql)\n";
+        assert_eq!(origin_of("a.py", branch).0, Origin::Parameter);
+        let grown = "def f(request):\n    sql = 'SELECT 1'\n    if 1:\n        sql += request.POST['x']\n    sink(sql)\n";
+        assert_eq!(origin_of("a.py", grown).0, Origin::Request);
+        let looped = "def f(rows):\n    for row in rows:\n        sink(row.name)\n";
+        assert_eq!(origin_of("a.py", looped).0, Origin::Parameter);
+    }
+
+    #[test]
+    fn calls_of_unknown_functions_are_unknown_and_cycles_end() {
+        let (origin, evidence) =
+            origin_of("a.py", "def f():\n    name = get_name()\n    sink(name)\n");
+        assert_eq!(origin, Origin::Unknown);
+        assert_eq!(
+            evidence,
+            "`name` comes from `get_name()` at views.py:2, whose origin is not known"
+        );
+        let cycle = "def f(a):\n    x = 'a'\n    while a:\n        x = x + x\n    sink(x)\n";
+        assert_eq!(origin_of("a.py", cycle).0, Origin::Constant);
+    }
+}

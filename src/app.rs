@@ -375,6 +375,8 @@ fn scan(args: ScanArgs) -> u8 {
         jobs,
         known_ids: known,
         settings: args.settings.clone().or_else(|| config.settings.clone()),
+        // Checked when the config was loaded.
+        roles: config.role_overrides().unwrap_or_default(),
     };
     let progress = report::progress::Progress::start(
         &format!("auditing {}", options.paths[0].display()),

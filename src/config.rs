@@ -66,6 +66,8 @@ pub struct Config {
     pub strict: bool,
     /// Worker threads, as `--jobs` (capped at `MAX_JOBS_PER_CORE` per core by the CLI).
     pub jobs: Option<usize>,
+    /// Code roles by path glob (`"deploy/tools/**" = "script"`); the longest matching glob wins.
+    pub roles: std::collections::BTreeMap<String, String>,
     /// The text the config came from, kept to locate errors found after loading
     /// (`check_rule_ids`). Set by `load`.
     #[serde(skip)]
@@ -189,6 +191,9 @@ fn finish(mut config: Config, path: &Path, source: ConfigSource) -> Result<Confi
             "out of range",
         ));
     }
+    if let Err(message) = config.role_overrides() {
+        return Err(source.error_at_value(&["roles"], message, "invalid role"));
+    }
     for glob in &config.exclude {
         if let Err(why) = check_glob(glob) {
             let message = format!("invalid glob `{glob}` in `exclude`: {why}");
@@ -269,6 +274,16 @@ impl Config {
 
     /// An error about the value of `key` found after loading (a baseline that cannot be read),
     /// located at that value in the config file.
+    /// The `roles` table compiled; its errors are reported when the config is loaded.
+    pub fn role_overrides(&self) -> Result<crate::model::roles::RoleOverrides, String> {
+        let entries: Vec<(String, String)> = self
+            .roles
+            .iter()
+            .map(|(glob, role)| (glob.clone(), role.clone()))
+            .collect();
+        crate::model::roles::RoleOverrides::new(&entries)
+    }
+
     pub fn error_at(&self, key: &str, message: String, label: &str) -> ConfigError {
         match &self.source {
             Some(source) => source.error_at_value(&[key], message, label),

@@ -1,5 +1,7 @@
 //! What a rule reports: one located finding, its severity and category, and its fingerprint.
 
+use crate::model::provenance::Origin;
+use crate::model::roles::Role;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -106,6 +108,11 @@ pub struct Finding {
     /// The source lines of the match (whole lines, trimmed of trailing newline).
     pub snippet: String,
     pub fingerprint: String,
+    /// Where the flagged code runs (DESIGN §4.4).
+    pub role: Role,
+    /// Where the value reaching the sink came from, for rules graded by provenance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Origin>,
     /// Byte range in the file, for code frames; not part of the JSON contract.
     #[serde(skip)]
     pub byte_range: (usize, usize),

@@ -3,6 +3,7 @@
 //! independent of how long the file's lines are.
 
 use crate::findings::{fold_whitespace, shorten, Finding};
+use crate::model::roles::Role;
 use crate::rules::pattern::RawMatch;
 use crate::rules::LoadedRule;
 
@@ -34,7 +35,10 @@ pub fn to_finding(
     Finding {
         rule: rule.meta.id.clone(),
         name: rule.meta.name.clone(),
-        severity: rule.meta.severity,
+        // A clause or the evidence may lower a finding's severity, never raise it.
+        severity: raw
+            .severity
+            .map_or(rule.meta.severity, |s| s.min(rule.meta.severity)),
         category: rule.meta.category,
         path: rel.to_string(),
         line,
@@ -44,6 +48,8 @@ pub fn to_finding(
         message: shorten(&message, MAX_MESSAGE_CHARS),
         snippet: snippet.to_string(),
         fingerprint: String::new(),
+        role: Role::App,
+        evidence: raw.evidence,
         byte_range: (start, shown_end.max(start)),
         snippet_offset: snippet_start,
         matched_text: fingerprint_text(&source[start..end]),

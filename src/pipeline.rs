@@ -5,6 +5,7 @@
 use crate::discover::{self, DiscoverError, DiscoverOptions, FileKind, SourceFile};
 use crate::findings::{assign_fingerprints, fold_whitespace, Finding};
 use crate::locate::{to_finding, LineIndex};
+use crate::model::roles::{self, Role, RoleOverrides};
 use crate::model::settings::{self, ModuleHint, SettingsFile};
 use crate::model::symbols::NodeIndex;
 use crate::parse::{manifests, python, source};
@@ -37,6 +38,8 @@ pub struct RunOptions {
     pub known_ids: BTreeSet<String>,
     /// `--settings` / `settings = "…"`: the dotted production settings module, if named.
     pub settings: Option<String>,
+    /// Code roles assigned by glob in the config.
+    pub roles: RoleOverrides,
 }
 
 #[derive(Debug)]
@@ -88,6 +91,8 @@ struct FileOutcome {
     hints: Vec<ModuleHint>,
     /// Why a file named like a settings module could not be read or parsed, if it could not.
     unreadable_settings: Option<String>,
+    /// The code role of a Python file.
+    role: Option<Role>,
 }
 
 /// The per-file rules and what the project stage needs, shared by scans and rule examples.
@@ -98,10 +103,12 @@ struct Plan<'a> {
     wants_settings: bool,
     /// `--settings`: that module is a settings candidate whatever its name and content.
     named: Option<String>,
+    /// `[tool.audit.roles]`: roles the user assigned by glob.
+    roles: RoleOverrides,
 }
 
 impl<'a> Plan<'a> {
-    fn new(rules: &[&'a LoadedRule], named: Option<&str>) -> Self {
+    fn new(rules: &[&'a LoadedRule], named: Option<&str>, roles: RoleOverrides) -> Self {
         let file_rules: Vec<&LoadedRule> =
             rules.iter().copied().filter(|r| r.is_per_file()).collect();
         let prefilter = Prefilter::new(&file_rules);
@@ -112,6 +119,7 @@ impl<'a> Plan<'a> {
                 .iter()
                 .any(|r| matches!(r.matcher, CompiledMatcher::Setting(_))),
             named: named.map(str::to_string),
+            roles,
         }
     }
 
@@ -148,6 +156,8 @@ struct Merged {
     settings: Vec<SettingsFile>,
     hints: Vec<ModuleHint>,
     unreadable_settings: Vec<String>,
+    /// Python files per code role.
+    roles: BTreeMap<Role, usize>,
 }
 
 impl Merged {
@@ -163,6 +173,9 @@ impl Merged {
         self.hints.extend(outcome.hints);
         if let Some(why) = outcome.unreadable_settings {
             self.unreadable_settings.push(format!("{rel}: {why}"));
+        }
+        if let Some(role) = outcome.role {
+            *self.roles.entry(role).or_default() += 1;
         }
     }
 
@@ -195,7 +208,7 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
         ..DiscoverOptions::default()
     };
     let discovery = discover::discover(&opts.paths, &discover_opts).map_err(RunError::Discover)?;
-    let plan = Plan::new(rules, opts.settings.as_deref());
+    let plan = Plan::new(rules, opts.settings.as_deref(), opts.roles.clone());
     let analyze_all = || -> Vec<FileOutcome> {
         discovery
             .files
@@ -241,6 +254,7 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
     errors.extend(merged.errors);
     errors.extend(project.errors);
     let ignores = merged.ignores;
+    let roles = merged.roles;
 
     let ran: BTreeSet<String> = rules.iter().map(|r| r.meta.id.clone()).collect();
     let split = suppress::apply(findings, &ignores, &ran, &opts.known_ids);
@@ -303,6 +317,7 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
         baselined,
         errors,
         scorecard,
+        roles,
     })
 }
 
@@ -402,6 +417,8 @@ fn analyze_text(
             }));
         return outcome;
     }
+    let role = roles::role_of(rel, is_test, &text, &plan.roles);
+    outcome.role = Some(role);
     if !is_test {
         outcome.imports = imported_names(&text);
     }
@@ -417,12 +434,12 @@ fn analyze_text(
         .rules_for(text.as_bytes())
         .into_iter()
         .map(|i| plan.file_rules[i])
-        .filter(|r| !is_test || r.meta.applies_to_tests)
+        .filter(|r| r.meta.role_cap(role).is_some())
         .collect();
     if wanted.is_empty() && !settings_candidate {
         return outcome;
     }
-    let analysis = analyze_parsed(rel, text, &wanted, settings_candidate);
+    let analysis = analyze_parsed(rel, role, text, &wanted, settings_candidate);
     if settings_candidate && analysis.settings.is_none() {
         outcome.unreadable_settings = analysis.errors.first().map(|e| e.message.clone());
     }
@@ -448,7 +465,18 @@ pub struct SourceAnalysis {
 /// Parses `text` once and runs every per-file rule on it. Used for scanned files and rule
 /// examples alike.
 pub fn analyze_source(rel: &str, text: String, rules: &[&LoadedRule]) -> SourceAnalysis {
-    let parsed = analyze_parsed(rel, text, rules, false);
+    let role = roles::role_of(
+        rel,
+        discover::is_test_path(rel),
+        &text,
+        &RoleOverrides::default(),
+    );
+    let rules: Vec<&LoadedRule> = rules
+        .iter()
+        .copied()
+        .filter(|r| r.meta.role_cap(role).is_some())
+        .collect();
+    let parsed = analyze_parsed(rel, role, text, &rules, false);
     SourceAnalysis {
         findings: parsed.findings,
         errors: parsed.errors,
@@ -463,6 +491,7 @@ struct ParsedAnalysis {
 
 fn analyze_parsed(
     rel: &str,
+    role: Role,
     text: String,
     rules: &[&LoadedRule],
     settings_candidate: bool,
@@ -540,14 +569,19 @@ fn analyze_parsed(
                 message: format!("{}: {note}", rule.meta.id),
             });
         }
+        // Caller filtered by role: a rule that skips this role is not here.
+        let cap = rule.meta.role_cap(role).unwrap_or(rule.meta.severity);
         for raw in matches {
-            analysis.findings.push(to_finding(
+            let mut finding = to_finding(
                 rule,
                 rel,
                 source,
                 lines.get_or_init(|| LineIndex::new(source)),
                 raw,
-            ));
+            );
+            finding.severity = finding.severity.min(cap);
+            finding.role = role;
+            analysis.findings.push(finding);
         }
     }
     assign_fingerprints(&mut analysis.findings);
@@ -631,6 +665,8 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
                 (m.at.start.min(source.len()), m.at.end.min(source.len()))
             };
             let raw = RawMatch {
+                severity: None,
+                evidence: None,
                 start,
                 end,
                 message: m.message,
@@ -666,7 +702,7 @@ pub fn analyze_project(
     rules: &[&LoadedRule],
     named: Option<&str>,
 ) -> ProjectAnalysis {
-    let plan = Plan::new(rules, named);
+    let plan = Plan::new(rules, named, RoleOverrides::default());
     let mut merged = Merged::default();
     let mut sorted: Vec<&(String, String)> = files.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));

@@ -270,6 +270,7 @@ pub(crate) mod tests {
             criterion: format!("Criterion of {id}"),
             applies_when: AppliesWhen::default(),
             applies_to_tests: false,
+            roles: Default::default(),
             description: "d".into(),
             failure_scenario: "f".into(),
             impact: vec![],
@@ -291,6 +292,8 @@ pub(crate) mod tests {
             message: format!("{} at {path}:{line}", rule.id),
             snippet: "x".into(),
             fingerprint: format!("{:016x}", line),
+            role: Default::default(),
+            evidence: None,
             byte_range: (0, 1),
             snippet_offset: 0,
             matched_text: "x".into(),
@@ -332,6 +335,7 @@ pub(crate) mod tests {
             findings,
             suppressed: vec![],
             baselined: 0,
+            roles: Default::default(),
             errors: Vec::<FileError>::new(),
         }
     }

@@ -315,6 +315,8 @@ mod tests {
             message: "m".into(),
             snippet: "x".into(),
             fingerprint: "0".into(),
+            role: Default::default(),
+            evidence: None,
             byte_range: (0, 1),
             snippet_offset: 0,
             matched_text: "x".into(),

@@ -432,6 +432,8 @@ mod tests {
             message: "m".to_string(),
             snippet: String::new(),
             fingerprint: fingerprint.to_string(),
+            role: Default::default(),
+            evidence: None,
             byte_range: (0, 0),
             snippet_offset: 0,
             matched_text: String::new(),

@@ -247,6 +247,7 @@ proptest! {
                 jobs: Some(jobs),
                 known_ids: rules.iter().map(|r| r.meta.id.clone()).collect(),
                 settings: None,
+                roles: Default::default(),
             };
             let result = pipeline::run(&rules, &options).expect("run");
             audit::report::json::render(&result)

@@ -164,6 +164,7 @@ pub fn run_dir(
         jobs: Some(engine.jobs),
         known_ids: engine.known.clone(),
         settings: named.map(str::to_string).or(config.settings.clone()),
+        roles: config.role_overrides().unwrap_or_default(),
     };
     let result = pipeline::run(rules, &options).ok()?;
     render_all(&result);

@@ -178,8 +178,8 @@ pub fn refine(role: Role, text: &str) -> Role {
     }
 }
 
-/// Roles assigned by the user (`[tool.audit.roles] "deploy/tools/**" = "script"`): the first
-/// glob that matches wins, and it wins over the path and the content.
+/// Roles assigned by the user (`[tool.audit.roles] "deploy/tools/**" = "script"`): of the globs
+/// that match, the longest (the most specific) wins, and it wins over the path and the content.
 #[derive(Clone, Debug, Default)]
 pub struct RoleOverrides {
     globs: Option<GlobSet>,
@@ -187,14 +187,16 @@ pub struct RoleOverrides {
 }
 
 impl RoleOverrides {
-    /// `entries` are (glob, role name) in the config's order.
+    /// `entries` are (glob, role name) pairs.
     pub fn new(entries: &[(String, String)]) -> Result<Self, String> {
         if entries.is_empty() {
             return Ok(Self::default());
         }
+        let mut entries = entries.to_vec();
+        entries.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         let mut builder = GlobSetBuilder::new();
         let mut roles = Vec::new();
-        for (glob, role) in entries {
+        for (glob, role) in &entries {
             let role = Role::parse(role).ok_or_else(|| {
                 format!(
                     "unknown role `{role}` for `{glob}`: expected one of {}",
@@ -278,7 +280,7 @@ mod tests {
     }
 
     #[test]
-    fn the_first_matching_override_wins() {
+    fn the_longest_matching_override_wins() {
         let overrides = RoleOverrides::new(&[
             ("deploy/tools/**".to_string(), "script".to_string()),
             ("deploy/**".to_string(), "app".to_string()),

@@ -281,11 +281,13 @@ mod tests {
             bad: vec![Example {
                 code: "jwt.decode(t, options={})\n".into(),
                 line: Some(1),
+                severity: None,
                 path: None,
             }],
             good: vec![Example {
                 code: "jwt.decode(t, key)\n".into(),
                 line: None,
+                severity: None,
                 path: None,
             }],
         };

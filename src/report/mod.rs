@@ -32,6 +32,8 @@ pub struct AuditResult {
     pub baselined: usize,
     pub errors: Vec<FileError>,
     pub scorecard: Scorecard,
+    /// Python files per code role.
+    pub roles: std::collections::BTreeMap<crate::model::roles::Role, usize>,
 }
 
 impl AuditResult {

@@ -282,6 +282,12 @@ fn match_spec(value: toml::Value) -> Result<MatchSpec, String> {
                 Some(v) => v.try_into().map_err(strict)?,
                 None => Vec::new(),
             };
+            let provenance = match table.remove("provenance") {
+                Some(v) => Some(v.try_into().map_err(|e: toml::de::Error| {
+                    format!("[match.provenance]: {}", e.message())
+                })?),
+                None => None,
+            };
             let clause = if table.is_empty() {
                 None
             } else {
@@ -291,6 +297,7 @@ fn match_spec(value: toml::Value) -> Result<MatchSpec, String> {
                 clause,
                 any,
                 prefilter,
+                provenance,
             })))
         }
         "query" => Ok(MatchSpec::Query(

@@ -2,10 +2,11 @@
 //! ast-grep rule, filtered by ast-grep structure and by argument conditions that see through
 //! local bindings.
 
-use crate::findings::{self, fold_whitespace};
+use crate::findings::{self, fold_whitespace, Severity};
+use crate::model::provenance::{Flows, Origin, Tracer};
 use crate::model::symbols::{CallArgs, FileSymbols, NodeIndex, Safe};
 use crate::parse::python::{self, PyNode, Python};
-use crate::rules::rule::{ArgCondition, Clause, PatternSpec, ValueClass};
+use crate::rules::rule::{ArgCondition, Clause, PatternSpec, ProvenanceSpec, ValueClass};
 use ast_grep_config::{DeserializeEnv, Rule, SerializableRule};
 use ast_grep_core::matcher::MatcherExt;
 use ast_grep_core::{Language, Matcher};
@@ -32,6 +33,10 @@ pub struct RawMatch {
     pub start: usize,
     pub end: usize,
     pub message: Option<String>,
+    /// Lower than the rule's severity: the clause's, or the one its evidence supports.
+    pub severity: Option<Severity>,
+    /// Where the examined value came from, for rules with `[match.provenance]`.
+    pub evidence: Option<Origin>,
 }
 
 /// What the pattern matcher needs of one parsed file; built once and shared by all rules.
@@ -42,6 +47,8 @@ pub struct FileContext<'r> {
     pub symbols: FileSymbols<'r>,
     calls: OnceCell<Vec<(PyNode<'r>, String)>>,
     refs: OnceCell<Vec<(PyNode<'r>, String)>>,
+    /// Bindings for provenance, built the first time a rule asks.
+    flows: OnceCell<Flows<'r>>,
     /// Notes of the rule that ran last (a work budget hit), taken by `take_notes`.
     notes: RefCell<Vec<String>>,
 }
@@ -62,6 +69,7 @@ impl<'r> FileContext<'r> {
             symbols,
             calls: OnceCell::new(),
             refs: OnceCell::new(),
+            flows: OnceCell::new(),
             notes: RefCell::new(Vec::new()),
         }
     }
@@ -70,6 +78,11 @@ impl<'r> FileContext<'r> {
     /// `errors` under that rule's id.
     pub fn take_notes(&self) -> Vec<String> {
         std::mem::take(&mut *self.notes.borrow_mut())
+    }
+
+    fn flows(&self) -> &Flows<'r> {
+        self.flows
+            .get_or_init(|| Flows::build(&self.rel, &self.index, &self.symbols))
     }
 
     /// Every call with its qualified callee, as a `/`-separated path for glob matching.
@@ -101,6 +114,21 @@ impl<'r> FileContext<'r> {
 
 pub struct CompiledPattern {
     clauses: Vec<CompiledClause>,
+    provenance: Option<CompiledProvenance>,
+}
+
+/// `[match.provenance]` with its sanitisers compiled.
+struct CompiledProvenance {
+    spec: ProvenanceSpec,
+    sanitisers: Option<GlobSet>,
+}
+
+impl CompiledProvenance {
+    fn is_sanitiser(&self, qualified: &str) -> bool {
+        self.sanitisers
+            .as_ref()
+            .is_some_and(|g| g.is_match(qualified.trim_end_matches("()").replace('.', "/")))
+    }
 }
 
 struct CompiledClause {
@@ -113,6 +141,7 @@ struct CompiledClause {
     files: Option<GlobSet>,
     exclude: Option<GlobSet>,
     message: Option<String>,
+    severity: Option<Severity>,
 }
 
 struct CompiledArg {
@@ -124,6 +153,14 @@ struct CompiledArg {
 
 impl CompiledPattern {
     pub fn compile(spec: &PatternSpec) -> Result<Self, String> {
+        let provenance = match &spec.provenance {
+            Some(p) => Some(CompiledProvenance {
+                spec: p.clone(),
+                sanitisers: name_globs(&p.sanitisers)
+                    .map_err(|e| format!("[match.provenance] sanitisers: {e}"))?,
+            }),
+            None => None,
+        };
         let mut clauses = Vec::new();
         for (index, clause) in spec.clause.iter().chain(spec.any.iter()).enumerate() {
             let where_ = if spec.clause.is_some() && index == 0 {
@@ -141,7 +178,22 @@ impl CompiledPattern {
         if clauses.is_empty() {
             return Err("[match] has no clause: give `calls`, `refs` or `rule`".to_string());
         }
-        Ok(CompiledPattern { clauses })
+        if provenance.is_some() {
+            if let Some(i) = clauses
+                .iter()
+                .position(|c| !c.args.iter().any(|a| a.examines()))
+            {
+                return Err(format!(
+                    "[match.provenance] grades the value an `args` condition examines, but \
+                     clause #{} has no `args` condition with `is`, `rule` or `not`",
+                    i + 1
+                ));
+            }
+        }
+        Ok(CompiledPattern {
+            clauses,
+            provenance,
+        })
     }
 
     /// What a file must contain for some clause to match: alternatives, each a set of
@@ -177,7 +229,7 @@ impl CompiledPattern {
             if !clause.applies_to(&ctx.rel) {
                 continue;
             }
-            for found in clause.find(ctx, &mut meter) {
+            for found in clause.find(ctx, self.provenance.as_ref(), &mut meter) {
                 if seen.insert((found.start, found.end)) {
                     out.push(found);
                 }
@@ -234,6 +286,7 @@ fn compile_clause(clause: &Clause) -> Result<CompiledClause, String> {
         files: path_globs(&clause.files)?,
         exclude: path_globs(&clause.exclude_files)?,
         message: clause.message.clone(),
+        severity: clause.severity,
     })
 }
 
@@ -497,19 +550,24 @@ impl CompiledClause {
             && !self.exclude.as_ref().is_some_and(|g| g.is_match(rel))
     }
 
-    fn find<'r>(&self, ctx: &FileContext<'r>, meter: &mut Meter) -> Vec<RawMatch> {
+    fn find<'r>(
+        &self,
+        ctx: &FileContext<'r>,
+        provenance: Option<&CompiledProvenance>,
+        meter: &mut Meter,
+    ) -> Vec<RawMatch> {
         let mut out = Vec::new();
         if let Some(calls) = &self.calls {
             for (node, name) in ctx.calls() {
                 if calls.is_match(name) {
-                    self.try_candidate(ctx, node, name, true, meter, &mut out);
+                    self.try_candidate(ctx, node, name, true, provenance, meter, &mut out);
                 }
             }
         }
         if let Some(refs) = &self.refs {
             for (node, name) in ctx.refs() {
                 if refs.is_match(name) {
-                    self.try_candidate(ctx, node, name, false, meter, &mut out);
+                    self.try_candidate(ctx, node, name, false, provenance, meter, &mut out);
                 }
             }
         }
@@ -528,11 +586,13 @@ impl CompiledClause {
                         break;
                     }
                     if let Some(found) = rule.match_node(node.clone()) {
-                        let message = self.render(ctx, node, "", None, Some(&found));
+                        let message = self.render(ctx, node, "", None, Some(&found), None);
                         out.push(RawMatch {
                             start: node.range().start,
                             end: node.range().end,
                             message,
+                            severity: self.severity,
+                            evidence: None,
                         });
                     }
                 }
@@ -541,12 +601,14 @@ impl CompiledClause {
         out
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn try_candidate<'r>(
         &self,
         ctx: &FileContext<'r>,
         node: &PyNode<'r>,
         name: &str,
         is_call: bool,
+        provenance: Option<&CompiledProvenance>,
         meter: &mut Meter,
         out: &mut Vec<RawMatch>,
     ) {
@@ -562,28 +624,59 @@ impl CompiledClause {
             }
             None => None,
         };
-        let mut examined = None;
+        // `{arg}` shows the last value a condition looked at; provenance grades the first
+        // value a condition tested (the sink's input).
+        let mut shown: Option<PyNode<'r>> = None;
+        let mut examined: Option<Examined<'r>> = None;
         if is_call {
             let args = CallArgs::of(node);
             for condition in &self.args {
-                match condition.holds(ctx, &args, meter) {
-                    Some(seen) => examined = seen.or(examined),
+                let sanitiser = |n: &PyNode<'r>| {
+                    provenance.is_some_and(|p| p.is_sanitiser(&ctx.symbols.qualify(n)))
+                };
+                match condition.holds(ctx, &args, &sanitiser, meter) {
+                    Some(seen) => {
+                        if let Some(seen) = &seen {
+                            shown = Some(seen.resolved.clone());
+                        }
+                        if examined.is_none() && condition.examines() {
+                            examined = seen;
+                        }
+                    }
                     None => return,
                 }
             }
+        }
+        let mut severity = self.severity;
+        let mut evidence = None;
+        let mut origin = None;
+        if let (Some(provenance), Some(examined)) = (provenance, examined.as_ref()) {
+            let sanitiser = |qualified: &str| provenance.is_sanitiser(qualified);
+            let tracer = Tracer::new(&ctx.symbols, ctx.flows(), &sanitiser);
+            let found = tracer.trace(&examined.given);
+            let Some(graded) = provenance.spec.severity(found.origin) else {
+                return;
+            };
+            severity = Some(severity.map_or(graded, |s| s.min(graded)));
+            let file = ctx.rel.rsplit('/').next().unwrap_or(&ctx.rel);
+            evidence = Some(found.describe(file));
+            origin = Some(found.origin);
         }
         let qualified = name.replace('/', ".");
         let message = self.render(
             ctx,
             node,
             &qualified,
-            examined.as_ref(),
+            shown.as_ref(),
             structural.as_ref(),
+            evidence.as_deref(),
         );
         out.push(RawMatch {
             start: node.range().start,
             end: node.range().end,
             message,
+            severity,
+            evidence: origin,
         });
     }
 
@@ -594,6 +687,7 @@ impl CompiledClause {
         qualified: &str,
         arg: Option<&PyNode<'_>>,
         found: Option<&ast_grep_core::NodeMatch<'_, crate::parse::python::PyDoc>>,
+        evidence: Option<&str>,
     ) -> Option<String> {
         let template = self.message.as_ref()?;
         let call = if node.kind() == "call" {
@@ -612,6 +706,13 @@ impl CompiledClause {
                 &arg.map(|a| shorten(&fold_whitespace(&a.text())))
                     .unwrap_or_default(),
             );
+        if let Some(evidence) = evidence {
+            if text.contains("{evidence}") {
+                text = text.replace("{evidence}", evidence);
+            } else {
+                text = format!("{text}; {evidence}");
+            }
+        }
         if let Some(found) = found {
             text = substitute_metavars(&text, |var| {
                 found
@@ -624,14 +725,27 @@ impl CompiledClause {
     }
 }
 
+/// The argument a condition looked at: as written in the call, and after following names.
+struct Examined<'r> {
+    given: PyNode<'r>,
+    resolved: PyNode<'r>,
+}
+
 impl CompiledArg {
-    /// `None` when the condition fails; otherwise the value it examined, if any.
+    /// Whether the condition looks at the argument's value (rather than its presence).
+    fn examines(&self) -> bool {
+        self.spec.is.is_some() || self.spec.rule.is_some() || self.spec.not.is_some()
+    }
+
+    /// `None` when the condition fails; otherwise the value it examined, if any. `sanitiser`
+    /// vouches for parts of a dynamic string beside the condition's own `safe` list.
     fn holds<'r>(
         &self,
         ctx: &FileContext<'r>,
         args: &CallArgs<'r>,
+        sanitiser: &dyn Fn(&PyNode<'r>) -> bool,
         meter: &mut Meter,
-    ) -> Option<Option<PyNode<'r>>> {
+    ) -> Option<Option<Examined<'r>>> {
         let symbols = &ctx.symbols;
         let spec = &self.spec;
         let by_keyword = spec.keyword.as_deref().and_then(|k| args.keyword(k));
@@ -647,7 +761,7 @@ impl CompiledArg {
         let resolved = selected.as_ref().map(|v| symbols.resolve_value(v));
         if let Some(class) = spec.is {
             let value = resolved.as_ref()?;
-            let safe = |node: &PyNode<'r>| self.is_safe(node, symbols);
+            let safe = |node: &PyNode<'r>| self.is_safe(node, symbols) || sanitiser(node);
             if !is_class(value, class, symbols, &safe) {
                 return None;
             }
@@ -667,7 +781,11 @@ impl CompiledArg {
                 }
             }
         }
-        Some(resolved)
+        Some(
+            selected
+                .zip(resolved)
+                .map(|(given, resolved)| Examined { given, resolved }),
+        )
     }
 }
 

@@ -57,6 +57,8 @@ impl CompiledQuery {
             let (start, end) = (span.node.start_byte(), span.node.end_byte());
             if !out.iter().any(|r| r.start == start && r.end == end) {
                 out.push(RawMatch {
+                    severity: None,
+                    evidence: None,
                     start,
                     end,
                     message: Some(message),

@@ -1,8 +1,11 @@
 //! The TOML schema of one rule file (DESIGN §3). Everything a report needs about a rule lives here.
 
 use crate::findings::{Category, Severity};
+use crate::model::provenance::Origin;
+use crate::model::roles::Role;
 use ast_grep_config::SerializableRule;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,9 +38,16 @@ pub struct RuleMeta {
     pub criterion: String,
     #[serde(default)]
     pub applies_when: AppliesWhen,
-    /// Whether the rule also looks at test code (default: no).
+    /// Whether the rule also looks at test code (default: no). The same as `roles.test`
+    /// set to the rule's severity.
     #[serde(default)]
     pub applies_to_tests: bool,
+    /// The severity of findings in each code role, at most (`"skip"`: the rule does not look
+    /// at files of that role). Unlisted: `app`, `command` and `script` at the rule's severity,
+    /// `test` per `applies_to_tests`, `migration`, `fixture`, `template` and `vendored`
+    /// skipped.
+    #[serde(default)]
+    pub roles: BTreeMap<Role, RoleLevel>,
     pub description: String,
     pub failure_scenario: String,
     pub impact: Vec<String>,
@@ -55,6 +65,45 @@ pub struct AppliesWhen {
     /// Top-level module names imported by any non-test file.
     #[serde(default)]
     pub import_any: Vec<String>,
+}
+
+/// What a rule does in one code role: skip it, or report at most this severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleLevel {
+    Skip,
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl RoleLevel {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            RoleLevel::Skip => None,
+            RoleLevel::Info => Some(Severity::Info),
+            RoleLevel::Low => Some(Severity::Low),
+            RoleLevel::Medium => Some(Severity::Medium),
+            RoleLevel::High => Some(Severity::High),
+            RoleLevel::Critical => Some(Severity::Critical),
+        }
+    }
+}
+
+impl RuleMeta {
+    /// The highest severity the rule reports in files of `role`; `None` when it skips them.
+    pub fn role_cap(&self, role: Role) -> Option<Severity> {
+        if let Some(level) = self.roles.get(&role) {
+            return level.severity().map(|s| s.min(self.severity));
+        }
+        match role {
+            Role::App | Role::Command | Role::Script => Some(self.severity),
+            Role::Test => self.applies_to_tests.then_some(self.severity),
+            Role::Migration | Role::Fixture | Role::Template | Role::Vendored => None,
+        }
+    }
 }
 
 impl AppliesWhen {
@@ -107,6 +156,36 @@ pub struct PatternSpec {
     /// Literals of which a file must contain at least one to be worth parsing for this rule.
     /// Defaults to the last segment of every `calls`/`refs` name.
     pub prefilter: Vec<String>,
+    /// Severity by where the value an `args` condition examined came from.
+    pub provenance: Option<ProvenanceSpec>,
+}
+
+/// `[match.provenance]`: the severity of a finding by the origin of the value that reaches
+/// the sink (`model/provenance.rs`). An origin left out gives no finding.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvenanceSpec {
+    pub request: Option<Severity>,
+    pub parameter: Option<Severity>,
+    pub unknown: Option<Severity>,
+    pub sanitised: Option<Severity>,
+    pub constant: Option<Severity>,
+    /// Qualified names (callees or attribute chains, same globs as `calls`) whose value is
+    /// safe for this sink: identifier quoters for SQL, escapers for HTML, `shlex.quote`.
+    #[serde(default)]
+    pub sanitisers: Vec<String>,
+}
+
+impl ProvenanceSpec {
+    pub fn severity(&self, origin: Origin) -> Option<Severity> {
+        match origin {
+            Origin::Request => self.request,
+            Origin::Parameter => self.parameter,
+            Origin::Unknown => self.unknown,
+            Origin::Sanitised => self.sanitised,
+            Origin::Constant => self.constant,
+        }
+    }
 }
 
 #[derive(Clone, Default, Deserialize)]
@@ -133,8 +212,12 @@ pub struct Clause {
     pub exclude_files: Vec<String>,
     /// Message template: `{call}` the callee as written, `{qualified}` its resolved name,
     /// `{symbol}` the enclosing (or decorated) function or class, `{arg}` the text of the
-    /// argument a condition looked at, `$VAR` an ast-grep metavariable.
+    /// argument a condition looked at, `{evidence}` where that value came from (with
+    /// `[match.provenance]`; appended when the template does not place it), `$VAR` an
+    /// ast-grep metavariable.
     pub message: Option<String>,
+    /// The severity of this clause's findings when it is lower than the rule's.
+    pub severity: Option<Severity>,
 }
 
 /// Selects one argument of a call (by keyword, by position, or either) and states a condition
@@ -302,6 +385,8 @@ pub struct Example {
     pub code: String,
     /// For bad examples: a finding must start on this 1-based line of `code`.
     pub line: Option<usize>,
+    /// For bad examples: the finding (at `line`, if given) has this severity.
+    pub severity: Option<Severity>,
     /// Path the example is checked as (default `app/example.py`, or `config/settings.py` for a
     /// `setting` rule), for rules limited by `files`.
     pub path: Option<String>,

@@ -444,10 +444,10 @@ fn target_names(target: &PyNode<'_>) -> Vec<String> {
             | "parenthesized_expression"
             | "expression_list"
             | "tuple"
-            | "list" => {
-                if out.len() + stack.len() < 64 {
-                    stack.extend(node.named_children());
-                }
+            | "list"
+                if out.len() + stack.len() < 64 =>
+            {
+                stack.extend(node.named_children());
             }
             _ => {}
         }

@@ -127,7 +127,7 @@ impl Provenance {
                 "`{source}` ({file}:{}) is a value whose origin is not known",
                 self.line
             ),
-            Origin::Sanitised => format!("built only from constants and `{source}`"),
+            Origin::Sanitised => format!("built only from constants and {source}"),
             Origin::Constant => "built only from constants".to_string(),
         }
     }
@@ -189,6 +189,19 @@ const STRING_METHODS: &[&str] = &[
     "removesuffix",
 ];
 
+/// Methods whose result is a number or a date: text that cannot carry markup or SQL.
+const NUMERIC_METHODS: &[&str] = &[
+    "isoformat",
+    "strftime",
+    "timestamp",
+    "count",
+    "index",
+    "find",
+    "rfind",
+    "total_seconds",
+    "bit_length",
+];
+
 /// Methods that hand back what a container holds.
 const CONTAINER_METHODS: &[&str] = &[
     "get",
@@ -201,6 +214,9 @@ const CONTAINER_METHODS: &[&str] = &[
     "keys",
     "lists",
     "dict",
+    "read",
+    "readline",
+    "readlines",
 ];
 
 /// Functions whose result carries their arguments' text (translation, conversion, decoding).
@@ -217,6 +233,17 @@ const PASSTHROUGH: &[&str] = &[
     "zip",
     "dict",
     "json.loads",
+    "json.dumps",
+    "open",
+    "io.open",
+    "os.path.join",
+    "os.path.dirname",
+    "os.path.abspath",
+    "os.path.realpath",
+    "os.path.expanduser",
+    "os.path.basename",
+    "os.path.normpath",
+    "pathlib.Path",
     "urllib.parse.unquote",
     "urllib.parse.unquote_plus",
     "base64.b64decode",
@@ -438,6 +465,7 @@ fn target_names(target: &PyNode<'_>) -> Vec<String> {
         match node.kind().as_ref() {
             "identifier" => out.push(node.text().to_string()),
             "pattern_list"
+            | "as_pattern_target"
             | "tuple_pattern"
             | "list_pattern"
             | "list_splat_pattern"
@@ -686,6 +714,10 @@ impl<'a, 'r> Tracer<'a, 'r> {
             .field("attribute")
             .map(|a| a.text().to_string())
             .unwrap_or_default();
+        // Primary and foreign keys (`obj.pk`, `user.id`, `order.customer_id`) are numbers.
+        if attr == "pk" || attr == "id" || attr.ends_with("_id") {
+            return Provenance::at(Origin::Sanitised, node, "an id".to_string());
+        }
         if object.kind() == "identifier" && matches!(object.text().as_ref(), "self" | "cls") {
             // A class constant (`self.TABLE`) is fixed; other instance state is not known here.
             if is_constant_name(&attr) {
@@ -721,10 +753,22 @@ impl<'a, 'r> Tracer<'a, 'r> {
             return found;
         }
         let args = || {
-            node.field("arguments")
-                .into_iter()
-                .flat_map(|a| a.named_children().collect::<Vec<_>>())
+            node.field("arguments").into_iter().flat_map(|a| {
+                // `"".join(x for x in xs)`: the generator is the one argument.
+                if a.kind() == "argument_list" {
+                    a.named_children().collect::<Vec<_>>()
+                } else {
+                    vec![a]
+                }
+            })
         };
+        let plain = qualified.trim_end_matches("()");
+        if NUMERIC.contains(&plain) {
+            return Provenance::at(Origin::Sanitised, node, "a number".to_string());
+        }
+        if PASSTHROUGH.contains(&plain) {
+            return self.all(args(), depth);
+        }
         if function.kind() == "attribute" {
             let method = function
                 .field("attribute")
@@ -734,18 +778,14 @@ impl<'a, 'r> Tracer<'a, 'r> {
             if STRING_METHODS.contains(&method.as_str()) {
                 return self.all(receiver.into_iter().chain(args()), depth);
             }
+            if NUMERIC_METHODS.contains(&method.as_str()) {
+                return Provenance::at(Origin::Sanitised, node, "a number".to_string());
+            }
             if CONTAINER_METHODS.contains(&method.as_str()) {
                 // `d.get(key, default)`: what `d` holds, or the default; the key picks one.
                 let default = args().nth(1);
                 return self.all(receiver.into_iter().chain(default), depth);
             }
-        }
-        let plain = qualified.trim_end_matches("()");
-        if NUMERIC.contains(&plain) {
-            return Provenance::at(Origin::Sanitised, node, "a number".to_string());
-        }
-        if PASSTHROUGH.contains(&plain) {
-            return self.all(args(), depth);
         }
         Provenance::at(Origin::Unknown, node, node.text().to_string())
     }
@@ -766,7 +806,8 @@ impl<'a, 'r> Tracer<'a, 'r> {
             scope = self.symbols.scope_of(scope);
             inner_most = false;
         }
-        if is_constant_name(&name) {
+        // `TABLE`, and module dunders such as `__file__` and `__name__`.
+        if is_constant_name(&name) || (name.starts_with("__") && name.ends_with("__")) {
             return Provenance::constant();
         }
         Provenance::at(Origin::Unknown, node, name)
@@ -907,10 +948,19 @@ fn is_constant_name(name: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// The expressions inside an f-string's `{...}` placeholders.
+/// The expressions inside an f-string's `{...}` placeholders, but those formatted as numbers
+/// (`{count:d}`, `{price:.2f}`), which cannot carry text.
 fn interpolations<'r>(node: &PyNode<'r>) -> Vec<PyNode<'r>> {
     node.children()
         .filter(|c| c.kind() == "interpolation")
+        .filter(|i| {
+            !i.children().any(|c| {
+                c.kind() == "format_specifier"
+                    && c.text()
+                        .trim_end()
+                        .ends_with(['d', 'f', 'e', 'g', 'x', 'X', 'o', 'b', '%', 'n'])
+            })
+        })
         .filter_map(|i| i.named_children().next())
         .collect()
 }

@@ -185,7 +185,7 @@ impl CompiledPattern {
             {
                 return Err(format!(
                     "[match.provenance] grades the value an `args` condition examines, but \
-                     clause #{} has no `args` condition with `is`, `rule` or `not`",
+                     clause #{} has no `args` condition with `sink`, `is`, `rule` or `not`",
                     i + 1
                 ));
             }
@@ -264,9 +264,14 @@ fn compile_clause(clause: &Clause) -> Result<CompiledClause, String> {
         if arg.keyword.is_none() && arg.position.is_none() {
             return Err(format!("args[{i}] needs `keyword` or `position`"));
         }
-        if arg.absent.is_none() && arg.is.is_none() && arg.rule.is_none() && arg.not.is_none() {
+        if arg.absent.is_none()
+            && arg.is.is_none()
+            && arg.rule.is_none()
+            && arg.not.is_none()
+            && !arg.sink
+        {
             return Err(format!(
-                "args[{i}] states no condition: give `absent`, `is`, `rule` or `not`"
+                "args[{i}] states no condition: give `absent`, `is`, `rule`, `not` or `sink`"
             ));
         }
         args.push(CompiledArg {
@@ -639,7 +644,12 @@ impl CompiledClause {
                         if let Some(seen) = &seen {
                             shown = Some(seen.resolved.clone());
                         }
-                        if examined.is_none() && condition.examines() {
+                        // The `sink` argument if the clause names one, else the first examined.
+                        let takes = condition.spec.sink
+                            || (examined.is_none()
+                                && condition.examines()
+                                && !self.args.iter().any(|a| a.spec.sink));
+                        if takes {
                             examined = seen;
                         }
                     }
@@ -650,17 +660,24 @@ impl CompiledClause {
         let mut severity = self.severity;
         let mut evidence = None;
         let mut origin = None;
-        if let (Some(provenance), Some(examined)) = (provenance, examined.as_ref()) {
-            let sanitiser = |qualified: &str| provenance.is_sanitiser(qualified);
-            let tracer = Tracer::new(&ctx.symbols, ctx.flows(), &sanitiser);
-            let found = tracer.trace(&examined.given);
-            let Some(graded) = provenance.spec.severity(found.origin) else {
+        if let Some(provenance) = provenance {
+            // No value to trace (`pickle.load()` fed through `*args`): origin unknown.
+            let (found, described) = match examined.as_ref() {
+                Some(examined) => {
+                    let sanitiser = |qualified: &str| provenance.is_sanitiser(qualified);
+                    let tracer = Tracer::new(&ctx.symbols, ctx.flows(), &sanitiser);
+                    let found = tracer.trace(&examined.given);
+                    let file = ctx.rel.rsplit('/').next().unwrap_or(&ctx.rel);
+                    (found.origin, Some(found.describe(file)))
+                }
+                None => (Origin::Unknown, None),
+            };
+            let Some(graded) = provenance.spec.severity(found) else {
                 return;
             };
             severity = Some(severity.map_or(graded, |s| s.min(graded)));
-            let file = ctx.rel.rsplit('/').next().unwrap_or(&ctx.rel);
-            evidence = Some(found.describe(file));
-            origin = Some(found.origin);
+            evidence = described;
+            origin = Some(found);
         }
         let qualified = name.replace('/', ".");
         let message = self.render(
@@ -734,7 +751,10 @@ struct Examined<'r> {
 impl CompiledArg {
     /// Whether the condition looks at the argument's value (rather than its presence).
     fn examines(&self) -> bool {
-        self.spec.is.is_some() || self.spec.rule.is_some() || self.spec.not.is_some()
+        self.spec.sink
+            || self.spec.is.is_some()
+            || self.spec.rule.is_some()
+            || self.spec.not.is_some()
     }
 
     /// `None` when the condition fails; otherwise the value it examined, if any. `sanitiser`

@@ -236,6 +236,10 @@ pub struct ArgCondition {
     pub rule: Option<SerializableRule>,
     /// The (resolved) value must not match this ast-grep rule.
     pub not: Option<SerializableRule>,
+    /// This argument is the sink's input: with `[match.provenance]`, where its value came from
+    /// grades the finding (a condition with `is`, `rule` or `not` is one too).
+    #[serde(default)]
+    pub sink: bool,
     /// Qualified callees whose result counts as safe constant text for `is`: a part built by
     /// `quote_name(...)` or `int(...)` does not make a string dynamic. Same glob syntax as `calls`.
     #[serde(default)]

@@ -110,6 +110,12 @@ const SCRIPT_TOP_DIRS: &[&str] = &[
     "docs",
     "doc",
     "contrib",
+    "docker",
+    "deploy",
+    "deployment",
+    "ops",
+    "infra",
+    "development",
 ];
 const SCRIPT_DIRS: &[&str] = &["scripts", "bin"];
 /// Top-level files that are tooling: packaging, task runners, the management entry point.
@@ -250,6 +256,8 @@ mod tests {
             ("pkg/testdata/sample.py", Role::Fixture),
             ("examples/minimal/views.py", Role::Fixture),
             ("docs/conf.py", Role::Script),
+            ("docker/healthcheck.py", Role::Script),
+            ("development/nautobot_config.py", Role::Script),
             (
                 "django/conf/project_template/project_name/settings.py-tpl",
                 Role::Template,

@@ -4,7 +4,8 @@
 use crate::rules::pattern::CompiledPattern;
 use crate::rules::query::CompiledQuery;
 use crate::rules::rule::{
-    AnalyzerSpec, Clause, ExampleFile, ExampleFiles, Examples, MatchSpec, PatternSpec, QuerySpec,
+    AnalyzerSpec, Clause, ExampleFile, ExampleFiles, Examples, LowerSpec, MatchSpec, PatternSpec,
+    QuerySpec,
     RuleFile, RuleMeta, SettingCondition, SettingSpec,
 };
 use crate::rules::setting::CompiledSetting;
@@ -288,6 +289,12 @@ fn match_spec(value: toml::Value) -> Result<MatchSpec, String> {
                 })?),
                 None => None,
             };
+            let lower: Vec<LowerSpec> = match table.remove("lower") {
+                Some(v) => v.try_into().map_err(|e: toml::de::Error| {
+                    format!("[[match.lower]]: {}", e.message())
+                })?,
+                None => Vec::new(),
+            };
             let clause = if table.is_empty() {
                 None
             } else {
@@ -298,6 +305,7 @@ fn match_spec(value: toml::Value) -> Result<MatchSpec, String> {
                 any,
                 prefilter,
                 provenance,
+                lower,
             })))
         }
         "query" => Ok(MatchSpec::Query(

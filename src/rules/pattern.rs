@@ -114,7 +114,39 @@ impl<'r> FileContext<'r> {
 
 pub struct CompiledPattern {
     clauses: Vec<CompiledClause>,
+    grading: Grading,
+}
+
+/// What decides a match's severity beside its clause: provenance and lowering contexts.
+#[derive(Default)]
+struct Grading {
     provenance: Option<CompiledProvenance>,
+    lower: Vec<CompiledLower>,
+}
+
+/// `[[match.lower]]` compiled.
+struct CompiledLower {
+    severity: Severity,
+    reason: String,
+    files: Option<GlobSet>,
+    inside: Option<Structural>,
+}
+
+impl Grading {
+    /// The first lowering context the match at `node` is in, if any.
+    fn lowered<'a>(
+        &'a self,
+        ctx: &FileContext<'_>,
+        node: &PyNode<'_>,
+        meter: &mut Meter,
+    ) -> Option<&'a CompiledLower> {
+        self.lower.iter().find(|lower| {
+            lower.files.as_ref().is_none_or(|g| g.is_match(&ctx.rel))
+                && lower.inside.as_ref().is_none_or(|rule| {
+                    meter.charge(rule, node) && rule.rule.match_node(node.clone()).is_some()
+                })
+        })
+    }
 }
 
 /// `[match.provenance]` with its sanitisers compiled.
@@ -161,6 +193,29 @@ impl CompiledPattern {
             }),
             None => None,
         };
+        let mut lower = Vec::new();
+        for (i, spec) in spec.lower.iter().enumerate() {
+            let at = |e: String| format!("[[match.lower]] #{}: {e}", i + 1);
+            if spec.files.is_empty() && spec.inside.is_none() {
+                return Err(at("give `files`, `inside` or both".to_string()));
+            }
+            // `inside = R` holds when some ancestor satisfies R.
+            let inside = match &spec.inside {
+                Some(rule) => {
+                    let json = serde_json::json!({ "inside": { "all": [rule], "stopBy": "end" } });
+                    let wrapped: SerializableRule = serde_json::from_value(json)
+                        .map_err(|e| at(format!("invalid ast-grep rule: {e}")))?;
+                    Some(compile_rule(wrapped).map_err(at)?)
+                }
+                None => None,
+            };
+            lower.push(CompiledLower {
+                severity: spec.severity,
+                reason: spec.reason.clone(),
+                files: path_globs(&spec.files).map_err(at)?,
+                inside,
+            });
+        }
         let mut clauses = Vec::new();
         for (index, clause) in spec.clause.iter().chain(spec.any.iter()).enumerate() {
             let where_ = if spec.clause.is_some() && index == 0 {
@@ -178,7 +233,8 @@ impl CompiledPattern {
         if clauses.is_empty() {
             return Err("[match] has no clause: give `calls`, `refs` or `rule`".to_string());
         }
-        if provenance.is_some() {
+        let grading = Grading { provenance, lower };
+        if grading.provenance.is_some() {
             if let Some(i) = clauses
                 .iter()
                 .position(|c| !c.args.iter().any(|a| a.examines()))
@@ -190,10 +246,7 @@ impl CompiledPattern {
                 ));
             }
         }
-        Ok(CompiledPattern {
-            clauses,
-            provenance,
-        })
+        Ok(CompiledPattern { clauses, grading })
     }
 
     /// What a file must contain for some clause to match: alternatives, each a set of
@@ -229,7 +282,7 @@ impl CompiledPattern {
             if !clause.applies_to(&ctx.rel) {
                 continue;
             }
-            for found in clause.find(ctx, self.provenance.as_ref(), &mut meter) {
+            for found in clause.find(ctx, &self.grading, &mut meter) {
                 if seen.insert((found.start, found.end)) {
                     out.push(found);
                 }
@@ -558,21 +611,21 @@ impl CompiledClause {
     fn find<'r>(
         &self,
         ctx: &FileContext<'r>,
-        provenance: Option<&CompiledProvenance>,
+        grading: &Grading,
         meter: &mut Meter,
     ) -> Vec<RawMatch> {
         let mut out = Vec::new();
         if let Some(calls) = &self.calls {
             for (node, name) in ctx.calls() {
                 if calls.is_match(name) {
-                    self.try_candidate(ctx, node, name, true, provenance, meter, &mut out);
+                    self.try_candidate(ctx, node, name, true, grading, meter, &mut out);
                 }
             }
         }
         if let Some(refs) = &self.refs {
             for (node, name) in ctx.refs() {
                 if refs.is_match(name) {
-                    self.try_candidate(ctx, node, name, false, provenance, meter, &mut out);
+                    self.try_candidate(ctx, node, name, false, grading, meter, &mut out);
                 }
             }
         }
@@ -591,12 +644,17 @@ impl CompiledClause {
                         break;
                     }
                     if let Some(found) = rule.match_node(node.clone()) {
-                        let message = self.render(ctx, node, "", None, Some(&found), None);
+                        let mut severity = self.severity;
+                        let mut message = self.render(ctx, node, "", None, Some(&found), None);
+                        if let Some(lower) = grading.lowered(ctx, node, meter) {
+                            severity = Some(severity.map_or(lower.severity, |s| s.min(lower.severity)));
+                            message = message.map(|m| format!("{m}; {}", lower.reason));
+                        }
                         out.push(RawMatch {
                             start: node.range().start,
                             end: node.range().end,
                             message,
-                            severity: self.severity,
+                            severity,
                             evidence: None,
                         });
                     }
@@ -613,10 +671,11 @@ impl CompiledClause {
         node: &PyNode<'r>,
         name: &str,
         is_call: bool,
-        provenance: Option<&CompiledProvenance>,
+        grading: &Grading,
         meter: &mut Meter,
         out: &mut Vec<RawMatch>,
     ) {
+        let provenance = grading.provenance.as_ref();
         let structural = match &self.rule {
             Some(rule) => {
                 if !meter.charge(rule, node) {
@@ -680,7 +739,7 @@ impl CompiledClause {
             origin = Some(found);
         }
         let qualified = name.replace('/', ".");
-        let message = self.render(
+        let mut message = self.render(
             ctx,
             node,
             &qualified,
@@ -688,6 +747,10 @@ impl CompiledClause {
             structural.as_ref(),
             evidence.as_deref(),
         );
+        if let Some(lower) = grading.lowered(ctx, node, meter) {
+            severity = Some(severity.map_or(lower.severity, |s| s.min(lower.severity)));
+            message = message.map(|m| format!("{m}; {}", lower.reason));
+        }
         out.push(RawMatch {
             start: node.range().start,
             end: node.range().end,

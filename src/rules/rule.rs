@@ -158,6 +158,22 @@ pub struct PatternSpec {
     pub prefilter: Vec<String>,
     /// Severity by where the value an `args` condition examined came from.
     pub provenance: Option<ProvenanceSpec>,
+    /// Contexts that lower the severity of a match (`[[match.lower]]`).
+    pub lower: Vec<LowerSpec>,
+}
+
+/// `[[match.lower]]`: a match in these files or inside this construct (a function decorated as
+/// a background task, say) is reported at `severity` at most, with `reason` in its message.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LowerSpec {
+    pub severity: Severity,
+    pub reason: String,
+    /// Path globs relative to the root.
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// An ast-grep rule that some ancestor of the match must satisfy.
+    pub inside: Option<SerializableRule>,
 }
 
 /// `[match.provenance]`: the severity of a finding by the origin of the value that reaches

@@ -730,8 +730,10 @@ impl<'a, 'r> Tracer<'a, 'r> {
             return Provenance::constant();
         }
         let inner = self.eval(&object, depth + 1);
-        if inner.origin == Origin::Constant && object.kind() == "identifier" {
-            // An attribute of something bound to a constant is still not known to be one.
+        let unnamed_unknown = inner.origin == Origin::Unknown && inner.carrier.is_none();
+        if unnamed_unknown || (inner.origin == Origin::Constant && object.kind() == "identifier") {
+            // An attribute of something bound to a constant is still not known to be one; of
+            // something unknown, the attribute is the better evidence.
             return Provenance::at(Origin::Unknown, node, node.text().to_string());
         }
         inner
@@ -784,7 +786,13 @@ impl<'a, 'r> Tracer<'a, 'r> {
             if CONTAINER_METHODS.contains(&method.as_str()) {
                 // `d.get(key, default)`: what `d` holds, or the default; the key picks one.
                 let default = args().nth(1);
-                return self.all(receiver.into_iter().chain(default), depth);
+                let found = self.all(receiver.into_iter().chain(default), depth);
+                // From an object of unknown origin (`cache.get(k)`, `Model.objects.get(...)`),
+                // the call itself is the evidence.
+                if found.origin == Origin::Unknown && found.carrier.is_none() {
+                    return Provenance::at(Origin::Unknown, node, node.text().to_string());
+                }
+                return found;
             }
         }
         Provenance::at(Origin::Unknown, node, node.text().to_string())

@@ -5,8 +5,7 @@ use crate::rules::pattern::CompiledPattern;
 use crate::rules::query::CompiledQuery;
 use crate::rules::rule::{
     AnalyzerSpec, Clause, ExampleFile, ExampleFiles, Examples, LowerSpec, MatchSpec, PatternSpec,
-    QuerySpec,
-    RuleFile, RuleMeta, SettingCondition, SettingSpec,
+    QuerySpec, RuleFile, RuleMeta, SettingCondition, SettingSpec,
 };
 use crate::rules::setting::CompiledSetting;
 use crate::rules::{CompiledMatcher, LoadedRule};
@@ -290,9 +289,9 @@ fn match_spec(value: toml::Value) -> Result<MatchSpec, String> {
                 None => None,
             };
             let lower: Vec<LowerSpec> = match table.remove("lower") {
-                Some(v) => v.try_into().map_err(|e: toml::de::Error| {
-                    format!("[[match.lower]]: {}", e.message())
-                })?,
+                Some(v) => v
+                    .try_into()
+                    .map_err(|e: toml::de::Error| format!("[[match.lower]]: {}", e.message()))?,
                 None => Vec::new(),
             };
             let clause = if table.is_empty() {

@@ -647,7 +647,8 @@ impl CompiledClause {
                         let mut severity = self.severity;
                         let mut message = self.render(ctx, node, "", None, Some(&found), None);
                         if let Some(lower) = grading.lowered(ctx, node, meter) {
-                            severity = Some(severity.map_or(lower.severity, |s| s.min(lower.severity)));
+                            severity =
+                                Some(severity.map_or(lower.severity, |s| s.min(lower.severity)));
                             message = message.map(|m| format!("{m}; {}", lower.reason));
                         }
                         out.push(RawMatch {

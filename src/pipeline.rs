@@ -8,7 +8,7 @@ use crate::locate::{to_finding, LineIndex};
 use crate::model::settings::{self, ModuleHint, SettingsFile};
 use crate::model::symbols::NodeIndex;
 use crate::parse::{manifests, python, source};
-use crate::report::{AuditResult, FileError};
+use crate::result::{AuditResult, FileError, Verdict};
 use crate::rules::pattern::{FileContext, RawMatch};
 use crate::rules::prefilter::Prefilter;
 use crate::rules::setting::Evidence;
@@ -281,10 +281,14 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
     let mut unreadable_settings = merged.unreadable_settings;
     unreadable_settings.sort();
     unreadable_settings.extend(project.incomplete);
-    let scorecard = score::scorecard(
+    let metas: Vec<_> = rules.iter().map(|r| r.meta.clone()).collect();
+    let verdict = Verdict::compute(
         &checks,
+        &metas,
+        &active,
         &Visibility {
             settings_found: project.settings_found,
+            settings_wanted: plan.wants_settings,
             unreadable_settings,
         },
     );
@@ -296,13 +300,13 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
             .collect::<Vec<_>>()
             .join(", "),
         files: discovery.files.len(),
-        rules: rules.iter().map(|r| r.meta.clone()).collect(),
+        rules: metas,
         checks,
         findings: active,
         suppressed,
         baselined,
         errors,
-        scorecard,
+        verdict,
     })
 }
 
@@ -323,8 +327,9 @@ fn check_for(
     facts: &Applicability<'_>,
 ) -> Check {
     let meta = &rule.meta;
-    let count = active.iter().filter(|f| f.rule == meta.id).count();
-    let hidden = suppressed.iter().filter(|f| f.rule == meta.id).count();
+    let own = |f: &&Finding| f.rule == meta.id;
+    let count = active.iter().filter(own).count();
+    let hidden = suppressed.iter().filter(own).count();
     let when = &meta.applies_when;
     let applicable = when.is_unconditional()
         || when
@@ -345,12 +350,18 @@ fn check_for(
         (CheckStatus::Pass, None)
     };
     let undecided = status == CheckStatus::NotApplicable && applicable && facts.undecided.is_some();
+    // The findings that make it fail: the active ones, and with --strict the suppressed ones.
+    let failing = active
+        .iter()
+        .chain(suppressed.iter().filter(|_| strict))
+        .filter(own)
+        .map(|f| f.severity);
     Check {
         rule: meta.id.clone(),
         status,
         findings: count,
         note,
-        severity: meta.severity,
+        severity: score::check_severity(meta.severity, status, failing),
         category: meta.category,
         undecided,
     }

@@ -262,6 +262,7 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
     errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     errors.dedup();
 
+    let has_python = discovery.files.iter().any(SourceFile::is_python);
     let checks: Vec<Check> = rules
         .iter()
         .map(|rule| {
@@ -274,6 +275,7 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
                     imports: &imports,
                     dependencies: &dependencies,
                     undecided: project.notes.get(&rule.meta.id),
+                    has_python,
                 },
             )
         })
@@ -317,6 +319,8 @@ struct Applicability<'a> {
     dependencies: &'a BTreeSet<String>,
     /// Why the project stage could not decide this rule, if it could not.
     undecided: Option<&'a String>,
+    /// Some Python file was found: without one, per-file (Python) rules looked at nothing.
+    has_python: bool,
 }
 
 fn check_for(
@@ -339,6 +343,10 @@ fn check_for(
         || when.import_any.iter().any(|m| facts.imports.contains(m));
     let (status, note) = if count > 0 || (strict && hidden > 0) {
         (CheckStatus::Fail, None)
+    } else if rule.is_per_file() && !facts.has_python {
+        // A clean pass over no files would claim a check that never ran.
+        let note = "not applicable: no Python source files in the project".to_string();
+        (CheckStatus::NotApplicable, Some(note))
     } else if !applicable {
         let mut evidence: Vec<String> = when.dependency_any.clone();
         evidence.extend(when.import_any.iter().map(|m| format!("import {m}")));
@@ -772,6 +780,85 @@ fn imported_names(text: &str) -> BTreeSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::findings::Severity;
+
+    #[test]
+    fn a_check_weighs_the_findings_that_make_it_fail() {
+        let set = crate::rules::load::load(&[], true).expect("embedded rules");
+        let rule = set
+            .rules
+            .iter()
+            .find(|r| r.meta.id == "SEC017")
+            .expect("SEC017");
+        assert_eq!(rule.meta.severity, Severity::Critical);
+        let at = |severity: Severity, line: usize| Finding {
+            rule: "SEC017".into(),
+            name: rule.meta.name.clone(),
+            severity,
+            category: rule.meta.category,
+            path: "scripts/load.py".into(),
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 2,
+            message: "m".into(),
+            snippet: "x".into(),
+            fingerprint: "0".into(),
+            byte_range: (0, 1),
+            snippet_offset: 0,
+            matched_text: "x".into(),
+        };
+        let none = BTreeSet::new();
+        let facts = Applicability {
+            imports: &none,
+            dependencies: &none,
+            undecided: None,
+            has_python: true,
+        };
+        let check = |active: &[Finding], suppressed: &[Finding], strict: bool| {
+            let c = check_for(rule, active, suppressed, strict, &facts);
+            (c.status, c.severity)
+        };
+        let medium = [at(Severity::Medium, 3), at(Severity::Low, 9)];
+        assert_eq!(
+            check(&medium, &[], false),
+            (CheckStatus::Fail, Severity::Medium)
+        );
+        // A suppressed finding weighs only when --strict makes it count.
+        let high = [at(Severity::High, 5)];
+        assert_eq!(
+            check(&medium, &high, false),
+            (CheckStatus::Fail, Severity::Medium)
+        );
+        assert_eq!(
+            check(&medium, &high, true),
+            (CheckStatus::Fail, Severity::High)
+        );
+        assert_eq!(check(&[], &high, true), (CheckStatus::Fail, Severity::High));
+        // Clean, it weighs the rule's own severity; with no Python at all it is n/a.
+        assert_eq!(
+            check(&[], &[], false),
+            (CheckStatus::Pass, Severity::Critical)
+        );
+        let c = check_for(
+            rule,
+            &[],
+            &[],
+            false,
+            &Applicability {
+                has_python: false,
+                ..facts
+            },
+        );
+        assert_eq!(
+            (c.status, c.note.as_deref(), c.undecided),
+            (
+                CheckStatus::NotApplicable,
+                Some("not applicable: no Python source files in the project"),
+                false
+            )
+        );
+    }
 
     #[test]
     fn imported_names_reads_every_import_form() {

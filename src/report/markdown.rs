@@ -407,13 +407,10 @@ the issues below or accept them as launch conditions.",
             verdict.ready_threshold
         ),
         Recommendation::Inconclusive => format!(
-            "No check that ran fails, but too little could be checked to call this ready: {}. \
-Fix what stopped the audit (see the appendix) and run it again.",
-            ctx.result
-                .verdict
-                .inconclusive
-                .as_deref()
-                .unwrap_or("coverage is too thin")
+            "{}, but too little could be checked to call this ready: {}. Fix what stopped the \
+audit (see the appendix) and run it again.",
+            nothing_grave_fails(coverage.failed),
+            verdict.inconclusive.as_deref().unwrap_or("coverage is too thin")
         ),
         Recommendation::ReadyToLaunch if coverage.failed == 0 => format!(
             "Every applicable check passes ({} of {}). What a static audit cannot see (load, \
@@ -423,6 +420,17 @@ failover, backups) still needs its own tests.",
         Recommendation::ReadyToLaunch => format!(
             "Only minor issues remain ({}); none blocks launch.",
             plural(coverage.failed, "failing check", "failing checks")
+        ),
+    }
+}
+
+/// The opening of an inconclusive verdict: it never has a failing critical or high check.
+fn nothing_grave_fails(failed: usize) -> String {
+    match failed {
+        0 => "No check that ran fails".to_string(),
+        n => format!(
+            "No critical or high-severity check fails ({})",
+            plural(n, "failing check", "failing checks")
         ),
     }
 }
@@ -974,8 +982,9 @@ fn conclusion(doc: &mut Doc, ctx: &Context) {
             card.score
         ),
         Recommendation::Inconclusive => format!(
-            "No check that ran fails (score {:.1}/10), but this audit could not see enough to \
-say the code base is production-ready.",
+            "{} (score {:.1}/10), but this audit could not see enough to say the code base is \
+production-ready.",
+            nothing_grave_fails(card.coverage.failed),
             card.score
         ),
     };

@@ -587,6 +587,10 @@ fn next_step(out: &mut String, result: &AuditResult, plan: &Plan, paint: Paint) 
     let first = plan.phases.first().and_then(|p| p.steps.first());
     let line = match first {
         None if result.verdict.coverage.checks == 0 => "No checks ran.".to_string(),
+        None if result.verdict.recommendation == Recommendation::Inconclusive => {
+            "No check that ran fails, but too little could be checked to call this ready."
+                .to_string()
+        }
         None => "All applicable checks pass.".to_string(),
         Some(_) if !plan.minimum_to_launch().is_empty() => {
             let blockers = plan.minimum_to_launch();

@@ -140,11 +140,11 @@ pub fn build(inputs: &Inputs<'_>, ranked: &[&Check]) -> Plan {
         })
         .collect();
     let effort = |rule: &str| {
-        phases
-            .iter()
-            .flat_map(|p| &p.steps)
-            .find(|s| s.rule == rule)
-            .map_or(0.0, |s| s.effort_hours)
+        let steps = phases.iter().flat_map(|p| &p.steps);
+        steps
+            .filter(|s| s.rule == rule)
+            .map(|s| s.effort_hours)
+            .sum::<f64>()
     };
     let group = |keep: &dyn Fn(Severity) -> bool| {
         let rules: Vec<String> = ranked
@@ -173,6 +173,14 @@ impl Plan {
     /// Rule ids of the failing critical checks, in rank order: what must be fixed to launch.
     pub fn minimum_to_launch(&self) -> &[String] {
         &self.launch.blockers.rules
+    }
+
+    /// The step that fixes one failing check.
+    pub fn step(&self, rule: &str) -> Option<&Step> {
+        self.phases
+            .iter()
+            .flat_map(|p| &p.steps)
+            .find(|s| s.rule == rule)
     }
 }
 

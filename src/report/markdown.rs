@@ -573,11 +573,9 @@ fn issue(doc: &mut Doc, ctx: &Context, check: &Check) {
         if !meta.cwe.is_empty() {
             let _ = write!(facts, " · **CWE**: {}", meta.cwe.join(", "));
         }
-        let _ = write!(
-            facts,
-            " · **Effort**: {}",
-            hours(meta.effort_hours.max(0.0))
-        );
+        if let Some(step) = ctx.plan.step(&check.rule) {
+            let _ = write!(facts, " · **Effort**: {}", hours(step.effort_hours));
+        }
     }
     doc.line(&facts);
     doc.blank();
@@ -938,9 +936,10 @@ fn minimum_to_launch(doc: &mut Doc, ctx: &Context) {
 
 fn list_checks(doc: &mut Doc, ctx: &Context, group: &Group) {
     for (i, rule) in group.rules.iter().enumerate() {
-        let effort = ctx.meta(rule).map_or(String::new(), |m| {
-            format!(", {}", hours(m.effort_hours.max(0.0)))
-        });
+        let effort = match (ctx.meta(rule), ctx.plan.step(rule)) {
+            (Some(_), Some(step)) => format!(", {}", hours(step.effort_hours)),
+            _ => String::new(),
+        };
         let title = ctx.meta(rule).map_or(rule.as_str(), |m| m.title.as_str());
         doc.line(&format!(
             "{}. {} (`{}`{effort})",

@@ -393,7 +393,14 @@ pub(crate) mod tests {
                 status: *status,
                 findings: findings.iter().filter(|f| f.rule == m.id).count(),
                 note: None,
-                severity: m.severity,
+                severity: crate::score::check_severity(
+                    m.severity,
+                    *status,
+                    findings
+                        .iter()
+                        .filter(|f| f.rule == m.id)
+                        .map(|f| f.severity),
+                ),
                 category: m.category,
                 undecided: false,
             })

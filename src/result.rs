@@ -173,7 +173,81 @@ impl AuditResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::tests::sample_report;
+    use crate::findings::Category;
+    use crate::plan::tests::{finding, meta, result, sample_report};
+    use crate::report::{json, markdown, terminal};
+    use crate::score::CheckStatus::{Fail, Pass};
+
+    /// SEC017 is a critical rule; its only finding was lowered to medium (code in a script).
+    fn lowered() -> AuditResult {
+        let sqli = meta(
+            "SEC017",
+            "sqli",
+            Severity::Critical,
+            Category::Security,
+            1,
+            6.0,
+        );
+        let jwt = meta(
+            "SEC001",
+            "jwt",
+            Severity::Critical,
+            Category::Security,
+            1,
+            4.0,
+        );
+        let key = meta(
+            "SEC003",
+            "key",
+            Severity::Critical,
+            Category::Security,
+            1,
+            1.0,
+        );
+        let timeout = meta("REL003", "t", Severity::High, Category::Reliability, 2, 2.0);
+        let mut found = finding(&sqli, "scripts/backfill.py", 12);
+        found.severity = Severity::Medium;
+        result(
+            vec![(sqli, Fail), (jwt, Pass), (key, Pass), (timeout, Pass)],
+            vec![found],
+        )
+    }
+
+    #[test]
+    fn a_lowered_finding_makes_a_medium_check_in_every_report() {
+        let r = lowered();
+        let v = &r.verdict;
+        assert_eq!(
+            r.check("SEC017").map(|c| c.severity),
+            Some(Severity::Medium)
+        );
+        // pass 10 + 10 + 7.5 = 27.5 of 32.5 -> 8.5, and no cap.
+        assert_eq!((v.raw_score, v.score), (8.5, 8.5));
+        assert_eq!((v.gate.as_ref(), v.cap.as_ref()), (None, None));
+        assert_eq!(v.recommendation, Recommendation::ReadyToLaunch);
+        assert_eq!(v.risk[0], (Category::Security, Risk::Medium));
+        assert_eq!(v.counts.failing_checks, [0, 0, 1, 0, 0]);
+        assert!(v.plan.minimum_to_launch().is_empty());
+        assert_eq!(v.plan.launch.deferred.rules, vec!["SEC017"]);
+        assert_eq!(v.plan.phases[0].steps[0].severity, Severity::Medium);
+
+        let text = json::render(&r);
+        assert!(text.contains("\"score\": 8.5,\n"));
+        assert!(text.contains("\"recommendation\": \"ready-to-launch\",\n"));
+        assert!(!text.contains("\"cap\""));
+        let md = markdown::render(&r, &markdown::MarkdownOptions::default());
+        assert!(md.contains("\n**Production Readiness Score: 8.5/10**\n"));
+        assert!(md.contains("\n### 3.1 Title of SEC017\n"));
+        assert!(md.contains("No launch blocker: no critical check fails."));
+        let opts = terminal::TerminalOptions {
+            color: false,
+            verbose: false,
+            width: 100,
+        };
+        let term = terminal::render(&r, &opts);
+        assert!(term.contains("\n  Score           8.5/10\n"));
+        assert!(term.contains("\n  1. medium   SEC017   Title of SEC017\n"));
+    }
 
     #[test]
     fn the_sample_verdict_in_one_place() {

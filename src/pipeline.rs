@@ -792,21 +792,8 @@ mod tests {
             .expect("SEC017");
         assert_eq!(rule.meta.severity, Severity::Critical);
         let at = |severity: Severity, line: usize| Finding {
-            rule: "SEC017".into(),
-            name: rule.meta.name.clone(),
             severity,
-            category: rule.meta.category,
-            path: "scripts/load.py".into(),
-            line,
-            column: 1,
-            end_line: line,
-            end_column: 2,
-            message: "m".into(),
-            snippet: "x".into(),
-            fingerprint: "0".into(),
-            byte_range: (0, 1),
-            snippet_offset: 0,
-            matched_text: "x".into(),
+            ..crate::plan::tests::finding(&rule.meta, "scripts/load.py", line)
         };
         let none = BTreeSet::new();
         let facts = Applicability {

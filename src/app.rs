@@ -418,7 +418,7 @@ fn scan(args: ScanArgs) -> u8 {
         &result.findings,
         fail_on.threshold(),
         min_score,
-        result.scorecard.score,
+        result.verdict.score,
     ) {
         EXIT_GATE_FAILED
     } else {

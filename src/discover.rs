@@ -5,7 +5,7 @@
 //! so a symlink loop cannot hang the walk. Everything is returned sorted by relative path so
 //! the same tree always gives the same output.
 
-use crate::report::FileError;
+use crate::result::FileError;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ignore::{DirEntry, WalkBuilder};
 use std::collections::BTreeMap;

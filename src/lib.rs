@@ -11,6 +11,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod plan;
 pub mod report;
+pub mod result;
 pub mod rules;
 pub mod score;
 pub mod suppress;

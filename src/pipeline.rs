@@ -9,7 +9,7 @@ use crate::model::roles::{self, Role, RoleOverrides};
 use crate::model::settings::{self, ModuleHint, SettingsFile};
 use crate::model::symbols::NodeIndex;
 use crate::parse::{manifests, python, source};
-use crate::report::{AuditResult, FileError};
+use crate::result::{AuditResult, FileError, Verdict};
 use crate::rules::pattern::{FileContext, RawMatch};
 use crate::rules::prefilter::Prefilter;
 use crate::rules::setting::Evidence;
@@ -276,6 +276,7 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
     errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     errors.dedup();
 
+    let has_python = discovery.files.iter().any(SourceFile::is_python);
     let checks: Vec<Check> = rules
         .iter()
         .map(|rule| {
@@ -288,6 +289,7 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
                     imports: &imports,
                     dependencies: &dependencies,
                     undecided: project.notes.get(&rule.meta.id),
+                    has_python,
                 },
             )
         })
@@ -295,10 +297,14 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
     let mut unreadable_settings = merged.unreadable_settings;
     unreadable_settings.sort();
     unreadable_settings.extend(project.incomplete);
-    let scorecard = score::scorecard(
+    let metas: Vec<_> = rules.iter().map(|r| r.meta.clone()).collect();
+    let verdict = Verdict::compute(
         &checks,
+        &metas,
+        &active,
         &Visibility {
             settings_found: project.settings_found,
+            settings_wanted: plan.wants_settings,
             unreadable_settings,
         },
     );
@@ -310,13 +316,13 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
             .collect::<Vec<_>>()
             .join(", "),
         files: discovery.files.len(),
-        rules: rules.iter().map(|r| r.meta.clone()).collect(),
+        rules: metas,
         checks,
         findings: active,
         suppressed,
         baselined,
         errors,
-        scorecard,
+        verdict,
         roles,
     })
 }
@@ -328,6 +334,8 @@ struct Applicability<'a> {
     dependencies: &'a BTreeSet<String>,
     /// Why the project stage could not decide this rule, if it could not.
     undecided: Option<&'a String>,
+    /// Some Python file was found: without one, per-file (Python) rules looked at nothing.
+    has_python: bool,
 }
 
 fn check_for(
@@ -338,8 +346,9 @@ fn check_for(
     facts: &Applicability<'_>,
 ) -> Check {
     let meta = &rule.meta;
-    let count = active.iter().filter(|f| f.rule == meta.id).count();
-    let hidden = suppressed.iter().filter(|f| f.rule == meta.id).count();
+    let own = |f: &&Finding| f.rule == meta.id;
+    let count = active.iter().filter(own).count();
+    let hidden = suppressed.iter().filter(own).count();
     let when = &meta.applies_when;
     let applicable = when.is_unconditional()
         || when
@@ -349,6 +358,10 @@ fn check_for(
         || when.import_any.iter().any(|m| facts.imports.contains(m));
     let (status, note) = if count > 0 || (strict && hidden > 0) {
         (CheckStatus::Fail, None)
+    } else if rule.is_per_file() && !facts.has_python {
+        // A clean pass over no files would claim a check that never ran.
+        let note = "not applicable: no Python source files in the project".to_string();
+        (CheckStatus::NotApplicable, Some(note))
     } else if !applicable {
         let mut evidence: Vec<String> = when.dependency_any.clone();
         evidence.extend(when.import_any.iter().map(|m| format!("import {m}")));
@@ -360,12 +373,18 @@ fn check_for(
         (CheckStatus::Pass, None)
     };
     let undecided = status == CheckStatus::NotApplicable && applicable && facts.undecided.is_some();
+    // The findings that make it fail: the active ones, and with --strict the suppressed ones.
+    let failing = active
+        .iter()
+        .chain(suppressed.iter().filter(|_| strict))
+        .filter(own)
+        .map(|f| f.severity);
     Check {
         rule: meta.id.clone(),
         status,
         findings: count,
         note,
-        severity: meta.severity,
+        severity: score::check_severity(meta.severity, status, failing),
         category: meta.category,
         undecided,
     }
@@ -797,6 +816,72 @@ fn imported_names(text: &str) -> BTreeSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::findings::Severity;
+
+    #[test]
+    fn a_check_weighs_the_findings_that_make_it_fail() {
+        let set = crate::rules::load::load(&[], true).expect("embedded rules");
+        let rule = set
+            .rules
+            .iter()
+            .find(|r| r.meta.id == "SEC017")
+            .expect("SEC017");
+        assert_eq!(rule.meta.severity, Severity::Critical);
+        let at = |severity: Severity, line: usize| Finding {
+            severity,
+            ..crate::plan::tests::finding(&rule.meta, "scripts/load.py", line)
+        };
+        let none = BTreeSet::new();
+        let facts = Applicability {
+            imports: &none,
+            dependencies: &none,
+            undecided: None,
+            has_python: true,
+        };
+        let check = |active: &[Finding], suppressed: &[Finding], strict: bool| {
+            let c = check_for(rule, active, suppressed, strict, &facts);
+            (c.status, c.severity)
+        };
+        let medium = [at(Severity::Medium, 3), at(Severity::Low, 9)];
+        assert_eq!(
+            check(&medium, &[], false),
+            (CheckStatus::Fail, Severity::Medium)
+        );
+        // A suppressed finding weighs only when --strict makes it count.
+        let high = [at(Severity::High, 5)];
+        assert_eq!(
+            check(&medium, &high, false),
+            (CheckStatus::Fail, Severity::Medium)
+        );
+        assert_eq!(
+            check(&medium, &high, true),
+            (CheckStatus::Fail, Severity::High)
+        );
+        assert_eq!(check(&[], &high, true), (CheckStatus::Fail, Severity::High));
+        // Clean, it weighs the rule's own severity; with no Python at all it is n/a.
+        assert_eq!(
+            check(&[], &[], false),
+            (CheckStatus::Pass, Severity::Critical)
+        );
+        let c = check_for(
+            rule,
+            &[],
+            &[],
+            false,
+            &Applicability {
+                has_python: false,
+                ..facts
+            },
+        );
+        assert_eq!(
+            (c.status, c.note.as_deref(), c.undecided),
+            (
+                CheckStatus::NotApplicable,
+                Some("not applicable: no Python source files in the project"),
+                false
+            )
+        );
+    }
 
     #[test]
     fn imported_names_reads_every_import_form() {

@@ -1,20 +1,54 @@
-//! The phased fix plan and the acceptance checklist (DESIGN §6.2), derived from the checks, the
-//! rule metadata and the active findings of a finished run.
+//! The phased fix plan, the acceptance checklist and the ranking of failures (DESIGN §6.2),
+//! derived from the checks, the rule metadata and the active findings of a finished run. Built
+//! once per run, into the verdict (`result.rs`).
 
 use crate::findings::{Category, Finding, Severity};
-use crate::report::AuditResult;
 use crate::rules::rule::RuleMeta;
 use crate::score::{Check, CheckStatus};
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// What the plan is derived from.
+#[derive(Clone, Copy, Debug)]
+pub struct Inputs<'a> {
+    /// One per rule, sorted by id.
+    pub checks: &'a [Check],
+    /// Metadata of the rules that ran.
+    pub rules: &'a [RuleMeta],
+    /// Active findings in report order.
+    pub findings: &'a [Finding],
+}
+
+impl<'a> Inputs<'a> {
+    fn rule(&self, id: &str) -> Option<&'a RuleMeta> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
 
 /// The whole plan: phases in order, only those with steps.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Plan {
     pub phases: Vec<Phase>,
     pub total_effort_hours: f64,
-    /// Rule ids of the failing critical checks, in plan order: what must be fixed to launch.
-    pub minimum_to_launch: Vec<String>,
+    /// The failing checks by what they mean for launch, each in rank order with its effort.
+    pub launch: Launch,
+}
+
+/// Failing checks grouped by what they mean for launch.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Launch {
+    /// Every failing critical check: launch blockers.
+    pub blockers: Group,
+    /// Every failing high check: fix, or accept the risk in writing.
+    pub conditions: Group,
+    /// The rest: after launch.
+    pub deferred: Group,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Group {
+    pub rules: Vec<String>,
+    pub effort_hours: f64,
 }
 
 /// One phase of the plan. Field order is the JSON contract.
@@ -50,6 +84,9 @@ pub struct ChecklistItem {
     pub rule: String,
     pub criterion: String,
     pub checked: bool,
+    /// The check's category, for grouping; not part of the JSON contract.
+    #[serde(skip)]
+    pub category: Category,
 }
 
 /// Phase numbers run 1..=5.
@@ -66,16 +103,17 @@ pub fn phase_title(phase: u8) -> &'static str {
     }
 }
 
-/// Builds the plan: every failing check becomes a step of its rule's phase.
-pub fn build(result: &AuditResult) -> Plan {
-    let by_rule = findings_by_rule(&result.findings);
+/// Builds the plan: every failing check becomes a step of its rule's phase. `ranked` is
+/// [`ranked_failures`] of the same inputs.
+pub fn build(inputs: &Inputs<'_>, ranked: &[&Check]) -> Plan {
+    let by_rule = findings_by_rule(inputs.findings);
     let mut phases: BTreeMap<u8, Vec<Step>> = BTreeMap::new();
-    for check in result
+    for check in inputs
         .checks
         .iter()
         .filter(|c| c.status == CheckStatus::Fail)
     {
-        let meta = result.rule(&check.rule);
+        let meta = inputs.rule(&check.rule);
         let found = by_rule
             .get(check.rule.as_str())
             .map_or(&[][..], Vec::as_slice);
@@ -101,22 +139,54 @@ pub fn build(result: &AuditResult) -> Plan {
             }
         })
         .collect();
-    let minimum_to_launch = phases
-        .iter()
-        .flat_map(|p| &p.steps)
-        .filter(|s| s.severity == Severity::Critical)
-        .map(|s| s.rule.clone())
-        .collect();
+    let effort = |rule: &str| {
+        let steps = phases.iter().flat_map(|p| &p.steps);
+        steps
+            .filter(|s| s.rule == rule)
+            .map(|s| s.effort_hours)
+            .sum::<f64>()
+    };
+    let group = |keep: &dyn Fn(Severity) -> bool| {
+        let rules: Vec<String> = ranked
+            .iter()
+            .filter(|c| keep(c.severity))
+            .map(|c| c.rule.clone())
+            .collect();
+        Group {
+            effort_hours: round_hours(rules.iter().map(|r| effort(r)).sum()),
+            rules,
+        }
+    };
+    let launch = Launch {
+        blockers: group(&|s| s == Severity::Critical),
+        conditions: group(&|s| s == Severity::High),
+        deferred: group(&|s| s < Severity::High),
+    };
     Plan {
         total_effort_hours: round_hours(phases.iter().map(|p| p.effort_hours).sum()),
         phases,
-        minimum_to_launch,
+        launch,
+    }
+}
+
+impl Plan {
+    /// Rule ids of the failing critical checks, in rank order: what must be fixed to launch.
+    pub fn minimum_to_launch(&self) -> &[String] {
+        &self.launch.blockers.rules
+    }
+
+    /// The step that fixes one failing check.
+    pub fn step(&self, rule: &str) -> Option<&Step> {
+        self.phases
+            .iter()
+            .flat_map(|p| &p.steps)
+            .find(|s| s.rule == rule)
     }
 }
 
 /// Every applicable rule's criterion, grouped by category (`Category::ALL` order) then rule id.
-pub fn checklist(result: &AuditResult) -> Vec<ChecklistItem> {
-    let mut applicable: Vec<&Check> = result
+pub fn checklist(inputs: &Inputs<'_>) -> Vec<ChecklistItem> {
+    let mut applicable: Vec<&Check> = inputs
         .checks
         .iter()
         .filter(|c| c.status != CheckStatus::NotApplicable)
@@ -130,11 +200,12 @@ pub fn checklist(result: &AuditResult) -> Vec<ChecklistItem> {
         .into_iter()
         .map(|check| ChecklistItem {
             rule: check.rule.clone(),
-            criterion: result.rule(&check.rule).map_or_else(
+            criterion: inputs.rule(&check.rule).map_or_else(
                 || format!("{} passes", check.rule),
                 |meta| meta.criterion.clone(),
             ),
             checked: check.status == CheckStatus::Pass,
+            category: check.category,
         })
         .collect()
 }
@@ -210,8 +281,8 @@ pub fn first_sentence(text: &str) -> &str {
 /// Failing checks, most dangerous first: severity, then plan phase (security before
 /// reliability before performance), then number of findings, then id. The order of the
 /// "top 5" and of the issue sections of every human report.
-pub fn ranked_failures(result: &AuditResult) -> Vec<&Check> {
-    let mut failing: Vec<&Check> = result
+pub fn ranked_failures<'a>(inputs: &Inputs<'a>) -> Vec<&'a Check> {
+    let mut failing: Vec<&Check> = inputs
         .checks
         .iter()
         .filter(|c| c.status == CheckStatus::Fail)
@@ -219,7 +290,7 @@ pub fn ranked_failures(result: &AuditResult) -> Vec<&Check> {
     failing.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
-            .then_with(|| phase_of(a, result.rule(&a.rule)).cmp(&phase_of(b, result.rule(&b.rule))))
+            .then_with(|| phase_of(a, inputs.rule(&a.rule)).cmp(&phase_of(b, inputs.rule(&b.rule))))
             .then(b.findings.cmp(&a.findings))
             .then_with(|| a.rule.cmp(&b.rule))
     });
@@ -243,9 +314,8 @@ fn round_hours(hours: f64) -> f64 {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::report::FileError;
+    use crate::result::{AuditResult, FileError, Verdict};
     use crate::rules::rule::{AppliesWhen, Confidence};
-    use crate::score::scorecard;
 
     pub(crate) fn meta(
         id: &str,
@@ -300,6 +370,20 @@ pub(crate) mod tests {
         }
     }
 
+    pub(crate) fn inputs(result: &AuditResult) -> Inputs<'_> {
+        Inputs {
+            checks: &result.checks,
+            rules: &result.rules,
+            findings: &result.findings,
+        }
+    }
+
+    /// The plan of a result, built afresh from its inputs.
+    fn plan_of(result: &AuditResult) -> Plan {
+        let inputs = inputs(result);
+        build(&inputs, &ranked_failures(&inputs))
+    }
+
     /// Builds a result from (rule, status) pairs and findings; checks count the findings.
     pub(crate) fn result(
         rules: Vec<(RuleMeta, CheckStatus)>,
@@ -312,7 +396,14 @@ pub(crate) mod tests {
                 status: *status,
                 findings: findings.iter().filter(|f| f.rule == m.id).count(),
                 note: None,
-                severity: m.severity,
+                severity: crate::score::check_severity(
+                    m.severity,
+                    *status,
+                    findings
+                        .iter()
+                        .filter(|f| f.rule == m.id)
+                        .map(|f| f.severity),
+                ),
                 category: m.category,
                 undecided: false,
             })
@@ -323,10 +414,13 @@ pub(crate) mod tests {
         AuditResult {
             root: ".".into(),
             files: 3,
-            scorecard: scorecard(
+            verdict: Verdict::compute(
                 &checks,
+                &metas,
+                &findings,
                 &crate::score::Visibility {
                     settings_found: true,
+                    settings_wanted: true,
                     unreadable_settings: Vec::new(),
                 },
             ),
@@ -697,7 +791,7 @@ pub(crate) mod tests {
 
     #[test]
     fn steps_land_in_their_phase_in_severity_then_count_order() {
-        let plan = build(&sample());
+        let plan = plan_of(&sample());
         let layout: Vec<(u8, &str, Vec<&str>)> = plan
             .phases
             .iter()
@@ -725,14 +819,14 @@ pub(crate) mod tests {
         assert_eq!(plan.phases[1].effort_hours, 10.0);
         assert_eq!(plan.total_effort_hours, 36.5);
         assert_eq!(
-            plan.minimum_to_launch,
-            vec!["SEC017", "SEC001", "DATA001", "REL002"]
+            plan.minimum_to_launch(),
+            ["SEC017", "SEC001", "DATA001", "REL002"]
         );
     }
 
     #[test]
     fn step_carries_counts_locations_and_metadata() {
-        let plan = build(&sample());
+        let plan = plan_of(&sample());
         let sqli = &plan.phases[0].steps[0];
         assert_eq!(
             sqli,
@@ -769,13 +863,13 @@ pub(crate) mod tests {
             1,
             4.0,
         );
-        let plan = build(&result(vec![(m, Pass)], vec![]));
+        let plan = plan_of(&result(vec![(m, Pass)], vec![]));
         assert_eq!(
             plan,
             Plan {
                 phases: vec![],
                 total_effort_hours: 0.0,
-                minimum_to_launch: vec![]
+                launch: Launch::default(),
             }
         );
     }
@@ -796,11 +890,11 @@ pub(crate) mod tests {
             )],
             vec![],
         );
-        let plan = build(&r);
+        let plan = plan_of(&r);
         assert_eq!(plan.phases[0].phase, 5);
         assert_eq!(plan.phases[0].steps[0].effort_hours, 0.0);
         r.rules.clear();
-        let plan = build(&r);
+        let plan = plan_of(&r);
         assert_eq!(plan.phases[0].phase, 4);
         assert_eq!(plan.phases[0].steps[0].title, "OPS002");
         assert_eq!(phase_title(0), "Critical security");
@@ -820,7 +914,7 @@ pub(crate) mod tests {
     #[test]
     fn ranked_failures_put_severity_then_phase_first() {
         let result = sample();
-        let ranked: Vec<&str> = ranked_failures(&result)
+        let ranked: Vec<&str> = ranked_failures(&inputs(&result))
             .iter()
             .map(|c| c.rule.as_str())
             .collect();
@@ -835,14 +929,15 @@ pub(crate) mod tests {
     fn fractional_efforts_sum_without_noise() {
         let a = meta("OPS001", "a", Severity::Low, Category::Operations, 4, 0.1);
         let b = meta("OPS002", "b", Severity::Low, Category::Operations, 4, 0.2);
-        let plan = build(&result(vec![(a, Fail), (b, Fail)], vec![]));
+        let plan = plan_of(&result(vec![(a, Fail), (b, Fail)], vec![]));
         assert_eq!(plan.phases[0].effort_hours, 0.3);
         assert_eq!(plan.total_effort_hours, 0.3);
     }
 
     #[test]
     fn checklist_lists_applicable_rules_by_category() {
-        let items = checklist(&sample());
+        let sample = sample();
+        let items = checklist(&inputs(&sample));
         let got: Vec<(&str, bool)> = items.iter().map(|i| (i.rule.as_str(), i.checked)).collect();
         assert_eq!(
             got,

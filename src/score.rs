@@ -46,6 +46,8 @@ pub enum Recommendation {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Visibility {
     pub settings_found: bool,
+    /// Some rule that reads the settings ran (else nothing looked for them).
+    pub settings_wanted: bool,
     /// Settings modules that could not be read or evaluated whole, with why.
     pub unreadable_settings: Vec<String>,
 }
@@ -78,8 +80,36 @@ pub struct Scorecard {
     /// In `Category::ALL` order.
     pub risk: Vec<(Category, Risk)>,
     pub coverage: Coverage,
+    /// The gate set by the worst failing check, when a critical or high one fails.
+    pub gate: Option<Gate>,
+    /// Why the score is below the raw score ("capped at 4.0: …"), when the gate lowered it.
+    pub cap: Option<String>,
     /// Why the recommendation is inconclusive, when it is.
     pub inconclusive: Option<String>,
+    /// Below this score the recommendation cannot be "ready to launch".
+    pub ready_threshold: f64,
+}
+
+/// The cap a failing critical or high check puts on the score.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Gate {
+    /// The highest score allowed.
+    pub limit: f64,
+    /// The severity that set it.
+    pub severity: Severity,
+    /// The failing checks of that severity, by id.
+    pub rules: Vec<String>,
+}
+
+impl Gate {
+    /// "a critical check fails (SEC001)", "2 high checks fail (SEC005, SEC006)".
+    pub fn reason(&self) -> String {
+        let which = self.rules.join(", ");
+        match self.rules.len() {
+            1 => format!("a {} check fails ({which})", self.severity),
+            n => format!("{n} {} checks fail ({which})", self.severity),
+        }
+    }
 }
 
 /// Score cap when any critical check fails (DESIGN §6.1).
@@ -94,34 +124,61 @@ pub fn round1(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
 }
 
+/// The severity a check weighs with. A failing check weighs what its findings say: the highest
+/// severity among the findings that make it fail (per-finding severities may be lower than the
+/// rule's, e.g. for code in a script or a value that is a constant). Any other check weighs its
+/// rule's base severity.
+pub fn check_severity(
+    base: Severity,
+    status: CheckStatus,
+    failing: impl IntoIterator<Item = Severity>,
+) -> Severity {
+    match status {
+        CheckStatus::Fail => failing.into_iter().max().unwrap_or(base),
+        CheckStatus::Pass | CheckStatus::NotApplicable => base,
+    }
+}
+
 /// Computes score, gates, recommendation, risk by category and coverage from the checks.
 pub fn scorecard(checks: &[Check], seen: &Visibility) -> Scorecard {
     let raw_score = raw_score(checks);
-    let failing = |severity: Severity| {
+    let failing = |severity: Severity| -> Vec<String> {
         checks
             .iter()
-            .any(|c| c.status == CheckStatus::Fail && c.severity == severity)
+            .filter(|c| c.status == CheckStatus::Fail && c.severity == severity)
+            .map(|c| c.rule.clone())
+            .collect()
     };
-    let critical_failed = failing(Severity::Critical);
-    let high_failed = failing(Severity::High);
-    let score = if critical_failed {
-        raw_score.min(CRITICAL_CAP)
-    } else if high_failed {
-        raw_score.min(HIGH_CAP)
-    } else {
-        raw_score
-    };
+    let gate = [
+        (Severity::Critical, CRITICAL_CAP),
+        (Severity::High, HIGH_CAP),
+    ]
+    .into_iter()
+    .find_map(|(severity, limit)| {
+        let rules = failing(severity);
+        (!rules.is_empty()).then_some(Gate {
+            limit,
+            severity,
+            rules,
+        })
+    });
+    let score = gate.as_ref().map_or(raw_score, |g| raw_score.min(g.limit));
+    let cap = gate
+        .as_ref()
+        .filter(|_| raw_score > score)
+        .map(|g| format!("capped at {:.1}: {}", g.limit, g.reason()));
     let mut inconclusive = None;
-    let recommendation = if critical_failed {
-        Recommendation::DoNotLaunch
-    } else if high_failed || score < READY_THRESHOLD {
-        Recommendation::LaunchWithConditions
-    } else {
-        inconclusive = why_inconclusive(checks, seen);
-        if inconclusive.is_some() {
-            Recommendation::Inconclusive
-        } else {
-            Recommendation::ReadyToLaunch
+    let recommendation = match gate.as_ref().map(|g| g.severity) {
+        Some(Severity::Critical) => Recommendation::DoNotLaunch,
+        Some(_) => Recommendation::LaunchWithConditions,
+        None if score < READY_THRESHOLD => Recommendation::LaunchWithConditions,
+        None => {
+            inconclusive = why_inconclusive(checks, seen);
+            if inconclusive.is_some() {
+                Recommendation::Inconclusive
+            } else {
+                Recommendation::ReadyToLaunch
+            }
         }
     };
     Scorecard {
@@ -130,18 +187,27 @@ pub fn scorecard(checks: &[Check], seen: &Visibility) -> Scorecard {
         recommendation,
         risk: risk_by_category(checks),
         coverage: coverage(checks),
+        gate,
+        cap,
         inconclusive,
+        ready_threshold: READY_THRESHOLD,
     }
 }
 
 /// DESIGN §6.1: no settings module, or less than half of the weight of the checks that apply
-/// could be decided; and here also a settings module that could not be read whole.
+/// could be decided; and here also a settings module that could not be read whole. A check
+/// that is n/a because its inputs are undecidable counts as applicable but not decided; one
+/// that is n/a because it does not apply counts neither way. When nothing that weighs applies
+/// at all, nothing was decided either: that is not "ready".
 fn why_inconclusive(checks: &[Check], seen: &Visibility) -> Option<String> {
     if !seen.unreadable_settings.is_empty() {
         return Some(format!(
             "the settings could not be read whole: {}",
             seen.unreadable_settings.join("; ")
         ));
+    }
+    if !seen.settings_wanted {
+        return Some("no rule that reads the Django settings ran".to_string());
     }
     if !seen.settings_found {
         return Some("no Django settings module was found".to_string());
@@ -155,6 +221,9 @@ fn why_inconclusive(checks: &[Check], seen: &Visibility) -> Option<String> {
     };
     let decided = weight(&|c| c.status != CheckStatus::NotApplicable);
     let undecided = weight(&|c| c.undecided);
+    if decided + undecided == 0.0 {
+        return Some("no check that carries weight applies".to_string());
+    }
     (undecided > decided).then(|| {
         format!(
             "less than half of the checks' weight could be decided ({} of {} checks undecidable)",
@@ -298,6 +367,7 @@ mod tests {
     /// A run that found and read its settings.
     const SEEN: Visibility = Visibility {
         settings_found: true,
+        settings_wanted: true,
         unreadable_settings: Vec::new(),
     };
 
@@ -419,7 +489,7 @@ mod tests {
     }
 
     #[test]
-    fn all_not_applicable_scores_ten() {
+    fn all_not_applicable_scores_ten_but_is_inconclusive() {
         let checks = vec![
             check("SEC001", Critical, Category::Security, Na),
             check("OPS001", Medium, Category::Operations, Na),
@@ -427,7 +497,12 @@ mod tests {
         let card = scorecard(&checks, &SEEN);
         assert_eq!(card.raw_score, 10.0);
         assert_eq!(card.score, 10.0);
-        assert_eq!(card.recommendation, Recommendation::ReadyToLaunch);
+        // Nothing was checked: the score stands, but it is no evidence of readiness.
+        assert_eq!(card.recommendation, Recommendation::Inconclusive);
+        assert_eq!(
+            card.inconclusive.as_deref(),
+            Some("no check that carries weight applies")
+        );
         assert!(card.risk.iter().all(|(_, r)| *r == Risk::None));
         assert_eq!(
             card.coverage,
@@ -446,8 +521,122 @@ mod tests {
         let checks = vec![check("OPS001", Info, Category::Operations, Fail)];
         let card = scorecard(&checks, &SEEN);
         assert_eq!(card.score, 10.0);
-        assert_eq!(card.recommendation, Recommendation::ReadyToLaunch);
+        assert_eq!(card.recommendation, Recommendation::Inconclusive);
         assert_eq!(card.risk[4], (Category::Operations, Risk::Low));
+        // With one low check beside it, there is weight to judge by.
+        let mut checks = checks;
+        checks.push(check("OPS002", Low, Category::Operations, Pass));
+        assert_eq!(
+            scorecard(&checks, &SEEN).recommendation,
+            Recommendation::ReadyToLaunch
+        );
+    }
+
+    #[test]
+    fn a_failing_check_weighs_its_worst_finding() {
+        // A critical rule whose only finding is medium fails as a medium check.
+        assert_eq!(check_severity(Critical, Fail, [Medium]), Medium);
+        assert_eq!(check_severity(Critical, Fail, [Low, High, Medium]), High);
+        // A finding may also weigh more than its rule's base.
+        assert_eq!(check_severity(Medium, Fail, [Critical]), Critical);
+        // Passing and n/a checks weigh the rule's base severity; findings do not matter.
+        assert_eq!(check_severity(Critical, Pass, []), Critical);
+        assert_eq!(check_severity(High, Na, [Low]), High);
+        // A failure without findings to read keeps the base.
+        assert_eq!(check_severity(High, Fail, []), High);
+    }
+
+    #[test]
+    fn a_critical_rule_with_only_a_medium_finding_does_not_cap() {
+        // SEC017 is a critical rule; its one finding was lowered to medium (a script, say).
+        let sec017 = check_severity(Critical, Fail, [Medium]);
+        let checks = vec![
+            check("SEC001", Critical, Category::Security, Pass),
+            check("SEC003", Critical, Category::Security, Pass),
+            check("REL003", High, Category::Reliability, Pass),
+            check("SEC017", sec017, Category::Security, Fail),
+        ];
+        // pass 10 + 10 + 7.5 = 27.5 of 32.5 -> 8.46 -> 8.5; with SEC017 at 10 it would be 7.3.
+        let card = scorecard(&checks, &SEEN);
+        assert_eq!(card.raw_score, 8.5);
+        assert_eq!(card.score, 8.5);
+        assert_eq!(card.gate, None);
+        assert_eq!(card.cap, None);
+        assert_eq!(card.recommendation, Recommendation::ReadyToLaunch);
+        assert_eq!(card.risk[0], (Category::Security, Risk::Medium));
+
+        // Its finding at high instead: capped at 7.0, launch with conditions.
+        let mut checks = checks;
+        checks[3].severity = check_severity(Critical, Fail, [High, Low]);
+        let card = scorecard(&checks, &SEEN);
+        // pass 27.5 of 35 -> 7.86 -> 7.9
+        assert_eq!(card.raw_score, 7.9);
+        assert_eq!(card.score, 7.0);
+        assert_eq!(
+            card.cap.as_deref(),
+            Some("capped at 7.0: a high check fails (SEC017)")
+        );
+        assert_eq!(card.recommendation, Recommendation::LaunchWithConditions);
+        assert_eq!(card.risk[0], (Category::Security, Risk::High));
+    }
+
+    #[test]
+    fn the_cap_is_named_only_when_it_lowers_the_score() {
+        let checks = vec![
+            check("SEC001", Critical, Category::Security, Fail),
+            check("SEC002", Critical, Category::Security, Fail),
+            check("SEC003", High, Category::Security, Pass),
+        ];
+        // pass 7.5 of 27.5 -> 2.7: below the cap, so nothing was capped.
+        let card = scorecard(&checks, &SEEN);
+        assert_eq!(card.score, 2.7);
+        assert_eq!(card.cap, None);
+        let gate = card.gate.expect("a critical check fails");
+        assert_eq!((gate.limit, gate.severity), (4.0, Critical));
+        assert_eq!(gate.reason(), "2 critical checks fail (SEC001, SEC002)");
+        assert_eq!(card.recommendation, Recommendation::DoNotLaunch);
+    }
+
+    #[test]
+    fn settings_that_were_never_looked_for_are_not_called_missing() {
+        let checks = vec![check("SEC001", Critical, Category::Security, Pass)];
+        let card = scorecard(
+            &checks,
+            &Visibility {
+                settings_wanted: false,
+                settings_found: false,
+                unreadable_settings: Vec::new(),
+            },
+        );
+        assert_eq!(card.recommendation, Recommendation::Inconclusive);
+        assert_eq!(
+            card.inconclusive.as_deref(),
+            Some("no rule that reads the Django settings ran")
+        );
+    }
+
+    #[test]
+    fn exactly_half_decided_is_enough() {
+        let mut undecided = check("SEC004", High, Category::Security, Na);
+        undecided.undecided = true;
+        // Not applicable (no dependency) counts neither way.
+        let checks = vec![
+            check("SEC001", High, Category::Security, Pass),
+            undecided,
+            check("SEC002", Critical, Category::Security, Na),
+        ];
+        let card = scorecard(&checks, &SEEN);
+        assert_eq!(card.recommendation, Recommendation::ReadyToLaunch);
+        let mut checks = checks;
+        checks[0].severity = Medium;
+        let card = scorecard(&checks, &SEEN);
+        assert_eq!(card.recommendation, Recommendation::Inconclusive);
+        assert_eq!(
+            card.inconclusive.as_deref(),
+            Some(
+                "less than half of the checks' weight could be decided (1 of 2 checks undecidable)"
+            )
+        );
     }
 
     #[test]
@@ -525,7 +714,13 @@ mod tests {
             scorecard(&clean, &SEEN).recommendation,
             Recommendation::ReadyToLaunch
         );
-        let blind = scorecard(&clean, &Visibility::default());
+        let blind = scorecard(
+            &clean,
+            &Visibility {
+                settings_found: false,
+                ..SEEN
+            },
+        );
         assert_eq!(blind.recommendation, Recommendation::Inconclusive);
         assert_eq!(
             blind.inconclusive.as_deref(),
@@ -533,6 +728,7 @@ mod tests {
         );
         let unread = Visibility {
             settings_found: true,
+            settings_wanted: true,
             unreadable_settings: vec!["config/settings.py: skipped: not valid UTF-8".into()],
         };
         assert_eq!(

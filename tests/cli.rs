@@ -278,3 +278,79 @@ fn suppression_markers_inside_strings_do_not_count() {
     let (code, _) = json_report(&[root]);
     assert_eq!(code, 1);
 }
+
+/// A TypeScript + Prisma service: no Python and no Django settings. Nothing was checked, so the
+/// verdict is inconclusive, however clean the (vacuous) score; the exit code follows the gate.
+#[test]
+fn a_repository_without_python_is_inconclusive() {
+    let (code, report) = json_report(&["fixtures/rules/no-python"]);
+    assert_eq!(code, 0);
+    assert_eq!(report["recommendation"], "inconclusive");
+    assert_eq!(
+        report["inconclusive"],
+        "no Django settings module was found"
+    );
+    assert_eq!(report["score"].as_f64(), Some(10.0));
+    assert_eq!(report["raw_score"].as_f64(), Some(10.0));
+    assert_eq!(report.get("cap"), None);
+    assert_eq!(
+        report["coverage"],
+        serde_json::json!({"checks": 32, "passed": 0, "failed": 0, "not_applicable": 32})
+    );
+    assert_eq!(report["summary"]["files"], 3);
+    assert_eq!(report["findings"], serde_json::json!([]));
+    assert_eq!(report["plan"], serde_json::json!([]));
+    assert_eq!(report["checklist"], serde_json::json!([]));
+    // Per-file rules had no Python to read; settings rules had no settings module.
+    let notes = |note: &str| {
+        report["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .filter(|c| c["status"] == "n/a" && c["note"] == note)
+            .count()
+    };
+    assert_eq!(
+        notes("not applicable: no Python source files in the project"),
+        13
+    );
+    assert_eq!(
+        notes("not applicable: no Django settings module was found"),
+        19
+    );
+    // The gate is about findings and --min-score, not the recommendation.
+    let (code, _) = json_report(&["fixtures/rules/no-python", "--fail-on", "low"]);
+    assert_eq!(code, 0);
+
+    let out = audit()
+        .args(["fixtures/rules/no-python", "--color", "never"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let expected = format!(
+        "audit {} · production readiness
+
+  Root            fixtures/rules/no-python
+  Files           3 scanned
+  Score           10.0/10
+  Recommendation  INCONCLUSIVE (no Django settings module was found)
+  Findings        0 critical, 0 high, 0 medium, 0 low, 0 info
+  Coverage        32 checks: 0 passed, 0 failed, 32 n/a
+
+Risk by area
+  security        NONE
+  reliability     NONE
+  performance     NONE
+  data-integrity  NONE
+  operations      NONE
+
+Findings
+────────
+No findings.
+
+No check that ran fails, but too little could be checked to call this ready.
+",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+}

@@ -4,8 +4,6 @@
 
 use super::{ci_path, AuditResult};
 use crate::findings::{Finding, Severity};
-use crate::score::CheckStatus;
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 /// Renders the annotations, one per line.
@@ -14,12 +12,7 @@ pub fn render(result: &AuditResult, base: &str) -> String {
     for finding in &result.findings {
         let _ = writeln!(out, "{}", annotation(result, finding, base));
     }
-    let with_findings: BTreeSet<&str> = result.findings.iter().map(|f| f.rule.as_str()).collect();
-    for check in result
-        .checks
-        .iter()
-        .filter(|c| c.status == CheckStatus::Fail && !with_findings.contains(c.rule.as_str()))
-    {
+    for check in result.project_level_failures() {
         let meta = result.rule(&check.rule);
         let title = meta.map_or_else(|| check.rule.clone(), |m| format!("{} {}", m.id, m.name));
         let mut message = meta.map_or_else(|| check.rule.clone(), |m| m.title.clone());

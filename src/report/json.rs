@@ -3,7 +3,7 @@
 
 use super::{AuditResult, FileError};
 use crate::findings::{Finding, Severity};
-use crate::plan::{self, ChecklistItem, Phase};
+use crate::plan::{ChecklistItem, Phase};
 use crate::score::{round1, Check, Coverage, Recommendation, Risk};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -21,13 +21,16 @@ struct Document<'a> {
     /// Why the recommendation is `inconclusive`, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     inconclusive: Option<&'a str>,
+    /// Why the score is below the raw score, when a gate lowered it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cap: Option<&'a str>,
     risk: RiskMap<'a>,
     coverage: &'a Coverage,
     summary: Summary,
     checks: &'a [Check],
     findings: &'a [Finding],
-    plan: Vec<Phase>,
-    checklist: Vec<ChecklistItem>,
+    plan: &'a [Phase],
+    checklist: &'a [ChecklistItem],
     errors: &'a [FileError],
 }
 
@@ -64,7 +67,7 @@ impl Serialize for RiskMap<'_> {
 
 /// Renders the whole result as pretty-printed JSON with a trailing newline.
 pub fn render(result: &AuditResult) -> String {
-    let plan = plan::build(result);
+    let verdict = &result.verdict;
     let document = Document {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -72,17 +75,18 @@ pub fn render(result: &AuditResult) -> String {
             version: env!("CARGO_PKG_VERSION"),
         },
         root: &result.root,
-        score: round1(result.scorecard.score),
-        raw_score: round1(result.scorecard.raw_score),
-        recommendation: result.scorecard.recommendation,
-        inconclusive: result.scorecard.inconclusive.as_deref(),
-        risk: RiskMap(&result.scorecard.risk),
-        coverage: &result.scorecard.coverage,
+        score: round1(verdict.score),
+        raw_score: round1(verdict.raw_score),
+        recommendation: verdict.recommendation,
+        inconclusive: verdict.inconclusive.as_deref(),
+        cap: verdict.cap.as_deref(),
+        risk: RiskMap(&verdict.risk),
+        coverage: &verdict.coverage,
         summary: summary(result),
         checks: &result.checks,
         findings: &result.findings,
-        plan: plan.phases,
-        checklist: plan::checklist(result),
+        plan: &verdict.plan.phases,
+        checklist: &verdict.checklist,
         errors: &result.errors,
     };
     // Serializing plain structs of strings and numbers cannot fail; a NaN score would become
@@ -95,13 +99,7 @@ pub fn render(result: &AuditResult) -> String {
 }
 
 fn summary(result: &AuditResult) -> Summary {
-    let count = |severity: Severity| {
-        result
-            .findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .count()
-    };
+    let count = |severity: Severity| result.verdict.counts.findings(severity);
     Summary {
         files: result.files,
         critical: count(Severity::Critical),
@@ -159,7 +157,7 @@ mod tests {
     #[test]
     fn whole_scores_keep_one_decimal_and_values_parse_back() {
         let mut result = sample_result();
-        result.scorecard.score = 3.0;
+        result.verdict.score = 3.0;
         let text = render(&result);
         assert!(text.contains("\"score\": 3.0,"));
         let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");

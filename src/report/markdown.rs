@@ -6,7 +6,7 @@
 
 use super::AuditResult;
 use crate::findings::{Category, Finding, Severity};
-use crate::plan::{self, ChecklistItem, Plan};
+use crate::plan::{self, ChecklistItem, Group, Plan};
 use crate::rules::rule::RuleMeta;
 use crate::score::{Check, CheckStatus, Recommendation, Risk};
 use std::collections::{BTreeMap, HashMap};
@@ -71,10 +71,10 @@ pub fn render(result: &AuditResult, opts: &MarkdownOptions) -> String {
         "Static audit by audit {} of {} files: {} checks ran ({} passed, {} failed, {} not applicable).",
         env!("CARGO_PKG_VERSION"),
         result.files,
-        result.scorecard.coverage.checks,
-        result.scorecard.coverage.passed,
-        result.scorecard.coverage.failed,
-        result.scorecard.coverage.not_applicable
+        result.verdict.coverage.checks,
+        result.verdict.coverage.passed,
+        result.verdict.coverage.failed,
+        result.verdict.coverage.not_applicable
     );
     if let Some(timestamp) = &opts.timestamp {
         let _ = write!(out, " Generated {timestamp}.");
@@ -95,8 +95,8 @@ pub fn render(result: &AuditResult, opts: &MarkdownOptions) -> String {
 /// failing check is written up (its number and anchor).
 struct Context<'a> {
     result: &'a AuditResult,
-    plan: Plan,
-    checklist: Vec<ChecklistItem>,
+    plan: &'a Plan,
+    checklist: &'a [ChecklistItem],
     ranked: Vec<&'a Check>,
     issues: HashMap<&'a str, Issue>,
     findings: BTreeMap<&'a str, Vec<&'a Finding>>,
@@ -110,7 +110,7 @@ struct Issue {
 
 impl<'a> Context<'a> {
     fn new(result: &'a AuditResult) -> Self {
-        let ranked = plan::ranked_failures(result);
+        let ranked: Vec<&Check> = result.ranked().collect();
         let mut issues = HashMap::new();
         let mut counters = [0usize; 4];
         for check in &ranked {
@@ -136,8 +136,8 @@ impl<'a> Context<'a> {
         }
         Context {
             result,
-            plan: plan::build(result),
-            checklist: plan::checklist(result),
+            plan: &result.verdict.plan,
+            checklist: &result.verdict.checklist,
             ranked,
             issues,
             findings,
@@ -328,20 +328,11 @@ fn finding_count(n: usize) -> String {
 // Executive summary
 
 fn executive_summary(doc: &mut Doc, ctx: &Context) {
-    let card = &ctx.result.scorecard;
+    let card = &ctx.result.verdict;
     doc.heading(2, SECTIONS[0]);
     let mut score = format!("**Production Readiness Score: {:.1}/10**", card.score);
-    if card.raw_score > card.score {
-        let _ = write!(
-            score,
-            " (raw {:.1}, capped because {})",
-            card.raw_score,
-            if failing(ctx, Severity::Critical) > 0 {
-                "a critical check fails"
-            } else {
-                "a high check fails"
-            }
-        );
+    if let Some(cap) = &card.cap {
+        let _ = write!(score, " (raw {:.1}, {})", card.raw_score, inline(cap));
     }
     doc.line(&score);
     doc.blank();
@@ -379,18 +370,20 @@ fn executive_summary(doc: &mut Doc, ctx: &Context) {
 }
 
 fn failing(ctx: &Context, severity: Severity) -> usize {
-    ctx.ranked.iter().filter(|c| c.severity == severity).count()
+    ctx.result.verdict.counts.failing_checks(severity)
 }
 
 /// The paragraph under the recommendation, from the counts and the gates.
 fn verdict(ctx: &Context) -> String {
-    let coverage = &ctx.result.scorecard.coverage;
+    let verdict = &ctx.result.verdict;
+    let coverage = &verdict.coverage;
     let critical = failing(ctx, Severity::Critical);
     let high = failing(ctx, Severity::High);
-    match ctx.result.scorecard.recommendation {
+    let limit = verdict.gate.as_ref().map_or(verdict.score, |g| g.limit);
+    match verdict.recommendation {
         Recommendation::DoNotLaunch => format!(
             "{} of {} applicable checks fail, {critical} of them critical. Each failing critical \
-check is a launch blocker: the score is capped at 4.0 and the application must not be deployed \
+check is a launch blocker: the score is capped at {limit:.1} and the application must not be deployed \
 until they are fixed (see [Minimum to Launch](#{})).",
             coverage.failed,
             coverage.checks - coverage.not_applicable,
@@ -398,7 +391,7 @@ until they are fixed (see [Minimum to Launch](#{})).",
         ),
         Recommendation::LaunchWithConditions if high > 0 => format!(
             "No critical check fails, but {} {} high-severity. Launch only once {} fixed or the \
-risk is accepted in writing; the score is capped at 7.0 meanwhile.",
+risk is accepted in writing; the score is capped at {limit:.1} meanwhile.",
             plural(coverage.failed, "check fails", "checks fail"),
             if high == 1 {
                 "and it is".to_string()
@@ -408,18 +401,16 @@ risk is accepted in writing; the score is capped at 7.0 meanwhile.",
             if high == 1 { "it is" } else { "they are" }
         ),
         Recommendation::LaunchWithConditions => format!(
-            "No critical or high-severity check fails, but {} and the score is below 8.0: fix \
+            "No critical or high-severity check fails, but {} and the score is below {:.1}: fix \
 the issues below or accept them as launch conditions.",
-            plural(coverage.failed, "check fails", "checks fail")
+            plural(coverage.failed, "check fails", "checks fail"),
+            verdict.ready_threshold
         ),
         Recommendation::Inconclusive => format!(
-            "No check that ran fails, but too little could be checked to call this ready: {}. \
-Fix what stopped the audit (see the appendix) and run it again.",
-            ctx.result
-                .scorecard
-                .inconclusive
-                .as_deref()
-                .unwrap_or("coverage is too thin")
+            "{}, but too little could be checked to call this ready: {}. Fix what stopped the \
+audit (see the appendix) and run it again.",
+            nothing_grave_fails(coverage.failed),
+            verdict.inconclusive.as_deref().unwrap_or("coverage is too thin")
         ),
         Recommendation::ReadyToLaunch if coverage.failed == 0 => format!(
             "Every applicable check passes ({} of {}). What a static audit cannot see (load, \
@@ -433,17 +424,23 @@ failover, backups) still needs its own tests.",
     }
 }
 
+/// The opening of an inconclusive verdict: it never has a failing critical or high check.
+fn nothing_grave_fails(failed: usize) -> String {
+    match failed {
+        0 => "No check that ran fails".to_string(),
+        n => format!(
+            "No critical or high-severity check fails ({})",
+            plural(n, "failing check", "failing checks")
+        ),
+    }
+}
+
 fn severity_table(doc: &mut Doc, ctx: &Context) {
     doc.line("| Severity | Failing checks | Findings |");
     doc.line("| --- | ---: | ---: |");
     for severity in Severity::ALL_DESC {
         let checks = failing(ctx, severity);
-        let findings = ctx
-            .result
-            .findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .count();
+        let findings = ctx.result.verdict.counts.findings(severity);
         doc.line(&format!(
             "| {} | {checks} | {findings} |",
             title_case(severity.as_str())
@@ -576,11 +573,9 @@ fn issue(doc: &mut Doc, ctx: &Context, check: &Check) {
         if !meta.cwe.is_empty() {
             let _ = write!(facts, " · **CWE**: {}", meta.cwe.join(", "));
         }
-        let _ = write!(
-            facts,
-            " · **Effort**: {}",
-            hours(meta.effort_hours.max(0.0))
-        );
+        if let Some(step) = ctx.plan.step(&check.rule) {
+            let _ = write!(facts, " · **Effort**: {}", hours(step.effort_hours));
+        }
     }
     doc.line(&facts);
     doc.blank();
@@ -872,7 +867,7 @@ are ordered by severity, then number of findings.",
 
 fn acceptance(doc: &mut Doc, ctx: &Context) {
     doc.heading(2, SECTIONS[9]);
-    let na = ctx.result.scorecard.coverage.not_applicable;
+    let na = ctx.result.verdict.coverage.not_applicable;
     let mut intro = "A criterion is ticked when its check passes on this code base.".to_string();
     if na > 0 {
         let _ = write!(
@@ -891,12 +886,7 @@ fn acceptance(doc: &mut Doc, ctx: &Context) {
         let items: Vec<&ChecklistItem> = ctx
             .checklist
             .iter()
-            .filter(|item| {
-                ctx.result
-                    .checks
-                    .iter()
-                    .any(|c| c.rule == item.rule && c.category == category)
-            })
+            .filter(|item| item.category == category)
             .collect();
         if items.is_empty() {
             continue;
@@ -917,75 +907,45 @@ fn acceptance(doc: &mut Doc, ctx: &Context) {
 
 fn minimum_to_launch(doc: &mut Doc, ctx: &Context) {
     doc.heading(2, SECTIONS[10]);
-    let blockers: Vec<&Check> = ctx
-        .ranked
-        .iter()
-        .copied()
-        .filter(|c| c.severity == Severity::Critical)
-        .collect();
-    let conditions: Vec<&Check> = ctx
-        .ranked
-        .iter()
-        .copied()
-        .filter(|c| c.severity == Severity::High)
-        .collect();
-    let later: Vec<&Check> = ctx
-        .ranked
-        .iter()
-        .copied()
-        .filter(|c| c.severity < Severity::High)
-        .collect();
-    if blockers.is_empty() {
+    let launch = &ctx.plan.launch;
+    if launch.blockers.rules.is_empty() {
         doc.line("No launch blocker: no critical check fails.");
         doc.blank();
     }
     let groups = [
         (
             "**Launch blockers** (every failing critical check, {} in all):",
-            &blockers,
+            &launch.blockers,
         ),
         (
             "**Launch conditions** (fix, or accept the risk in writing; {}):",
-            &conditions,
+            &launch.conditions,
         ),
-        ("**Defer to post-launch** ({}):", &later),
+        ("**Defer to post-launch** ({}):", &launch.deferred),
     ];
-    for (heading, checks) in groups {
-        if checks.is_empty() {
+    for (heading, group) in groups {
+        if group.rules.is_empty() {
             continue;
         }
-        doc.line(&heading.replace("{}", &hours(effort(ctx, checks))));
+        doc.line(&heading.replace("{}", &hours(group.effort_hours)));
         doc.blank();
-        list_checks(doc, ctx, checks);
+        list_checks(doc, ctx, group);
     }
     doc.rule();
 }
 
-fn effort(ctx: &Context, checks: &[&Check]) -> f64 {
-    let total: f64 = checks
-        .iter()
-        .filter_map(|c| ctx.meta(&c.rule))
-        .map(|m| {
-            if m.effort_hours.is_finite() {
-                m.effort_hours.max(0.0)
-            } else {
-                0.0
-            }
-        })
-        .sum();
-    (total * 100.0).round() / 100.0
-}
-
-fn list_checks(doc: &mut Doc, ctx: &Context, checks: &[&Check]) {
-    for (i, check) in checks.iter().enumerate() {
-        let effort = ctx.meta(&check.rule).map_or(String::new(), |m| {
-            format!(", {}", hours(m.effort_hours.max(0.0)))
-        });
+fn list_checks(doc: &mut Doc, ctx: &Context, group: &Group) {
+    for (i, rule) in group.rules.iter().enumerate() {
+        let effort = match (ctx.meta(rule), ctx.plan.step(rule)) {
+            (Some(_), Some(step)) => format!(", {}", hours(step.effort_hours)),
+            _ => String::new(),
+        };
+        let title = ctx.meta(rule).map_or(rule.as_str(), |m| m.title.as_str());
         doc.line(&format!(
             "{}. {} (`{}`{effort})",
             i + 1,
-            ctx.link(&check.rule, &title_of(ctx.result, check)),
-            check.rule
+            ctx.link(rule, title),
+            rule
         ));
     }
     doc.blank();
@@ -993,7 +953,7 @@ fn list_checks(doc: &mut Doc, ctx: &Context, checks: &[&Check]) {
 
 fn conclusion(doc: &mut Doc, ctx: &Context) {
     doc.heading(2, SECTIONS[11]);
-    let card = &ctx.result.scorecard;
+    let card = &ctx.result.verdict;
     let blocker_phases: Vec<String> = ctx
         .plan
         .phases
@@ -1021,8 +981,9 @@ fn conclusion(doc: &mut Doc, ctx: &Context) {
             card.score
         ),
         Recommendation::Inconclusive => format!(
-            "No check that ran fails (score {:.1}/10), but this audit could not see enough to \
-say the code base is production-ready.",
+            "{} (score {:.1}/10), but this audit could not see enough to say the code base is \
+production-ready.",
+            nothing_grave_fails(card.coverage.failed),
             card.score
         ),
     };

@@ -1,53 +1,7 @@
-//! Renderers. Each takes the finished `AuditResult` and writes one format; none computes anything
-//! the JSON does not also carry.
+//! Renderers. Each takes the finished `AuditResult` (`result.rs`) and writes one format: they
+//! format the verdict computed there and compute none of their own.
 
-use crate::findings::Finding;
-use crate::rules::rule::RuleMeta;
-use crate::score::{Check, Scorecard};
-use serde::Serialize;
-
-/// A file that was skipped or only partly understood.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct FileError {
-    pub path: String,
-    pub message: String,
-}
-
-/// Everything a run produced, in its final order.
-#[derive(Clone, Debug)]
-pub struct AuditResult {
-    /// The scanned root as given on the command line.
-    pub root: String,
-    /// Files considered (after excludes).
-    pub files: usize,
-    /// Metadata of every rule that ran (selected, loaded), sorted by id.
-    pub rules: Vec<RuleMeta>,
-    /// One per rule, sorted by id.
-    pub checks: Vec<Check>,
-    /// Active findings sorted by path, line, column, rule.
-    pub findings: Vec<Finding>,
-    /// Findings hidden by inline ignores.
-    pub suppressed: Vec<Finding>,
-    /// Number of findings hidden by the baseline.
-    pub baselined: usize,
-    pub errors: Vec<FileError>,
-    pub scorecard: Scorecard,
-    /// Python files per code role.
-    pub roles: std::collections::BTreeMap<crate::model::roles::Role, usize>,
-}
-
-impl AuditResult {
-    pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
-        self.rules.iter().find(|r| r.id == id)
-    }
-}
-
-impl AuditResult {
-    /// Active findings of one rule, in report order.
-    pub fn findings_of<'a>(&'a self, rule: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
-        self.findings.iter().filter(move |f| f.rule == rule)
-    }
-}
+pub use crate::result::{AuditResult, FileError};
 
 /// A finding's path as CI systems want it: relative to the directory the tool ran in (the
 /// repository root in CI), which is the scanned root joined with the finding's path. `base` is

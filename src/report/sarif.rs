@@ -9,7 +9,7 @@
 use super::{ci_path, AuditResult};
 use crate::findings::{Finding, Severity};
 use crate::rules::rule::RuleMeta;
-use crate::score::{round1, CheckStatus};
+use crate::score::round1;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -424,18 +424,12 @@ fn invocation(result: &AuditResult, base: &str) -> Invocation {
 }
 
 fn run_properties(result: &AuditResult) -> RunProperties {
-    let with_findings: BTreeSet<&str> = result.findings.iter().map(|f| f.rule.as_str()).collect();
     RunProperties {
-        score: round1(result.scorecard.score),
-        raw_score: round1(result.scorecard.raw_score),
-        recommendation: result.scorecard.recommendation.as_str(),
+        score: round1(result.verdict.score),
+        raw_score: round1(result.verdict.raw_score),
+        recommendation: result.verdict.recommendation.as_str(),
         baselined: result.baselined,
-        failed_project_checks: result
-            .checks
-            .iter()
-            .filter(|c| c.status == CheckStatus::Fail && !with_findings.contains(c.rule.as_str()))
-            .map(|c| c.rule.clone())
-            .collect(),
+        failed_project_checks: result.verdict.project_level.clone(),
     }
 }
 

@@ -5,12 +5,12 @@ use super::AuditResult;
 use crate::findings::{Finding, Severity};
 use crate::plan::{self, Plan};
 use crate::rules::rule::RuleMeta;
-use crate::score::{CheckStatus, Risk};
+use crate::score::{CheckStatus, Recommendation, Risk};
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
 /// How to draw the report; the CLI decides colour (TTY, `NO_COLOR`) and width.
@@ -33,7 +33,7 @@ const FRAME_LINES: usize = 10;
 /// Renders the whole report.
 pub fn render(result: &AuditResult, opts: &TerminalOptions) -> String {
     let paint = Paint { color: opts.color };
-    let plan = plan::build(result);
+    let plan = &result.verdict.plan;
     let mut out = String::new();
     header(&mut out, result, paint);
     top_five(&mut out, result, paint);
@@ -43,8 +43,8 @@ pub fn render(result: &AuditResult, opts: &TerminalOptions) -> String {
         not_applicable(&mut out, result, paint);
     }
     errors(&mut out, result, opts, paint);
-    plan_summary(&mut out, &plan, paint);
-    next_step(&mut out, result, &plan, paint);
+    plan_summary(&mut out, plan, paint);
+    next_step(&mut out, result, plan, paint);
     out
 }
 
@@ -101,7 +101,7 @@ impl Paint {
 // Header
 
 fn header(out: &mut String, result: &AuditResult, paint: Paint) {
-    let card = &result.scorecard;
+    let card = &result.verdict;
     let _ = writeln!(
         out,
         "{} {}",
@@ -112,20 +112,15 @@ fn header(out: &mut String, result: &AuditResult, paint: Paint) {
 
     let score = format!("{:.1}/10", card.score);
     let mut score_line = paint.bold(&score);
-    if card.raw_score > card.score {
-        let _ = write!(
-            score_line,
-            " (raw {:.1}, capped: {})",
-            card.raw_score,
-            cap_reason(result)
-        );
+    if let Some(cap) = &card.cap {
+        let _ = write!(score_line, " (raw {:.1}, {cap})", card.raw_score);
     }
     let recommendation = card.recommendation.headline();
     let recommendation = match card.recommendation {
-        crate::score::Recommendation::DoNotLaunch => paint.sgr("1;31", recommendation),
-        crate::score::Recommendation::LaunchWithConditions => paint.sgr("1;33", recommendation),
-        crate::score::Recommendation::ReadyToLaunch => paint.sgr("1;32", recommendation),
-        crate::score::Recommendation::Inconclusive => format!(
+        Recommendation::DoNotLaunch => paint.sgr("1;31", recommendation),
+        Recommendation::LaunchWithConditions => paint.sgr("1;33", recommendation),
+        Recommendation::ReadyToLaunch => paint.sgr("1;32", recommendation),
+        Recommendation::Inconclusive => format!(
             "{} ({})",
             paint.sgr("1;35", recommendation),
             card.inconclusive
@@ -164,27 +159,11 @@ fn header(out: &mut String, result: &AuditResult, paint: Paint) {
     }
 }
 
-fn cap_reason(result: &AuditResult) -> &'static str {
-    let critical = result
-        .checks
-        .iter()
-        .any(|c| c.status == CheckStatus::Fail && c.severity == Severity::Critical);
-    if critical {
-        "a critical check fails"
-    } else {
-        "a high check fails"
-    }
-}
-
 fn severity_counts(result: &AuditResult, paint: Paint) -> String {
     let parts: Vec<String> = Severity::ALL_DESC
         .iter()
         .map(|&severity| {
-            let n = result
-                .findings
-                .iter()
-                .filter(|f| f.severity == severity)
-                .count();
+            let n = result.verdict.counts.findings(severity);
             let text = format!("{n} {severity}");
             if n > 0 {
                 paint.severity(severity, &text)
@@ -209,12 +188,11 @@ fn severity_counts(result: &AuditResult, paint: Paint) -> String {
 
 /// The five most dangerous failing checks, each with its first location.
 fn top_five(out: &mut String, result: &AuditResult, paint: Paint) {
-    let ranked = plan::ranked_failures(result);
-    if ranked.is_empty() {
+    if result.verdict.ranking.is_empty() {
         return;
     }
     section(out, "Top 5 most dangerous issues", paint);
-    for (i, check) in ranked.iter().take(5).enumerate() {
+    for (i, check) in result.ranked().take(5).enumerate() {
         let meta = result.rule(&check.rule);
         let title = meta.map_or(check.rule.as_str(), |m| m.title.as_str());
         let mut found = result.findings.iter().filter(|f| f.rule == check.rule);
@@ -492,26 +470,12 @@ impl SourceCode for SnippetSource<'_> {
 
 /// Failing checks with no active finding to show (project-level rules such as a missing timeout).
 fn locationless_failures(out: &mut String, result: &AuditResult, paint: Paint) {
-    let with_findings: BTreeSet<&str> = result.findings.iter().map(|f| f.rule.as_str()).collect();
-    let mut failures: Vec<_> = result
-        .checks
-        .iter()
-        .filter(|c| c.status == CheckStatus::Fail && !with_findings.contains(c.rule.as_str()))
-        .collect();
-    if failures.is_empty() {
+    let count = result.verdict.project_level.len();
+    if count == 0 {
         return;
     }
-    failures.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.rule.cmp(&b.rule))
-    });
-    section(
-        out,
-        &format!("Failed project checks ({})", failures.len()),
-        paint,
-    );
-    for check in failures {
+    section(out, &format!("Failed project checks ({count})"), paint);
+    for check in result.project_level_failures() {
         let meta = result.rule(&check.rule);
         let name = meta.map_or("", |m| m.name.as_str());
         let title = meta.map_or("", |m| m.title.as_str());
@@ -600,12 +564,12 @@ fn plan_summary(out: &mut String, plan: &Plan, paint: Paint) {
             );
         }
     }
-    if !plan.minimum_to_launch.is_empty() {
+    if !plan.minimum_to_launch().is_empty() {
         let _ = writeln!(
             out,
             "  {} {}",
             paint.bold("Minimum to launch:"),
-            plan.minimum_to_launch.join(", ")
+            plan.minimum_to_launch().join(", ")
         );
     }
 }
@@ -622,19 +586,22 @@ fn next_step(out: &mut String, result: &AuditResult, plan: &Plan, paint: Paint) 
     let _ = writeln!(out);
     let first = plan.phases.first().and_then(|p| p.steps.first());
     let line = match first {
-        None if result.scorecard.coverage.checks == 0 => "No checks ran.".to_string(),
+        None if result.verdict.coverage.checks == 0 => "No checks ran.".to_string(),
+        None if result.verdict.recommendation == Recommendation::Inconclusive => {
+            "No check that ran fails, but too little could be checked to call this ready."
+                .to_string()
+        }
         None => "All applicable checks pass.".to_string(),
-        Some(step) if !plan.minimum_to_launch.is_empty() => format!(
-            "Fix the {} launch blocker{} first, starting with {}; `audit explain {}` shows how.",
-            plan.minimum_to_launch.len(),
-            if plan.minimum_to_launch.len() == 1 {
-                ""
-            } else {
-                "s"
-            },
-            step.rule,
-            step.rule
-        ),
+        Some(_) if !plan.minimum_to_launch().is_empty() => {
+            let blockers = plan.minimum_to_launch();
+            format!(
+                "Fix the {} launch blocker{} first, starting with {}; `audit explain {}` shows how.",
+                blockers.len(),
+                if blockers.len() == 1 { "" } else { "s" },
+                blockers[0],
+                blockers[0]
+            )
+        }
         Some(step) => format!(
             "Next: fix {} first (`audit explain {}`); `--format markdown -o audit.md` writes the full audit.",
             step.rule, step.rule
@@ -708,13 +675,11 @@ mod tests {
                 check.findings = 0;
             }
         }
-        result.scorecard = crate::score::scorecard(
-            &result.checks,
-            &crate::score::Visibility {
-                settings_found: true,
-                unreadable_settings: Vec::new(),
-            },
-        );
+        result.recompute(&crate::score::Visibility {
+            settings_found: true,
+            settings_wanted: true,
+            unreadable_settings: Vec::new(),
+        });
         let text = render(&result, &plain(false));
         assert!(text.contains("\nNo findings.\n"));
         assert!(text.contains("READY TO LAUNCH"));

@@ -90,7 +90,9 @@ fn deeply_nested_code_is_checked_up_to_the_depth_limit_and_skipped_past_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "app/deep.py", nested_module(3000).as_bytes());
     write(dir.path(), "app/nested.py", nested_module(900).as_bytes());
-    let (code, report, stderr) = run_json(dir.path(), &["--select", "SEC023"]);
+    // The command's parts are of unknown origin: medium findings, failing `--fail-on medium`.
+    let (code, report, stderr) =
+        run_json(dir.path(), &["--select", "SEC023", "--fail-on", "medium"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         rules_and_lines(&report),
@@ -111,7 +113,8 @@ fn symlink_loops_terminate() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "app/ok.py", b"import pickle\npickle.loads(x)\n");
     std::os::unix::fs::symlink(dir.path(), dir.path().join("app/loop")).expect("symlink");
-    let (code, report, stderr) = run_json(dir.path(), &["--select", "SEC022"]);
+    let (code, report, stderr) =
+        run_json(dir.path(), &["--select", "SEC022", "--fail-on", "medium"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         rules_and_lines(&report),
@@ -127,7 +130,7 @@ fn inline_ignores_hide_findings_and_unknown_ids_exit_2() {
         "app/views.py",
         b"import pickle\npickle.loads(a)  # audit: ignore[SEC022] -- trusted cache\n# audit: ignore[SEC022]\npickle.loads(b)\npickle.loads(c)\n",
     );
-    let (code, report, _) = run_json(dir.path(), &["--select", "SEC022"]);
+    let (code, report, _) = run_json(dir.path(), &["--select", "SEC022", "--fail-on", "medium"]);
     assert_eq!(code, 1);
     assert_eq!(
         rules_and_lines(&report),
@@ -160,6 +163,8 @@ fn baseline_hides_recorded_findings_only() {
         &[
             "--select",
             "SEC022",
+            "--fail-on",
+            "medium",
             "--write-baseline",
             baseline.to_str().expect("utf8"),
         ],

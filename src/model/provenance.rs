@@ -601,13 +601,15 @@ impl<'a, 'r> Tracer<'a, 'r> {
             | "tuple"
             | "set"
             | "dictionary"
-            | "pair"
             | "parenthesized_expression"
             | "expression_list"
             | "list_splat"
             | "dictionary_splat"
             | "await" => self.all(node.named_children(), depth),
             "keyword_argument" => self.all(node.field("value").into_iter(), depth),
+            // A key names its value (an alias in `extra(select={alias: sql})`, a placeholder
+            // of `%(name)s`); the value is what is pasted.
+            "pair" => self.all(node.field("value").into_iter(), depth),
             "list_comprehension" | "set_comprehension" | "generator_expression" => {
                 self.all(node.field("body").into_iter(), depth)
             }

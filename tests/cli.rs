@@ -332,6 +332,7 @@ fn a_repository_without_python_is_inconclusive() {
 
   Root            fixtures/rules/no-python
   Files           3 scanned
+  Code roles      no Python files
   Score           10.0/10
   Recommendation  INCONCLUSIVE (no Django settings module was found)
   Findings        0 critical, 0 high, 0 medium, 0 low, 0 info

@@ -3,8 +3,11 @@
 //! examples the rule is tested with, and the references.
 
 use super::terminal::Paint as Style;
+use crate::model::provenance::Origin;
+use crate::model::roles::Role;
 use crate::plan::phase_title;
 use crate::rules::rule::{Confidence, Examples, RuleMeta};
+use crate::rules::GradingSummary;
 use std::fmt::Write as _;
 
 /// How to draw the explanation; the CLI decides colour and width.
@@ -19,7 +22,13 @@ const MIN_WIDTH: usize = 40;
 const INDENT: &str = "  ";
 
 /// Renders one rule; `path` is where the rule file came from.
-pub fn render(meta: &RuleMeta, path: &str, examples: &Examples, opts: ExplainOptions) -> String {
+pub fn render(
+    meta: &RuleMeta,
+    path: &str,
+    examples: &Examples,
+    grading: &GradingSummary,
+    opts: ExplainOptions,
+) -> String {
     let width = opts.width.max(MIN_WIDTH);
     let style = Style { color: opts.color };
     let mut out = String::new();
@@ -31,7 +40,7 @@ pub fn render(meta: &RuleMeta, path: &str, examples: &Examples, opts: ExplainOpt
     );
     let _ = writeln!(out, "{}", style.bold(&meta.title));
     let _ = writeln!(out);
-    for (label, value) in facts(meta, path) {
+    for (label, value) in facts(meta, path, grading) {
         let _ = writeln!(out, "{INDENT}{label:<14}{value}");
     }
     section(&mut out, "What it finds", style);
@@ -56,7 +65,7 @@ pub fn render(meta: &RuleMeta, path: &str, examples: &Examples, opts: ExplainOpt
     out
 }
 
-fn facts(meta: &RuleMeta, path: &str) -> Vec<(&'static str, String)> {
+fn facts(meta: &RuleMeta, path: &str, grading: &GradingSummary) -> Vec<(&'static str, String)> {
     let mut rows = vec![
         (
             "Severity",
@@ -81,18 +90,50 @@ fn facts(meta: &RuleMeta, path: &str) -> Vec<(&'static str, String)> {
         rows.push(("CWE", meta.cwe.join(", ")));
     }
     rows.push(("Applies when", applies_when(meta)));
-    rows.push((
-        "Test code",
-        if meta.applies_to_tests {
-            "also checked"
-        } else {
-            "not checked"
+    if grading.per_file {
+        rows.push(("Code roles", roles(meta)));
+    }
+    if let Some(provenance) = &grading.provenance {
+        let graded = Origin::ALL
+            .iter()
+            .map(|&o| match provenance.severity(o) {
+                Some(s) => format!("{} {s}", o.as_str()),
+                None => format!("{} not reported", o.as_str()),
+            })
+            .collect::<Vec<_>>()
+            .join(" · ");
+        rows.push(("By origin", graded));
+        if !provenance.sanitisers.is_empty() {
+            rows.push(("Sanitisers", provenance.sanitisers.join(", ")));
         }
-        .to_string(),
-    ));
+    }
+    for (severity, reason, files) in &grading.lower {
+        let place = if files.is_empty() {
+            String::new()
+        } else {
+            format!(" (in {})", files.join(", "))
+        };
+        rows.push(("Lowered", format!("to {severity} when {reason}{place}")));
+    }
     rows.push(("Criterion", meta.criterion.clone()));
     rows.push(("Rule file", path.to_string()));
     rows
+}
+
+/// Each role with the most a finding there can be, skipped roles last.
+fn roles(meta: &RuleMeta) -> String {
+    let mut checked = Vec::new();
+    let mut skipped = Vec::new();
+    for role in Role::ALL {
+        match meta.role_cap(role) {
+            Some(cap) => checked.push(format!("{role} {cap}")),
+            None => skipped.push(role.as_str()),
+        }
+    }
+    if !skipped.is_empty() {
+        checked.push(format!("not checked: {}", skipped.join(", ")));
+    }
+    checked.join(" · ")
 }
 
 fn applies_when(meta: &RuleMeta) -> String {
@@ -297,10 +338,26 @@ mod tests {
     #[test]
     fn renders_every_part_of_the_rule() {
         let (meta, examples) = sample();
+        let grading = GradingSummary {
+            per_file: true,
+            provenance: Some(crate::rules::rule::ProvenanceSpec {
+                request: Some(Severity::Critical),
+                parameter: Some(Severity::Medium),
+                unknown: Some(Severity::Low),
+                sanitisers: vec!["**.verified".into()],
+                ..Default::default()
+            }),
+            lower: vec![(
+                Severity::Medium,
+                "it runs in a task".into(),
+                vec!["**/tasks.py".into()],
+            )],
+        };
         let text = render(
             &meta,
             "rules/security/SEC001.toml",
             &examples,
+            &grading,
             ExplainOptions {
                 color: false,
                 width: 80,
@@ -317,7 +374,10 @@ Title of SEC001
   Confidence    high
   CWE           CWE-347
   Applies when  the project imports jwt
-  Test code     not checked
+  Code roles    app critical · command critical · script critical · not checked: migration, test, fixture, template, vendored
+  By origin     request critical · parameter medium · unknown low · sanitised not reported · constant not reported
+  Sanitisers    **.verified
+  Lowered       to medium when it runs in a task (in **/tasks.py)
   Criterion     Criterion of SEC001
   Rule file     rules/security/SEC001.toml
 

@@ -26,7 +26,7 @@ struct Document<'a> {
     cap: Option<&'a str>,
     risk: RiskMap<'a>,
     coverage: &'a Coverage,
-    summary: Summary,
+    summary: Summary<'a>,
     checks: &'a [Check],
     findings: &'a [Finding],
     plan: &'a [Phase],
@@ -41,8 +41,10 @@ struct Tool {
 }
 
 #[derive(Serialize)]
-struct Summary {
+struct Summary<'a> {
     files: usize,
+    /// Python files per code role.
+    roles: &'a std::collections::BTreeMap<crate::model::roles::Role, usize>,
     critical: usize,
     high: usize,
     medium: usize,
@@ -98,10 +100,11 @@ pub fn render(result: &AuditResult) -> String {
     text
 }
 
-fn summary(result: &AuditResult) -> Summary {
+fn summary(result: &AuditResult) -> Summary<'_> {
     let count = |severity: Severity| result.verdict.counts.findings(severity);
     Summary {
         files: result.files,
+        roles: &result.roles,
         critical: count(Severity::Critical),
         high: count(Severity::High),
         medium: count(Severity::Medium),

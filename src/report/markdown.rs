@@ -76,6 +76,13 @@ pub fn render(result: &AuditResult, opts: &MarkdownOptions) -> String {
         result.verdict.coverage.failed,
         result.verdict.coverage.not_applicable
     );
+    if let Some(roles) = super::role_counts(&result.roles) {
+        let _ = write!(
+            out,
+            " Python files by code role: {roles} ({}).",
+            super::ROLE_NOTE
+        );
+    }
     if let Some(timestamp) = &opts.timestamp {
         let _ = write!(out, " Generated {timestamp}.");
     }

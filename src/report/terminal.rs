@@ -132,6 +132,10 @@ fn header(out: &mut String, result: &AuditResult, paint: Paint) {
     let rows = [
         ("Root", result.root.clone()),
         ("Files", format!("{} scanned", result.files)),
+        (
+            "Code roles",
+            super::role_counts(&result.roles).unwrap_or_else(|| "no Python files".to_string()),
+        ),
         ("Score", score_line),
         ("Recommendation", recommendation),
         ("Findings", severity_counts(result, paint)),

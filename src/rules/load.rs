@@ -8,7 +8,7 @@ use crate::rules::rule::{
     QuerySpec, RuleFile, RuleMeta, SettingCondition, SettingSpec,
 };
 use crate::rules::setting::CompiledSetting;
-use crate::rules::{CompiledMatcher, LoadedRule};
+use crate::rules::{CompiledMatcher, GradingSummary, LoadedRule};
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -225,8 +225,25 @@ pub fn parse_rule(path: &str, text: &str) -> Result<LoadedRule, RuleError> {
     } else {
         prefilter
     };
+    let grading = match &file.matcher {
+        MatchSpec::Pattern(spec) => GradingSummary {
+            per_file: true,
+            provenance: spec.provenance.clone(),
+            lower: spec
+                .lower
+                .iter()
+                .map(|l| (l.severity, l.reason.clone(), l.files.clone()))
+                .collect(),
+        },
+        MatchSpec::Query(_) => GradingSummary {
+            per_file: true,
+            ..GradingSummary::default()
+        },
+        _ => GradingSummary::default(),
+    };
     Ok(LoadedRule {
         meta: file.meta,
+        grading,
         matcher: compiled,
         examples: file.example,
         example_files,

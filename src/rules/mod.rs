@@ -9,7 +9,8 @@ pub mod query;
 pub mod rule;
 pub mod setting;
 
-use rule::{ExampleFiles, Examples, RuleMeta};
+use crate::findings::Severity;
+use rule::{ExampleFiles, Examples, ProvenanceSpec, RuleMeta};
 
 /// A rule ready to run.
 pub struct LoadedRule {
@@ -23,6 +24,18 @@ pub struct LoadedRule {
     /// A file is parsed for this rule only if it contains every literal of at least one of
     /// these alternatives; empty means every file.
     pub prefilter: Vec<Vec<String>>,
+    /// How the matcher grades its findings beside the rule's severity, for `audit explain`.
+    pub grading: GradingSummary,
+}
+
+/// What lowers a rule's findings below its severity, as written in its `[match]`.
+#[derive(Clone, Debug, Default)]
+pub struct GradingSummary {
+    /// The rule looks at files one at a time, so code roles apply to it.
+    pub per_file: bool,
+    pub provenance: Option<ProvenanceSpec>,
+    /// `[[match.lower]]`: severity, reason, file globs (empty: anywhere).
+    pub lower: Vec<(Severity, String, Vec<String>)>,
 }
 
 pub enum CompiledMatcher {

@@ -1,0 +1,110 @@
+//! Code roles and value provenance end to end: where a file's code runs and where a value came
+//! from decide whether a finding is reported and at which severity, and the report says so.
+
+mod common;
+
+use common::{run_json, write};
+use serde_json::Value;
+
+/// (rule, path, line, severity, role, evidence) of every finding.
+fn graded(report: &Value) -> Vec<(String, String, u64, String, String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            (
+                s("rule"),
+                s("path"),
+                f["line"].as_u64().unwrap_or_default(),
+                s("severity"),
+                s("role"),
+                s("evidence"),
+            )
+        })
+        .collect()
+}
+
+const SQL: &[u8] = b"from django.db import connection\n\n\ndef purge(table):\n    with connection.cursor() as cursor:\n        cursor.execute(f\"DELETE FROM {table}\")\n";
+
+#[test]
+fn the_same_sql_is_graded_by_role_and_origin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "shop/views.py",
+        b"from django.db import connection\n\n\ndef search(request):\n    q = request.GET[\"q\"]\n    with connection.cursor() as cursor:\n        cursor.execute(f\"SELECT 1 WHERE name = '{q}'\")\n",
+    );
+    write(dir.path(), "shop/helpers.py", SQL);
+    write(dir.path(), "shop/migrations/0002_purge.py", SQL);
+    write(dir.path(), "shop/management/commands/purge.py", SQL);
+    write(dir.path(), "scripts/purge.py", SQL);
+    let (code, report, stderr) = run_json(dir.path(), &["--select", "SEC017"]);
+    assert_eq!(code, 1, "{stderr}");
+    let row = |path: &str, line, severity: &str, role: &str, evidence: &str| {
+        (
+            "SEC017".to_string(),
+            path.to_string(),
+            line,
+            severity.to_string(),
+            role.to_string(),
+            evidence.to_string(),
+        )
+    };
+    assert_eq!(
+        graded(&report),
+        vec![
+            row("scripts/purge.py", 6, "medium", "script", "parameter"),
+            row("shop/helpers.py", 6, "medium", "app", "parameter"),
+            row(
+                "shop/management/commands/purge.py",
+                6,
+                "medium",
+                "command",
+                "parameter"
+            ),
+            row("shop/views.py", 7, "critical", "app", "request"),
+        ]
+    );
+    assert_eq!(
+        report["findings"][3]["message"],
+        "`cursor.execute` runs SQL built at run time (f\"SELECT 1 WHERE name = '{q}'\"); pass \
+         values as parameters instead; `q` comes from `request.GET` at views.py:5"
+    );
+    assert_eq!(
+        report["summary"]["roles"],
+        serde_json::json!({"app": 2, "migration": 1, "command": 1, "script": 1})
+    );
+}
+
+#[test]
+fn config_roles_override_the_path_and_bad_roles_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "ops/tools/purge.py", SQL);
+    write(
+        dir.path(),
+        "audit.toml",
+        b"[roles]\n\"ops/**\" = \"app\"\n\"ops/tools/**\" = \"vendored\"\n",
+    );
+    let (code, report, stderr) = run_json(dir.path(), &["--select", "SEC017"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["findings"], serde_json::json!([]));
+    assert_eq!(
+        report["summary"]["roles"],
+        serde_json::json!({"vendored": 1})
+    );
+
+    write(
+        dir.path(),
+        "audit.toml",
+        b"[roles]\n\"ops/**\" = \"library\"\n",
+    );
+    let (code, _, stderr) = run_json(dir.path(), &["--select", "SEC017"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown role `library` for `ops/**`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("audit.toml"), "{stderr}");
+}

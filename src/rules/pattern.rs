@@ -13,14 +13,15 @@ use ast_grep_core::{Language, Matcher};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde_json::Value as Json;
 use std::cell::{OnceCell, RefCell};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Time one rule's relational conditions (`has`, `inside`, `precedes`, `follows`) may spend on
 /// one file. `has` with `stopBy: end` visits the candidate's whole subtree and nested ones
 /// multiply, so on deep code the work grows with the square (or cube) of the depth; past this
 /// the rule stops on that file with a note. It is measured, not estimated: an estimate must
 /// assume every walk runs to the root or the leaves, and then stops real rules on real files
-/// (Django's schema editor), while real matching takes milliseconds.
+/// (Django's schema editor), while real matching takes milliseconds. The clock is the thread's
+/// CPU time, so the same file gets the same verdict on an idle and on a busy machine.
 pub const RELATIONAL_BUDGET: Duration = Duration::from_secs(2);
 
 /// Deepest nesting of sub-rules a rule may have: reading a rule's shape recurses this far.
@@ -493,7 +494,7 @@ impl RuleShape {
 #[derive(Default)]
 struct Meter {
     /// When the rule first tested a relational condition on this file.
-    started: Option<Instant>,
+    started: Option<Duration>,
     /// 1-based line of the first candidate the budget refused.
     stopped_at: Option<usize>,
 }
@@ -508,13 +509,41 @@ impl Meter {
         if !rule.shape.is_relational() {
             return true;
         }
-        let started = *self.started.get_or_insert_with(Instant::now);
-        if started.elapsed() > RELATIONAL_BUDGET {
+        let now = thread_time();
+        let started = *self.started.get_or_insert(now);
+        if now.saturating_sub(started) > RELATIONAL_BUDGET {
             self.stopped_at = Some(node.get_inner_node().start_position().row + 1);
             return false;
         }
         true
     }
+}
+
+/// CPU time this thread has used: the budget measures the rule's own work, which a busy machine
+/// (parallel tests, other jobs) does not inflate the way wall-clock time would.
+#[cfg(unix)]
+fn thread_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid out-pointer; CLOCK_THREAD_CPUTIME_ID exists on every unix we build.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return wall_time();
+    }
+    Duration::new(ts.tv_sec.max(0) as u64, ts.tv_nsec.clamp(0, 999_999_999) as u32)
+}
+
+#[cfg(not(unix))]
+fn thread_time() -> Duration {
+    wall_time()
+}
+
+/// Elapsed time since the first call, where no thread clock is available.
+fn wall_time() -> Duration {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed()
 }
 
 /// Qualified-name globs: dots are path separators so `*` stays inside one segment.

@@ -128,7 +128,13 @@ fn explain(id: &str, dirs: &[PathBuf], color: ColorChoice) -> u8 {
         color: use_color(color, to_terminal),
         width: DEFAULT_WIDTH,
     };
-    let text = report::explain::render(&rule.meta, &rule.path, &rule.examples, options);
+    let text = report::explain::render(
+        &rule.meta,
+        &rule.path,
+        &rule.examples,
+        &rule.clause_severities(),
+        options,
+    );
     write_stdout(&text)
 }
 

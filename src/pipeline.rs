@@ -637,6 +637,9 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
             };
             let absent = m.at.end == 0;
             let mut finding = to_finding(rule, &m.at.file, source, lines, raw);
+            if let Some(severity) = m.severity {
+                finding.severity = severity;
+            }
             if absent {
                 // Nothing in the file is the match: fingerprint what is missing, not line 1.
                 finding.matched_text = fold_whitespace(&finding.message);

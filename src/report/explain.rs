@@ -3,6 +3,7 @@
 //! examples the rule is tested with, and the references.
 
 use super::terminal::Paint as Style;
+use crate::findings::Severity;
 use crate::plan::phase_title;
 use crate::rules::rule::{Confidence, Examples, RuleMeta};
 use std::fmt::Write as _;
@@ -19,7 +20,14 @@ const MIN_WIDTH: usize = 40;
 const INDENT: &str = "  ";
 
 /// Renders one rule; `path` is where the rule file came from.
-pub fn render(meta: &RuleMeta, path: &str, examples: &Examples, opts: ExplainOptions) -> String {
+/// `severities` are the clauses whose findings carry a severity of their own.
+pub fn render(
+    meta: &RuleMeta,
+    path: &str,
+    examples: &Examples,
+    severities: &[(Severity, String)],
+    opts: ExplainOptions,
+) -> String {
     let width = opts.width.max(MIN_WIDTH);
     let style = Style { color: opts.color };
     let mut out = String::new();
@@ -31,7 +39,7 @@ pub fn render(meta: &RuleMeta, path: &str, examples: &Examples, opts: ExplainOpt
     );
     let _ = writeln!(out, "{}", style.bold(&meta.title));
     let _ = writeln!(out);
-    for (label, value) in facts(meta, path) {
+    for (label, value) in facts(meta, path, severities) {
         let _ = writeln!(out, "{INDENT}{label:<14}{value}");
     }
     section(&mut out, "What it finds", style);
@@ -56,12 +64,22 @@ pub fn render(meta: &RuleMeta, path: &str, examples: &Examples, opts: ExplainOpt
     out
 }
 
-fn facts(meta: &RuleMeta, path: &str) -> Vec<(&'static str, String)> {
-    let mut rows = vec![
-        (
-            "Severity",
-            format!("{} ({} · {})", meta.severity, meta.category, meta.area),
-        ),
+fn facts(
+    meta: &RuleMeta,
+    path: &str,
+    severities: &[(Severity, String)],
+) -> Vec<(&'static str, String)> {
+    let mut rows = vec![(
+        "Severity",
+        format!("{} ({} · {})", meta.severity, meta.category, meta.area),
+    )];
+    // The rule's severity is the highest; a clause that gives less says so under it.
+    for (severity, clause) in severities {
+        if *severity != meta.severity {
+            rows.push(("", format!("{severity} when {clause}")));
+        }
+    }
+    rows.extend([
         (
             "Fix plan",
             format!("phase {} · {}", meta.phase, phase_title(meta.phase)),
@@ -76,7 +94,7 @@ fn facts(meta: &RuleMeta, path: &str) -> Vec<(&'static str, String)> {
             }
             .to_string(),
         ),
-    ];
+    ]);
     if !meta.cwe.is_empty() {
         rows.push(("CWE", meta.cwe.join(", ")));
     }
@@ -221,8 +239,17 @@ fn examples_section(out: &mut String, examples: &Examples, style: Style) {
             }
             first = false;
             let mut heading = format!("{INDENT}{label}");
-            if let Some(line) = example.line {
-                let _ = write!(heading, " (line {line})");
+            match (example.line, example.severity) {
+                (Some(line), Some(severity)) => {
+                    let _ = write!(heading, " (line {line}, {severity})");
+                }
+                (Some(line), None) => {
+                    let _ = write!(heading, " (line {line})");
+                }
+                (None, Some(severity)) => {
+                    let _ = write!(heading, " ({severity})");
+                }
+                (None, None) => {}
             }
             if let Some(path) = &example.path {
                 let _ = write!(heading, " as {path}");
@@ -281,11 +308,13 @@ mod tests {
             bad: vec![Example {
                 code: "jwt.decode(t, options={})\n".into(),
                 line: Some(1),
+                severity: None,
                 path: None,
             }],
             good: vec![Example {
                 code: "jwt.decode(t, key)\n".into(),
                 line: None,
+                severity: None,
                 path: None,
             }],
         };
@@ -299,6 +328,7 @@ mod tests {
             &meta,
             "rules/security/SEC001.toml",
             &examples,
+            &[],
             ExplainOptions {
                 color: false,
                 width: 80,
@@ -365,5 +395,37 @@ References
         let mut out = String::new();
         wrap_into(&mut out, "https://a.very.long/url x", 10, "  ", "  ");
         assert_eq!(out, "  https://a.very.long/url\n  x\n");
+    }
+
+    #[test]
+    fn a_clause_below_the_rule_severity_is_shown_under_it() {
+        let (meta, examples) = sample();
+        let severities = [
+            (Severity::Low, "ALLOWED_HOSTS is empty".to_string()),
+            // as severe as the rule: nothing to add
+            (
+                Severity::Critical,
+                "ALLOWED_HOSTS contains \"*\"".to_string(),
+            ),
+        ];
+        let text = render(
+            &meta,
+            "rules/security/SEC001.toml",
+            &examples,
+            &severities,
+            ExplainOptions {
+                color: false,
+                width: 80,
+            },
+        );
+        let head: Vec<&str> = text.lines().skip(3).take(3).collect();
+        assert_eq!(
+            head,
+            [
+                "  Severity      critical (security · area)",
+                "                low when ALLOWED_HOSTS is empty",
+                "  Fix plan      phase 1 · Critical security",
+            ]
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! with the same content would behave the same.
 
 use crate::discover::is_test_path;
+use crate::findings::{Finding, Severity};
 use crate::pipeline::{analyze_project, analyze_source};
 use crate::rules::prefilter::Prefilter;
 use crate::rules::rule::{Example, ExampleFile};
@@ -23,6 +24,13 @@ pub struct ExampleFailure {
 
 /// Lines (1-based) where the rule reports something in `code` checked as `path`.
 pub fn finding_lines(rule: &LoadedRule, path: &str, code: &str) -> Vec<usize> {
+    file_findings(rule, path, code)
+        .iter()
+        .map(|f| f.line)
+        .collect()
+}
+
+fn file_findings(rule: &LoadedRule, path: &str, code: &str) -> Vec<Finding> {
     if is_test_path(path) && !rule.meta.applies_to_tests {
         return Vec::new();
     }
@@ -30,20 +38,23 @@ pub fn finding_lines(rule: &LoadedRule, path: &str, code: &str) -> Vec<usize> {
     if prefilter.rules_for(code.as_bytes()).is_empty() {
         return Vec::new();
     }
-    analyze_source(path, code.to_string(), &[rule])
-        .findings
-        .iter()
-        .map(|f| f.line)
-        .collect()
+    analyze_source(path, code.to_string(), &[rule]).findings
 }
 
-/// Lines where the rule reports something in one example: a single file through the per-file
-/// path, or, for project rules and multi-file examples, the whole example project through the
-/// same stages as a scan.
-fn example_lines(rule: &LoadedRule, example: &Example, extra: &[ExampleFile]) -> Vec<usize> {
+/// Line and severity of what the rule reports in one example: a single file through the
+/// per-file path, or, for project rules and multi-file examples, the whole example project
+/// through the same stages as a scan.
+fn example_lines(
+    rule: &LoadedRule,
+    example: &Example,
+    extra: &[ExampleFile],
+) -> Vec<(usize, Severity)> {
     if rule.is_per_file() && extra.is_empty() {
         let path = example.path.as_deref().unwrap_or(DEFAULT_PATH);
-        return finding_lines(rule, path, &example.code);
+        return file_findings(rule, path, &example.code)
+            .iter()
+            .map(|f| (f.line, f.severity))
+            .collect();
     }
     let default = if rule.is_per_file() {
         DEFAULT_PATH
@@ -58,7 +69,7 @@ fn example_lines(rule: &LoadedRule, example: &Example, extra: &[ExampleFile]) ->
     analyze_project(&files, &[rule], None)
         .findings
         .iter()
-        .map(|f| f.line)
+        .map(|f| (f.line, f.severity))
         .collect()
 }
 
@@ -68,11 +79,29 @@ pub fn check_rule(rule: &LoadedRule) -> Vec<ExampleFailure> {
     let no_files = Vec::new();
     for (i, example) in rule.examples.bad.iter().enumerate() {
         let extra = rule.example_files.bad.get(i).unwrap_or(&no_files);
-        let lines = example_lines(rule, example, extra);
-        let problem = match example.line {
+        let found = example_lines(rule, example, extra);
+        let lines: Vec<usize> = found.iter().map(|(l, _)| *l).collect();
+        let at_line: Vec<Severity> = found
+            .iter()
+            .filter(|(l, _)| example.line.is_none_or(|want| *l == want))
+            .map(|(_, s)| *s)
+            .collect();
+        let problem = match (example.line, example.severity) {
             _ if lines.is_empty() => Some("expected a finding, got none".to_string()),
-            Some(line) if !lines.contains(&line) => Some(format!(
+            (Some(line), _) if !lines.contains(&line) => Some(format!(
                 "expected a finding at line {line}, got lines {lines:?}"
+            )),
+            (_, Some(want)) if !at_line.contains(&want) => Some(format!(
+                "expected a {want} finding{}, got {}",
+                example
+                    .line
+                    .map(|l| format!(" at line {l}"))
+                    .unwrap_or_default(),
+                at_line
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             _ => None,
         };
@@ -86,7 +115,10 @@ pub fn check_rule(rule: &LoadedRule) -> Vec<ExampleFailure> {
     }
     for (i, example) in rule.examples.good.iter().enumerate() {
         let extra = rule.example_files.good.get(i).unwrap_or(&no_files);
-        let lines = example_lines(rule, example, extra);
+        let lines: Vec<usize> = example_lines(rule, example, extra)
+            .iter()
+            .map(|(l, _)| *l)
+            .collect();
         if !lines.is_empty() {
             failures.push(ExampleFailure {
                 rule: id.clone(),

@@ -6,6 +6,7 @@
 //! from code audit does not run). A clause that holds is a finding; one that cannot be decided
 //! makes the check n/a with a note, never a finding.
 
+use crate::findings::Severity;
 use crate::model::settings::{glob_match, py_eq, Kind, Loc, Lookup, Profile, Undecided, Value};
 use crate::rules::rule::{SettingClass, SettingCondition, SettingSpec};
 use std::collections::BTreeSet;
@@ -21,6 +22,8 @@ struct Clause {
     when: Vec<Condition>,
     unless: Vec<Condition>,
     message: Option<String>,
+    /// Lower than the rule's severity, when the clause says so.
+    severity: Option<Severity>,
 }
 
 struct Condition {
@@ -50,6 +53,8 @@ enum Test {
 pub struct SettingMatch {
     pub at: Loc,
     pub message: Option<String>,
+    /// The clause's own severity, when it has one (else the rule's applies).
+    pub severity: Option<Severity>,
 }
 
 /// What a setting rule found on one profile.
@@ -164,13 +169,19 @@ impl CompiledSetting {
                             .map(|m| render(m, &path, &lookup, item.as_ref(), profile));
                         // One finding per location; a literal copied into other settings is
                         // named after the setting that writes it.
+                        let severity = clause.severity;
                         match outcome.matches.iter_mut().find(|m| m.at == at) {
                             Some(existing) => {
                                 if writes_at(profile, &path, &at) {
                                     existing.message = message;
+                                    existing.severity = severity;
                                 }
                             }
-                            None => outcome.matches.push(SettingMatch { at, message }),
+                            None => outcome.matches.push(SettingMatch {
+                                at,
+                                message,
+                                severity,
+                            }),
                         }
                     }
                     Tri::Undecided(note) => {
@@ -193,6 +204,90 @@ impl CompiledSetting {
         }
         outcome.undecided.sort();
         outcome
+    }
+}
+
+impl CompiledSetting {
+    /// The clauses that state their own severity, each with a short reading of its condition
+    /// (for `audit explain`).
+    pub fn clause_severities(&self) -> Vec<(Severity, String)> {
+        self.clauses
+            .iter()
+            .filter_map(|c| c.severity.map(|s| (s, c.describe())))
+            .collect()
+    }
+}
+
+impl Clause {
+    /// `ALLOWED_HOSTS is empty`, `… when DEBUG is false`, `… unless X is set`.
+    fn describe(&self) -> String {
+        let mut text = self.condition.describe();
+        let when: Vec<String> = self.when.iter().map(Condition::describe).collect();
+        if !when.is_empty() {
+            text.push_str(&format!(" when {}", when.join(" and ")));
+        }
+        let unless: Vec<String> = self.unless.iter().map(Condition::describe).collect();
+        if !unless.is_empty() {
+            text.push_str(&format!(" unless {}", unless.join(" or ")));
+        }
+        text
+    }
+}
+
+impl Condition {
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(setting) = &self.setting {
+            let tests: Vec<String> = self.tests.iter().map(Test::describe).collect();
+            parts.push(format!("{setting} {}", tests.join(" and ")));
+        }
+        if !self.imports.is_empty() {
+            parts.push(format!("the code imports {}", self.imports.join(" or ")));
+        }
+        if !self.any.is_empty() {
+            let any: Vec<String> = self.any.iter().map(Condition::describe).collect();
+            parts.push(format!("({})", any.join(" or ")));
+        }
+        parts.extend(self.all.iter().map(Condition::describe));
+        parts.join(" and ")
+    }
+}
+
+impl Test {
+    fn describe(&self) -> String {
+        let list = |xs: &[Value]| xs.iter().map(Value::render).collect::<Vec<_>>().join(", ");
+        match self {
+            Test::Is(class) => format!("is {}", class_name(*class)),
+            Test::Equals(x) => format!("is {}", x.render()),
+            Test::NotEquals(x) => format!("is not {}", x.render()),
+            Test::In(xs) => format!("is one of {}", list(xs)),
+            Test::NotIn(xs) => format!("is none of {}", list(xs)),
+            Test::Contains(xs) => format!("contains {}", list(xs)),
+            Test::Lacks(xs) => format!("lacks {}", list(xs)),
+            Test::Glob(g) => format!("matches {g}"),
+            Test::NotGlob(g) => format!("does not match {g}"),
+            Test::GreaterThan(n) => format!("> {n}"),
+            Test::LessThan(n) => format!("< {n}"),
+        }
+    }
+}
+
+fn class_name(class: SettingClass) -> &'static str {
+    match class {
+        SettingClass::Set => "set",
+        SettingClass::Missing => "missing",
+        SettingClass::Literal => "a literal",
+        SettingClass::Env => "read from the environment",
+        SettingClass::EnvWithDefault => "read from the environment with a default",
+        SettingClass::EnvRequired => "required from the environment",
+        SettingClass::True => "True",
+        SettingClass::False => "False",
+        SettingClass::None => "None",
+        SettingClass::Truthy => "truthy",
+        SettingClass::Falsy => "falsy",
+        SettingClass::Empty => "empty",
+        SettingClass::NonEmpty => "non-empty",
+        SettingClass::String => "a non-empty string",
     }
 }
 
@@ -222,13 +317,19 @@ fn compile_clause(spec: &SettingCondition) -> Result<Clause, String> {
         when: nested(&spec.when)?,
         unless: nested(&spec.unless)?,
         message: spec.message.clone(),
+        severity: spec.severity,
     })
 }
 
 fn compile_condition(spec: &SettingCondition, is_clause: bool) -> Result<Condition, String> {
-    if !is_clause && (spec.message.is_some() || !spec.when.is_empty() || !spec.unless.is_empty()) {
+    if !is_clause
+        && (spec.message.is_some()
+            || spec.severity.is_some()
+            || !spec.when.is_empty()
+            || !spec.unless.is_empty())
+    {
         return Err(
-            "`message`, `when` and `unless` belong to a clause, not to a nested condition"
+            "`message`, `severity`, `when` and `unless` belong to a clause, not to a nested condition"
                 .to_string(),
         );
     }

@@ -40,7 +40,13 @@ pub fn render(
     let _ = writeln!(out, "{}", style.bold(&meta.title));
     let _ = writeln!(out);
     for (label, value) in facts(meta, path, severities) {
-        let _ = writeln!(out, "{INDENT}{label:<14}{value}");
+        if label.is_empty() {
+            // A clause's severity: wrapped under the value column.
+            let first = format!("{INDENT}{:14}", "");
+            wrap_into(&mut out, &value, width, &first, &format!("{first}  "));
+        } else {
+            let _ = writeln!(out, "{INDENT}{label:<14}{value}");
+        }
     }
     section(&mut out, "What it finds", style);
     prose(&mut out, &meta.description, width);
@@ -76,7 +82,7 @@ fn facts(
     // The rule's severity is the highest; a clause that gives less says so under it.
     for (severity, clause) in severities {
         if *severity != meta.severity {
-            rows.push(("", format!("{severity} when {clause}")));
+            rows.push(("", format!("{severity}: {clause}")));
         }
     }
     rows.extend([
@@ -423,7 +429,7 @@ References
             head,
             [
                 "  Severity      critical (security · area)",
-                "                low when ALLOWED_HOSTS is empty",
+                "                low: ALLOWED_HOSTS is empty",
                 "  Fix plan      phase 1 · Critical security",
             ]
         );

@@ -224,11 +224,11 @@ impl Clause {
         let mut text = self.condition.describe();
         let when: Vec<String> = self.when.iter().map(Condition::describe).collect();
         if !when.is_empty() {
-            text.push_str(&format!(" when {}", when.join(" and ")));
+            text.push_str(&format!(", when {}", when.join(" and ")));
         }
         let unless: Vec<String> = self.unless.iter().map(Condition::describe).collect();
         if !unless.is_empty() {
-            text.push_str(&format!(" unless {}", unless.join(" or ")));
+            text.push_str(&format!(", unless {}", unless.join(" or ")));
         }
         text
     }
@@ -255,15 +255,16 @@ impl Condition {
 
 impl Test {
     fn describe(&self) -> String {
-        let list = |xs: &[Value]| xs.iter().map(Value::render).collect::<Vec<_>>().join(", ");
+        let list =
+            |xs: &[Value], sep: &str| xs.iter().map(Value::render).collect::<Vec<_>>().join(sep);
         match self {
             Test::Is(class) => format!("is {}", class_name(*class)),
             Test::Equals(x) => format!("is {}", x.render()),
             Test::NotEquals(x) => format!("is not {}", x.render()),
-            Test::In(xs) => format!("is one of {}", list(xs)),
-            Test::NotIn(xs) => format!("is none of {}", list(xs)),
-            Test::Contains(xs) => format!("contains {}", list(xs)),
-            Test::Lacks(xs) => format!("lacks {}", list(xs)),
+            Test::In(xs) => format!("is one of {}", list(xs, " or ")),
+            Test::NotIn(xs) => format!("is none of {}", list(xs, ", ")),
+            Test::Contains(xs) => format!("contains {}", list(xs, " or ")),
+            Test::Lacks(xs) => format!("lacks {}", list(xs, " and ")),
             Test::Glob(g) => format!("matches {g}"),
             Test::NotGlob(g) => format!("does not match {g}"),
             Test::GreaterThan(n) => format!("> {n}"),

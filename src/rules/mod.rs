@@ -2,6 +2,7 @@
 //! rule: everything rule-specific lives in `rules/*.toml`.
 
 pub mod examples;
+pub mod hosts;
 pub mod load;
 pub mod pattern;
 pub mod prefilter;

@@ -280,6 +280,10 @@ pub enum SettingClass {
     NonEmpty,
     /// A non-empty string.
     String,
+    /// A string naming a host that belongs to one deployment (`rules/hosts.rs`): localhost, an
+    /// IP, a service name, a private or environment name, a data-store URL; not a vendor's
+    /// public endpoint.
+    DeploymentHost,
 }
 
 #[derive(Clone, Debug, Deserialize)]

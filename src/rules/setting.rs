@@ -8,6 +8,7 @@
 
 use crate::findings::Severity;
 use crate::model::settings::{glob_match, py_eq, Kind, Loc, Lookup, Profile, Undecided, Value};
+use crate::rules::hosts;
 use crate::rules::rule::{SettingClass, SettingCondition, SettingSpec};
 use std::collections::BTreeSet;
 
@@ -289,6 +290,7 @@ fn class_name(class: SettingClass) -> &'static str {
         SettingClass::Empty => "empty",
         SettingClass::NonEmpty => "non-empty",
         SettingClass::String => "a non-empty string",
+        SettingClass::DeploymentHost => "a host of one deployment",
     }
 }
 
@@ -579,6 +581,9 @@ fn is_class(class: SettingClass, value: &Value) -> bool {
         SettingClass::Empty => empty == Some(true),
         SettingClass::NonEmpty => empty == Some(false) && value.kind != Kind::None,
         SettingClass::String => matches!(&value.kind, Kind::Str(s) if !s.is_empty()),
+        SettingClass::DeploymentHost => {
+            matches!(&value.kind, Kind::Str(s) if hosts::is_deployment_specific(s))
+        }
         // Decided from the lookup before the value is taken.
         SettingClass::Set
         | SettingClass::Missing

@@ -106,12 +106,11 @@ pub fn is_deployment_specific(value: &str) -> bool {
         None if value.contains('/') => return false,
         None => (None, value),
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = match authority.rsplit_once('@') {
-        // An account in the URL belongs to one deployment.
-        Some(_) => return true,
-        None => authority,
-    };
+    let host_port = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // An account in the URL (`user:password@`) belongs to one deployment.
+    if host_port.contains('@') {
+        return true;
+    }
     if scheme
         .as_deref()
         .is_some_and(|s| DATA_STORE_SCHEMES.contains(&s))
@@ -137,9 +136,10 @@ pub fn is_deployment_specific(value: &str) -> bool {
         return true;
     }
     let labels: Vec<&str> = host.split('.').collect();
-    let last = labels.last().copied().unwrap_or("");
-    PRIVATE_SUFFIXES.contains(&last)
-        || labels.iter().any(|l| ENVIRONMENT_LABELS.contains(l))
+    let (last, below) = labels.split_last().unwrap_or((&"", &[]));
+    // Environment words count below the top level only: `.dev` is a public top-level domain.
+    PRIVATE_SUFFIXES.contains(last)
+        || below.iter().any(|l| ENVIRONMENT_LABELS.contains(l))
         || INSTANCE_SUFFIXES.iter().any(|s| host.ends_with(s))
 }
 
@@ -162,6 +162,7 @@ mod tests {
             "https://notify.inkwell.internal/api/v1/send",
             "https://payments.internal.example.com/v2",
             "https://api.staging.example.com",
+            "https://api.dev.example.dev",
             "https://api-m.sandbox.paypal.com",
             "smtp.office.lan",
             "db.svc.cluster.local",
@@ -181,6 +182,7 @@ mod tests {
             "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
             "smtp.sendgrid.net",
             "https://hooks.slack.com/services",
+            "https://my-site.pages.dev/api",
             "static/",
             "/accounts/login/",
             "",

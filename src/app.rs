@@ -133,6 +133,7 @@ fn explain(id: &str, dirs: &[PathBuf], color: ColorChoice) -> u8 {
         &rule.path,
         &rule.examples,
         &rule.grading,
+        &rule.clause_severities(),
         options,
     );
     write_stdout(&text)

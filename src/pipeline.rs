@@ -692,6 +692,9 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
             };
             let absent = m.at.end == 0;
             let mut finding = to_finding(rule, &m.at.file, source, lines, raw);
+            if let Some(severity) = m.severity {
+                finding.severity = severity;
+            }
             if absent {
                 // Nothing in the file is the match: fingerprint what is missing, not line 1.
                 finding.matched_text = fold_whitespace(&finding.message);
@@ -771,8 +774,8 @@ pub struct ProjectAnalysis {
 }
 
 /// Dotted names a file imports, read from its text (no parse needed): `import a.b` gives `a.b`,
-/// `import a as x` gives `a`, `from a.b import c, d` gives `a.b`, `a.b.c` and `a.b.d` (names on
-/// the `from` line only). Relative imports are skipped.
+/// `import a as x` gives `a`, `from a.b import c, d` gives `a.b`, `a.b.c` and `a.b.d` (also
+/// when the names are in parentheses over several lines). Relative imports are skipped.
 fn imported_names(text: &str) -> BTreeSet<String> {
     let dotted = |s: &str| {
         !s.is_empty()
@@ -781,7 +784,8 @@ fn imported_names(text: &str) -> BTreeSet<String> {
                 .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
     };
     let mut names = BTreeSet::new();
-    for line in text.lines() {
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
         let line = line.trim_start();
         if let Some(rest) = line.strip_prefix("import ") {
             for part in rest.split(',') {
@@ -797,7 +801,19 @@ fn imported_names(text: &str) -> BTreeSet<String> {
                 continue;
             }
             names.insert(module.to_string());
-            let imported = split.next().unwrap_or("").trim_start_matches([' ', '(']);
+            let mut imported = split.next().unwrap_or("").trim_start().to_string();
+            // `from a import (` … `)`: the names follow on the next lines (bounded, in case
+            // the parenthesis is never closed).
+            if imported.starts_with('(') {
+                let mut more = 0;
+                while !imported.contains(')') && more < 200 {
+                    let Some(next) = lines.next() else { break };
+                    imported.push(',');
+                    imported.push_str(next.split('#').next().unwrap_or(""));
+                    more += 1;
+                }
+            }
+            let imported = imported.trim_start_matches([' ', '(']);
             for part in imported.split(',') {
                 let name = part
                     .split_whitespace()
@@ -885,7 +901,7 @@ mod tests {
 
     #[test]
     fn imported_names_reads_every_import_form() {
-        let text = "import jwt as pyjwt\nfrom jose import jwt\nimport os.path, sys\nfrom . import views\n    import requests\nfrom django.core.cache import cache, caches as c\n";
+        let text = "import jwt as pyjwt\nfrom jose import jwt\nimport os.path, sys\nfrom . import views\n    import requests\nfrom django.core.cache import cache, caches as c\nfrom django.views.decorators.cache import (\n    never_cache,  # headers only\n    cache_page,\n)\n";
         let found: Vec<String> = imported_names(text).into_iter().collect();
         assert_eq!(
             found,
@@ -893,6 +909,9 @@ mod tests {
                 "django.core.cache",
                 "django.core.cache.cache",
                 "django.core.cache.caches",
+                "django.views.decorators.cache",
+                "django.views.decorators.cache.cache_page",
+                "django.views.decorators.cache.never_cache",
                 "jose",
                 "jose.jwt",
                 "jwt",

@@ -311,3 +311,94 @@ fn a_single_has_to_the_end_on_a_thousand_deep_sum_runs_to_completion() {
     assert_eq!(findings[0]["rule"], "USR001");
     assert_eq!(findings[0]["line"], 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Severity per setting clause
+
+const SETTING_RULE: &str = r#"id = "USR002"
+name = "hosts"
+title = "Hosts"
+severity = "medium"
+category = "security"
+area = "configuration"
+phase = 1
+effort_hours = 0.5
+confidence = "high"
+criterion = "Hosts are listed"
+description = "Hosts."
+failure_scenario = "Hosts."
+impact = ["Hosts"]
+fix = '''
+```python
+ALLOWED_HOSTS = ["example.com"]
+```
+'''
+
+[match]
+kind = "setting"
+
+[[match.any]]
+setting = "ALLOWED_HOSTS"
+contains = ["*"]
+
+[[match.any]]
+setting = "ALLOWED_HOSTS"
+is = "empty"
+severity = "low"
+
+[[example.bad]]
+code = "ALLOWED_HOSTS = []"
+line = 1
+severity = "low"
+
+[[example.good]]
+code = "ALLOWED_HOSTS = ['example.com']"
+"#;
+
+#[test]
+fn a_clause_severity_is_what_its_examples_see() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_rule(dir.path(), "USR002-hosts.toml", SETTING_RULE);
+    let (code, stdout, stderr) = test_rules(dir.path());
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert_eq!(stdout, "ok     USR002 (2 examples)\n1 passed, 0 failed\n");
+
+    let wrong = SETTING_RULE.replace(
+        "line = 1\nseverity = \"low\"",
+        "line = 1\nseverity = \"medium\"",
+    );
+    write_rule(dir.path(), "USR002-hosts.toml", &wrong);
+    let (code, stdout, _) = test_rules(dir.path());
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout,
+        "FAILED USR002 (USR002-hosts.toml)\n       bad #1: expected a medium finding at line 1, got low\n0 passed, 1 failed\n"
+            .replace("USR002-hosts.toml", &dir.path().join("USR002-hosts.toml").display().to_string())
+    );
+}
+
+#[test]
+fn a_clause_above_the_rule_severity_is_refused() {
+    let text = SETTING_RULE.replace(
+        "severity = \"low\"\n\n[[example",
+        "severity = \"high\"\n\n[[example",
+    );
+    refused(
+        &text,
+        "USR002-hosts.toml",
+        &["a clause's severity `high` is above the rule's `medium`"],
+    );
+}
+
+#[test]
+fn a_nested_condition_cannot_carry_a_severity() {
+    let text = SETTING_RULE.replace(
+        "contains = [\"*\"]\n",
+        "contains = [\"*\"]\n[[match.any.when]]\nsetting = \"DEBUG\"\nis = \"false\"\nseverity = \"low\"\n",
+    );
+    refused(
+        &text,
+        "USR002-hosts.toml",
+        &["`message`, `severity`, `when` and `unless` belong to a clause"],
+    );
+}

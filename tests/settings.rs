@@ -250,7 +250,7 @@ fn seed_app_settings_findings() {
         ("SEC007", 88),
         ("OPS004", 89),
         ("SEC015", 148),
-        ("OPS004", 154),
+        // CLERK_API_URL (line 154) is Clerk's public API, the same for every deployment.
         ("SEC007", 163),
         ("OPS004", 169),
         ("OPS004", 181),
@@ -268,6 +268,20 @@ fn seed_app_settings_findings() {
     for rule in ["SEC003", "SEC009", "SEC026", "SEC027"] {
         assert_eq!(check(&r, rule).0, "pass", "{rule}");
     }
+    // A missing CONN_MAX_AGE is high (critical is for an unwired pool); '*' stays high, and
+    // no proxy header keeps SEC012 high.
+    let severity = |rule: &str| {
+        r["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .map(|f| f["severity"].as_str().unwrap_or("").to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(severity("REL001"), "high");
+    assert_eq!(severity("SEC006"), "high");
+    assert_eq!(severity("SEC012"), "high");
 }
 
 #[test]
@@ -304,4 +318,64 @@ fn a_literal_key_and_a_missing_csrf_middleware_are_found() {
     );
     // Without CSRF middleware the CSRF cookie flag protects nothing: SEC014 stays quiet.
     assert_eq!(check(&r, "SEC014").0, "pass");
+}
+
+/// A clause's own severity reaches every report: the JSON finding and the SARIF result level.
+#[test]
+fn a_fail_closed_allowed_hosts_is_a_low_finding_in_every_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("settings.py"),
+        "DEBUG = False\nALLOWED_HOSTS = []\nSECURE_PROXY_SSL_HEADER = (\"HTTP_X_FORWARDED_PROTO\", \"https\")\n",
+    )
+    .expect("write");
+    let root = dir.path().display().to_string();
+    let r = report(&root, &[]);
+    let found: Vec<(String, u64, String)> = r["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "SEC006" || f["rule"] == "SEC012")
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["severity"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("SEC012".to_string(), 1, "medium".to_string()),
+            ("SEC006".to_string(), 2, "low".to_string()),
+        ]
+    );
+    assert_eq!(
+        message(&r, "SEC006"),
+        "ALLOWED_HOSTS is []: Django refuses every request (400 Bad Request) with DEBUG off; fail-closed, not permissive: list the production host names"
+    );
+    assert_eq!(
+        message(&r, "SEC012"),
+        "SECURE_SSL_REDIRECT is False (not set; Django's default); SECURE_PROXY_SSL_HEADER says TLS ends at a proxy: confirm the proxy redirects plain HTTP to HTTPS, or set SECURE_SSL_REDIRECT = True"
+    );
+
+    let out = Command::cargo_bin("audit")
+        .expect("binary")
+        .args([
+            &root,
+            "--select",
+            "SEC006",
+            "--format",
+            "sarif",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .expect("run");
+    let sarif: Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["ruleId"], "SEC006");
+    assert_eq!(results[0]["level"], "note");
 }

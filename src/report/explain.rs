@@ -5,6 +5,7 @@
 use super::terminal::Paint as Style;
 use crate::model::provenance::Origin;
 use crate::model::roles::Role;
+use crate::findings::Severity;
 use crate::plan::phase_title;
 use crate::rules::rule::{Confidence, Examples, RuleMeta};
 use crate::rules::GradingSummary;
@@ -22,11 +23,13 @@ const MIN_WIDTH: usize = 40;
 const INDENT: &str = "  ";
 
 /// Renders one rule; `path` is where the rule file came from.
+/// `severities` are the clauses whose findings carry a severity of their own.
 pub fn render(
     meta: &RuleMeta,
     path: &str,
     examples: &Examples,
     grading: &GradingSummary,
+    severities: &[(Severity, String)],
     opts: ExplainOptions,
 ) -> String {
     let width = opts.width.max(MIN_WIDTH);
@@ -40,8 +43,14 @@ pub fn render(
     );
     let _ = writeln!(out, "{}", style.bold(&meta.title));
     let _ = writeln!(out);
-    for (label, value) in facts(meta, path, grading) {
-        let _ = writeln!(out, "{INDENT}{label:<14}{value}");
+    for (label, value) in facts(meta, path, grading, severities) {
+        if label.is_empty() {
+            // A clause's severity: wrapped under the value column.
+            let first = format!("{INDENT}{:14}", "");
+            wrap_into(&mut out, &value, width, &first, &format!("{first}  "));
+        } else {
+            let _ = writeln!(out, "{INDENT}{label:<14}{value}");
+        }
     }
     section(&mut out, "What it finds", style);
     prose(&mut out, &meta.description, width);
@@ -65,12 +74,23 @@ pub fn render(
     out
 }
 
-fn facts(meta: &RuleMeta, path: &str, grading: &GradingSummary) -> Vec<(&'static str, String)> {
-    let mut rows = vec![
-        (
-            "Severity",
-            format!("{} ({} · {})", meta.severity, meta.category, meta.area),
-        ),
+fn facts(
+    meta: &RuleMeta,
+    path: &str,
+    grading: &GradingSummary,
+    severities: &[(Severity, String)],
+) -> Vec<(&'static str, String)> {
+    let mut rows = vec![(
+        "Severity",
+        format!("{} ({} · {})", meta.severity, meta.category, meta.area),
+    )];
+    // The rule's severity is the highest; a clause that gives less says so under it.
+    for (severity, clause) in severities {
+        if *severity != meta.severity {
+            rows.push(("", format!("{severity}: {clause}")));
+        }
+    }
+    rows.extend([
         (
             "Fix plan",
             format!("phase {} · {}", meta.phase, phase_title(meta.phase)),
@@ -85,7 +105,7 @@ fn facts(meta: &RuleMeta, path: &str, grading: &GradingSummary) -> Vec<(&'static
             }
             .to_string(),
         ),
-    ];
+    ]);
     if !meta.cwe.is_empty() {
         rows.push(("CWE", meta.cwe.join(", ")));
     }
@@ -262,8 +282,17 @@ fn examples_section(out: &mut String, examples: &Examples, style: Style) {
             }
             first = false;
             let mut heading = format!("{INDENT}{label}");
-            if let Some(line) = example.line {
-                let _ = write!(heading, " (line {line})");
+            match (example.line, example.severity) {
+                (Some(line), Some(severity)) => {
+                    let _ = write!(heading, " (line {line}, {severity})");
+                }
+                (Some(line), None) => {
+                    let _ = write!(heading, " (line {line})");
+                }
+                (None, Some(severity)) => {
+                    let _ = write!(heading, " ({severity})");
+                }
+                (None, None) => {}
             }
             if let Some(path) = &example.path {
                 let _ = write!(heading, " as {path}");
@@ -358,6 +387,7 @@ mod tests {
             "rules/security/SEC001.toml",
             &examples,
             &grading,
+            &[],
             ExplainOptions {
                 color: false,
                 width: 80,
@@ -427,5 +457,38 @@ References
         let mut out = String::new();
         wrap_into(&mut out, "https://a.very.long/url x", 10, "  ", "  ");
         assert_eq!(out, "  https://a.very.long/url\n  x\n");
+    }
+
+    #[test]
+    fn a_clause_below_the_rule_severity_is_shown_under_it() {
+        let (meta, examples) = sample();
+        let severities = [
+            (Severity::Low, "ALLOWED_HOSTS is empty".to_string()),
+            // as severe as the rule: nothing to add
+            (
+                Severity::Critical,
+                "ALLOWED_HOSTS contains \"*\"".to_string(),
+            ),
+        ];
+        let text = render(
+            &meta,
+            "rules/security/SEC001.toml",
+            &examples,
+            &GradingSummary::default(),
+            &severities,
+            ExplainOptions {
+                color: false,
+                width: 80,
+            },
+        );
+        let head: Vec<&str> = text.lines().skip(3).take(3).collect();
+        assert_eq!(
+            head,
+            [
+                "  Severity      critical (security · area)",
+                "                low: ALLOWED_HOSTS is empty",
+                "  Fix plan      phase 1 · Critical security",
+            ]
+        );
     }
 }

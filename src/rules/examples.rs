@@ -77,21 +77,29 @@ pub fn check_rule(rule: &LoadedRule) -> Vec<ExampleFailure> {
     for (i, example) in rule.examples.bad.iter().enumerate() {
         let extra = rule.example_files.bad.get(i).unwrap_or(&no_files);
         let found = example_lines(rule, example, extra);
-        let lines: Vec<usize> = found.iter().map(|(line, _)| *line).collect();
-        let at_line = |f: &&(usize, Severity)| example.line.is_none_or(|l| l == f.0);
+        let lines: Vec<usize> = found.iter().map(|(l, _)| *l).collect();
+        let at_line: Vec<Severity> = found
+            .iter()
+            .filter(|(l, _)| example.line.is_none_or(|want| *l == want))
+            .map(|(_, s)| *s)
+            .collect();
         let problem = match (example.line, example.severity) {
             _ if lines.is_empty() => Some("expected a finding, got none".to_string()),
             (Some(line), _) if !lines.contains(&line) => Some(format!(
                 "expected a finding at line {line}, got lines {lines:?}"
             )),
-            (_, Some(want)) if !found.iter().filter(at_line).any(|(_, s)| *s == want) => {
-                let got: Vec<&str> = found
+            (_, Some(want)) if !at_line.contains(&want) => Some(format!(
+                "expected a {want} finding{}, got {}",
+                example
+                    .line
+                    .map(|l| format!(" at line {l}"))
+                    .unwrap_or_default(),
+                at_line
                     .iter()
-                    .filter(at_line)
-                    .map(|(_, s)| s.as_str())
-                    .collect();
-                Some(format!("expected a {want} finding, got {got:?}"))
-            }
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
             _ => None,
         };
         if let Some(message) = problem {

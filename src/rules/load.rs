@@ -415,6 +415,22 @@ fn validate(path: &str, text: &str, file: &RuleFile) -> Result<(), RuleError> {
             "example",
         ));
     }
+    // The rule's severity is its ceiling: what `explain`, `rules` and a passing check show.
+    if let MatchSpec::Setting(spec) = &file.matcher {
+        let clauses = spec.clause.iter().chain(spec.any.iter());
+        if let Some(over) = clauses
+            .filter_map(|c| c.severity)
+            .find(|s| *s > meta.severity)
+        {
+            return Err(err(
+                format!(
+                    "a clause's severity `{over}` is above the rule's `{}`: the rule's severity is the highest any clause gives",
+                    meta.severity
+                ),
+                "severity",
+            ));
+        }
+    }
     if !meta.fix.contains("```") {
         return Err(err(
             "`fix` must show the corrected code in a fenced code block".to_string(),

@@ -2,6 +2,7 @@
 //! rule: everything rule-specific lives in `rules/*.toml`.
 
 pub mod examples;
+pub mod hosts;
 pub mod load;
 pub mod pattern;
 pub mod prefilter;
@@ -46,6 +47,14 @@ pub enum CompiledMatcher {
 }
 
 impl LoadedRule {
+    /// Clauses whose findings carry a severity of their own, with what each clause tests.
+    pub fn clause_severities(&self) -> Vec<(crate::findings::Severity, String)> {
+        match &self.matcher {
+            CompiledMatcher::Setting(s) => s.clause_severities(),
+            _ => Vec::new(),
+        }
+    }
+
     /// True for matchers that look at one file at a time (`pattern`, `query`).
     pub fn is_per_file(&self) -> bool {
         matches!(

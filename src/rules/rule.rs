@@ -351,6 +351,9 @@ pub struct SettingCondition {
     /// `contains` test found, `{env}` the environment variables read, `{module}` the production
     /// settings module.
     pub message: Option<String>,
+    /// Clause only: the severity of this clause's findings when it is lower than the rule's
+    /// (the rule's `severity` is the highest any clause gives).
+    pub severity: Option<Severity>,
 }
 
 /// A class of settings value for `is`.
@@ -380,6 +383,10 @@ pub enum SettingClass {
     NonEmpty,
     /// A non-empty string.
     String,
+    /// A string naming a host that belongs to one deployment (`rules/hosts.rs`): localhost, an
+    /// IP, a service name, a private or environment name, a data-store URL; not a vendor's
+    /// public endpoint.
+    DeploymentHost,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -405,7 +412,8 @@ pub struct Example {
     pub code: String,
     /// For bad examples: a finding must start on this 1-based line of `code`.
     pub line: Option<usize>,
-    /// For bad examples: the finding (at `line`, if given) has this severity.
+    /// For bad examples: that finding (or, without `line`, some finding) has this severity,
+    /// for rules whose clauses report below the rule's severity.
     pub severity: Option<Severity>,
     /// Path the example is checked as (default `app/example.py`, or `config/settings.py` for a
     /// `setting` rule), for rules limited by `files`.

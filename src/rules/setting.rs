@@ -6,9 +6,13 @@
 //! from code audit does not run). A clause that holds is a finding; one that cannot be decided
 //! makes the check n/a with a note, never a finding.
 
+use crate::findings::Severity;
 use crate::model::settings::{glob_match, py_eq, Kind, Loc, Lookup, Profile, Undecided, Value};
+use crate::rules::hosts;
 use crate::rules::rule::{SettingClass, SettingCondition, SettingSpec};
 use std::collections::BTreeSet;
+
+mod describe;
 
 /// A compiled `setting` matcher.
 pub struct CompiledSetting {
@@ -21,6 +25,8 @@ struct Clause {
     when: Vec<Condition>,
     unless: Vec<Condition>,
     message: Option<String>,
+    /// Lower than the rule's severity, when the clause says so.
+    severity: Option<Severity>,
 }
 
 struct Condition {
@@ -50,6 +56,8 @@ enum Test {
 pub struct SettingMatch {
     pub at: Loc,
     pub message: Option<String>,
+    /// The clause's own severity, when it has one (else the rule's applies).
+    pub severity: Option<Severity>,
 }
 
 /// What a setting rule found on one profile.
@@ -164,13 +172,19 @@ impl CompiledSetting {
                             .map(|m| render(m, &path, &lookup, item.as_ref(), profile));
                         // One finding per location; a literal copied into other settings is
                         // named after the setting that writes it.
+                        let severity = clause.severity;
                         match outcome.matches.iter_mut().find(|m| m.at == at) {
                             Some(existing) => {
                                 if writes_at(profile, &path, &at) {
                                     existing.message = message;
+                                    existing.severity = severity;
                                 }
                             }
-                            None => outcome.matches.push(SettingMatch { at, message }),
+                            None => outcome.matches.push(SettingMatch {
+                                at,
+                                message,
+                                severity,
+                            }),
                         }
                     }
                     Tri::Undecided(note) => {
@@ -222,13 +236,19 @@ fn compile_clause(spec: &SettingCondition) -> Result<Clause, String> {
         when: nested(&spec.when)?,
         unless: nested(&spec.unless)?,
         message: spec.message.clone(),
+        severity: spec.severity,
     })
 }
 
 fn compile_condition(spec: &SettingCondition, is_clause: bool) -> Result<Condition, String> {
-    if !is_clause && (spec.message.is_some() || !spec.when.is_empty() || !spec.unless.is_empty()) {
+    if !is_clause
+        && (spec.message.is_some()
+            || spec.severity.is_some()
+            || !spec.when.is_empty()
+            || !spec.unless.is_empty())
+    {
         return Err(
-            "`message`, `when` and `unless` belong to a clause, not to a nested condition"
+            "`message`, `severity`, `when` and `unless` belong to a clause, not to a nested condition"
                 .to_string(),
         );
     }
@@ -477,6 +497,9 @@ fn is_class(class: SettingClass, value: &Value) -> bool {
         SettingClass::Empty => empty == Some(true),
         SettingClass::NonEmpty => empty == Some(false) && value.kind != Kind::None,
         SettingClass::String => matches!(&value.kind, Kind::Str(s) if !s.is_empty()),
+        SettingClass::DeploymentHost => {
+            matches!(&value.kind, Kind::Str(s) if hosts::is_deployment_specific(s))
+        }
         // Decided from the lookup before the value is taken.
         SettingClass::Set
         | SettingClass::Missing

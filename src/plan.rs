@@ -333,6 +333,7 @@ pub(crate) mod tests {
             suppressed: vec![],
             baselined: 0,
             errors: Vec::<FileError>::new(),
+            settings: None,
         }
     }
 
@@ -588,6 +589,12 @@ pub(crate) mod tests {
             path: "assets/logo.py".into(),
             message: "binary file skipped".into(),
         }];
+        result.settings = Some(crate::model::settings::SettingsChoice {
+            module: "apps.backend.config.settings".into(),
+            path: "apps/backend/config/settings.py".into(),
+            reason: "Dockerfile:12 sets DJANGO_SETTINGS_MODULE".into(),
+            others: vec!["tools.demo.settings".into()],
+        });
         result
     }
 

@@ -3,6 +3,7 @@
 
 use super::{AuditResult, FileError};
 use crate::findings::{Finding, Severity};
+use crate::model::settings::SettingsChoice;
 use crate::plan::{self, ChecklistItem, Phase};
 use crate::score::{round1, Check, Coverage, Recommendation, Risk};
 use serde::ser::{SerializeMap, Serializer};
@@ -21,6 +22,8 @@ struct Document<'a> {
     /// Why the recommendation is `inconclusive`, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     inconclusive: Option<&'a str>,
+    /// The settings module audited and why; `null` when none was found.
+    settings: Option<&'a SettingsChoice>,
     risk: RiskMap<'a>,
     coverage: &'a Coverage,
     summary: Summary,
@@ -76,6 +79,7 @@ pub fn render(result: &AuditResult) -> String {
         raw_score: round1(result.scorecard.raw_score),
         recommendation: result.scorecard.recommendation,
         inconclusive: result.scorecard.inconclusive.as_deref(),
+        settings: result.settings.as_ref(),
         risk: RiskMap(&result.scorecard.risk),
         coverage: &result.scorecard.coverage,
         summary: summary(result),
@@ -138,6 +142,7 @@ mod tests {
             "\"score\"",
             "\"raw_score\"",
             "\"recommendation\"",
+            "\"settings\"",
             "\"risk\"",
             "\"coverage\"",
             "\"summary\"",

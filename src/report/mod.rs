@@ -2,6 +2,7 @@
 //! the JSON does not also carry.
 
 use crate::findings::Finding;
+use crate::model::settings::SettingsChoice;
 use crate::rules::rule::RuleMeta;
 use crate::score::{Check, Scorecard};
 use serde::Serialize;
@@ -32,6 +33,8 @@ pub struct AuditResult {
     pub baselined: usize,
     pub errors: Vec<FileError>,
     pub scorecard: Scorecard,
+    /// The production settings module audited and why; `None` when none was found.
+    pub settings: Option<SettingsChoice>,
 }
 
 impl AuditResult {
@@ -45,6 +48,29 @@ impl AuditResult {
     pub fn findings_of<'a>(&'a self, rule: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
         self.findings.iter().filter(move |f| f.rule == rule)
     }
+}
+
+/// Which settings module was audited, for every renderer: `config.settings.production
+/// (config/settings/production.py): Dockerfile:12 sets DJANGO_SETTINGS_MODULE`.
+pub fn settings_summary(result: &AuditResult) -> String {
+    match &result.settings {
+        Some(s) => format!("{} ({}): {}", s.module, s.path, s.reason),
+        None => "none found".to_string(),
+    }
+}
+
+/// The other Django projects' settings, not audited: `also found: side.settings (run with
+/// --settings side.settings)`; `None` when there are none.
+pub fn other_settings(result: &AuditResult) -> Option<String> {
+    let others = &result.settings.as_ref()?.others;
+    if others.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> = others
+        .iter()
+        .map(|m| format!("{m} (run with --settings {m})"))
+        .collect();
+    Some(format!("also found: {}", listed.join(", ")))
 }
 
 /// A finding's path as CI systems want it: relative to the directory the tool ran in (the

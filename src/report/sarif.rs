@@ -169,6 +169,8 @@ struct RunProperties {
     baselined: usize,
     /// Failing checks with no finding to point at (e.g. a setting that is missing).
     failed_project_checks: Vec<String>,
+    /// The settings module audited and why; `null` when none was found.
+    settings: Option<crate::model::settings::SettingsChoice>,
 }
 
 /// Renders the SARIF log, pretty-printed with a trailing newline. `base` is prefixed to every
@@ -436,6 +438,7 @@ fn run_properties(result: &AuditResult) -> RunProperties {
             .filter(|c| c.status == CheckStatus::Fail && !with_findings.contains(c.rule.as_str()))
             .map(|c| c.rule.clone())
             .collect(),
+        settings: result.settings.clone(),
     }
 }
 

@@ -88,6 +88,45 @@ impl Profile {
         found(current, at)
     }
 
+    /// The answer to `path` where every maybe-set value along it is unset (the other side
+    /// of an `if` audit cannot decide): Django's default where the path starts unset.
+    pub fn lookup_unset(&self, path: &str) -> Lookup {
+        let mut parts = path.split('.');
+        let top = parts.next().unwrap_or("");
+        let rest: Vec<&str> = parts.collect();
+        let absent = |v: &&Value| matches!(v.kind, Kind::Maybe { .. });
+        let Some(value) = self.values.get(top).filter(|v| !absent(v)) else {
+            let value = django_default(top, self.django).map(|k| Value::new(k, None));
+            return Lookup {
+                value: value.and_then(|v| descend_default(v, &rest)),
+                set: false,
+                at: None,
+                maybe_elsewhere: !self.unresolved.is_empty(),
+            };
+        };
+        let mut current = value.clone();
+        let mut at = value.at.clone();
+        for key in &rest {
+            match step(&current, key) {
+                Step::Found(next) if !absent(&&next) => {
+                    at = next.at.clone().or(at);
+                    current = next;
+                }
+                Step::Opaque => return found(current, at),
+                _ => {
+                    let default = nested_default(top, &rest).map(|k| Value::new(k, None));
+                    return Lookup {
+                        value: default,
+                        set: false,
+                        at,
+                        maybe_elsewhere: false,
+                    };
+                }
+            }
+        }
+        found(current, at)
+    }
+
     /// Concrete paths for a pattern whose segments may be globs (`*_URL`, `DATABASES.*.HOST`).
     pub fn expand(&self, pattern: &str) -> Vec<String> {
         let segments: Vec<&str> = pattern.split('.').collect();
@@ -112,11 +151,8 @@ impl Profile {
                     next.push(format!("{path}.{segment}"));
                     continue;
                 }
-                match self
-                    .lookup(&path)
-                    .value
-                    .map(|v| v.effective().cloned().unwrap_or(v))
-                {
+                let value = self.lookup(&path).value.map(Value::certain);
+                match value.map(|v| v.effective().cloned().unwrap_or(v)) {
                     Some(Value {
                         kind: Kind::Dict(entries),
                         ..
@@ -126,10 +162,12 @@ impl Profile {
                             .filter(|(k, _)| glob_match(segment, k))
                             .map(|(k, _)| format!("{path}.{k}")),
                     ),
-                    // A bound stopped this value: its entries are unknown, so the glob stays
-                    // in the path and the check on it is undecidable rather than skipped.
+                    // A bound stopped this value, or it is computed or required from the
+                    // environment: its entries are unknown, so the glob stays in the path and
+                    // the check on it is undecidable rather than skipped.
                     Some(Value {
-                        kind: Kind::Cut(_), ..
+                        kind: Kind::Cut(_) | Kind::Unknown(_) | Kind::Env { .. },
+                        ..
                     }) => next.push(format!("{path}.{segment}")),
                     _ => {}
                 }
@@ -137,6 +175,26 @@ impl Profile {
             paths = next;
         }
         paths
+    }
+
+    /// The setting production reads for `path`: Django before 2.0 reads `MIDDLEWARE_CLASSES`
+    /// when `MIDDLEWARE` is not set, so a project that sets only the old name is judged on it
+    /// (and findings name it). Django 2.0 and later ignore the old name.
+    pub fn source_path(&self, path: &str) -> String {
+        let (top, rest) = path.split_once('.').map_or((path, ""), |(t, r)| (t, r));
+        let ignores_old = self.django_pinned && self.django >= (2, 0);
+        if top == "MIDDLEWARE"
+            && !ignores_old
+            && !self.values.contains_key("MIDDLEWARE")
+            && self.values.contains_key("MIDDLEWARE_CLASSES")
+        {
+            return if rest.is_empty() {
+                "MIDDLEWARE_CLASSES".to_string()
+            } else {
+                format!("MIDDLEWARE_CLASSES.{rest}")
+            };
+        }
+        path.to_string()
     }
 
     /// Where a top-level setting was last assigned (its statement).
@@ -188,6 +246,21 @@ pub(super) fn step(current: &Value, key: &str) -> Step {
                     end: 0,
                 });
                 Step::Found(env_value(vars.clone(), Some(inner), &at))
+            }
+            other => other,
+        },
+        // Inside a maybe-set container, every entry is maybe-set for the same reason.
+        Kind::Maybe { value, why } => match step(value, key) {
+            Step::Found(inner) => {
+                let at = inner.at.clone();
+                let kind = match inner.kind {
+                    kind @ Kind::Maybe { .. } => kind,
+                    _ => Kind::Maybe {
+                        value: Box::new(inner),
+                        why: why.clone(),
+                    },
+                };
+                Step::Found(Value::new(kind, at))
             }
             other => other,
         },

@@ -415,3 +415,55 @@ fn deploy_evidence_then_root_most_defaults_and_never_scaffolds() {
     assert!(is_scaffold("conf/project_name/settings.py-tpl"));
     assert!(!is_scaffold("templates/settings.py"));
 }
+
+#[test]
+fn undecidable_branches_merge_entry_by_entry() {
+    let p = profile(&[(
+        "settings.py",
+        r#"
+import os
+DATABASES = {"default": {"ENGINE": "x", "NAME": "a"}}
+APPS = ["a"]
+if os.environ["X"]:
+    DATABASES["default"]["NAME"] = "b"
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    APPS.append("debug_toolbar")
+else:
+    DATABASES["default"]["NAME"] = "c"
+db = {"ENGINE": "y"}
+db.update({"NAME": "n"}, CONN_MAX_AGE=30)
+OTHER = {"default": db}
+"#,
+    )]);
+    let why = "`os.environ[\"X\"]` holds (settings.py:5)".to_string();
+    let maybe = |kind: Kind| Kind::Maybe {
+        value: Box::new(Value::new(kind, None)),
+        why: why.clone(),
+    };
+    let stripped = |path: &str| {
+        kind(&p, path).map(|k| match k {
+            Kind::Maybe { value, why } => Kind::Maybe {
+                value: Box::new(Value::new(strip(value.kind), None)),
+                why,
+            },
+            other => strip(other),
+        })
+    };
+    assert_eq!(stripped("DATABASES.default.ENGINE"), Some(s("x")));
+    assert_eq!(stripped("DATABASES.default.NAME"), Some(env(&["X"], None)));
+    assert_eq!(
+        stripped("DATABASES.default.CONN_MAX_AGE"),
+        Some(maybe(Kind::Int(60)))
+    );
+    assert_eq!(stripped("APPS.0"), Some(s("a")));
+    assert_eq!(stripped("APPS.1"), Some(maybe(s("debug_toolbar"))));
+    // Where it is maybe-set, the other side is Django's default.
+    assert_eq!(
+        p.lookup_unset("DATABASES.default.CONN_MAX_AGE")
+            .value
+            .map(|v| v.kind),
+        Some(Kind::Int(0))
+    );
+    assert_eq!(stripped("OTHER.default.NAME"), Some(s("n")));
+    assert_eq!(stripped("OTHER.default.CONN_MAX_AGE"), Some(Kind::Int(30)));
+}

@@ -75,9 +75,13 @@ pub fn parse(kind: DeployKind, text: &str) -> DeployFacts {
         while let Some(at) = rest.find("--settings") {
             let after = &rest[at + "--settings".len()..];
             rest = after;
-            let value = after
-                .strip_prefix('=')
-                .or_else(|| after.strip_prefix([' ', '\t']).map(str::trim_start));
+            // `--settings=x`, `--settings x`, and the exec form `"--settings", "x"`.
+            let after = after.trim_start_matches(['"', '\'']);
+            let value = after.strip_prefix('=').or_else(|| {
+                after
+                    .starts_with([' ', '\t', ','])
+                    .then(|| after.trim_start_matches([' ', '\t', ',']))
+            });
             push(value.and_then(module_at), "passes --settings");
         }
     }
@@ -125,6 +129,15 @@ fn k8s_value(following: &[&str]) -> Option<String> {
 /// The dotted module at the start of `text`, quotes and spaces skipped: `"config.settings.prod"`.
 fn module_at(text: &str) -> Option<String> {
     let text = text.trim_start().trim_start_matches(['"', '\'']);
+    // `${DJANGO_SETTINGS_MODULE:-x}` (compose, shell): the default is what runs when unset.
+    let text = match text.strip_prefix("${") {
+        Some(inner) => {
+            let inner = &inner[..inner.find('}')?];
+            let (_, default) = inner.split_once(":-").or_else(|| inner.split_once('-'))?;
+            default
+        }
+        None => text,
+    };
     let end = text
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
         .unwrap_or(text.len());
@@ -153,13 +166,14 @@ mod tests {
 
     #[test]
     fn dockerfile_env_in_both_forms() {
-        let text = "FROM python:3.12\n# ENV DJANGO_SETTINGS_MODULE=config.settings.dev\nENV DJANGO_SETTINGS_MODULE=config.settings.production\nENV DJANGO_SETTINGS_MODULE config.settings.prod2\nENV OTHER=1 DJANGO_SETTINGS_MODULE=\"a.b\"\nENV DJANGO_SETTINGS_MODULE=${SETTINGS}\n";
+        let text = "FROM python:3.12\n# ENV DJANGO_SETTINGS_MODULE=config.settings.dev\nENV DJANGO_SETTINGS_MODULE=config.settings.production\nENV DJANGO_SETTINGS_MODULE config.settings.prod2\nENV OTHER=1 DJANGO_SETTINGS_MODULE=\"a.b\"\nENV DJANGO_SETTINGS_MODULE=${SETTINGS}\nENV DJANGO_SETTINGS_MODULE=${SETTINGS:-a.prod}\n";
         assert_eq!(
             mentions(DeployKind::Dockerfile, text),
             vec![
                 ("config.settings.production".to_string(), 3, SETS),
                 ("config.settings.prod2".to_string(), 4, SETS),
                 ("a.b".to_string(), 5, SETS),
+                ("a.prod".to_string(), 7, SETS),
             ]
         );
     }
@@ -190,11 +204,12 @@ mod tests {
         assert_eq!(
             mentions(
                 DeployKind::Procfile,
-                "web: gunicorn app.wsgi\nrelease: python manage.py migrate --settings=app.settings.prod\nworker: python manage.py rqworker --settings app.settings.worker\n"
+                "web: gunicorn app.wsgi\nrelease: python manage.py migrate --settings=app.settings.prod\nworker: python manage.py rqworker --settings app.settings.worker\nbeat: [\"python\", \"manage.py\", \"--settings\", \"app.settings.beat\"]\nx: --settings-file=nope\n"
             ),
             vec![
                 ("app.settings.prod".to_string(), 2, "passes --settings"),
                 ("app.settings.worker".to_string(), 3, "passes --settings"),
+                ("app.settings.beat".to_string(), 4, "passes --settings"),
             ]
         );
         assert_eq!(

@@ -6,9 +6,9 @@ use crate::discover::{self, DiscoverError, DiscoverOptions, FileKind, SourceFile
 use crate::findings::{assign_fingerprints, fold_whitespace, Finding};
 use crate::locate::{to_finding, LineIndex};
 use crate::model::roles::{self, Role, RoleOverrides};
-use crate::model::settings::{self, ModuleHint, SettingsFile};
+use crate::model::settings::{self, HintSource, ModuleHint, SettingsChoice, SettingsFile};
 use crate::model::symbols::NodeIndex;
-use crate::parse::{manifests, python, source};
+use crate::parse::{deploy, manifests, python, source};
 use crate::result::{AuditResult, FileError, Verdict};
 use crate::rules::pattern::{FileContext, RawMatch};
 use crate::rules::prefilter::Prefilter;
@@ -87,7 +87,7 @@ struct FileOutcome {
     ignores: Option<Ignores>,
     /// The statements of a candidate settings module, kept for the project stage.
     settings: Option<SettingsFile>,
-    /// `DJANGO_SETTINGS_MODULE` defaults the file sets.
+    /// Settings modules the file names: `DJANGO_SETTINGS_MODULE` defaults, deploy settings.
     hints: Vec<ModuleHint>,
     /// Why a file named like a settings module could not be read or parsed, if it could not.
     unreadable_settings: Option<String>,
@@ -199,6 +199,8 @@ struct ProjectOutcome {
     settings_found: bool,
     /// Bounds that stopped its evaluation: the settings were not seen whole.
     incomplete: Vec<String>,
+    /// Which module was audited and why.
+    choice: Option<SettingsChoice>,
 }
 
 /// Runs `rules` over the files under `opts.paths`.
@@ -324,6 +326,7 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
         errors,
         verdict,
         roles,
+        settings: project.choice,
     })
 }
 
@@ -392,7 +395,10 @@ fn check_for(
 
 fn analyze_file(file: &SourceFile, plan: &Plan<'_>) -> FileOutcome {
     let mut outcome = FileOutcome::default();
-    let wants_text = file.is_python() || matches!(file.kind, FileKind::Manifest(_));
+    // Deploy files are read only for the settings they name.
+    let wants_text = file.is_python()
+        || matches!(file.kind, FileKind::Manifest(_))
+        || (plan.wants_settings && matches!(file.kind, FileKind::Deploy(_)));
     if !wants_text {
         return outcome;
     }
@@ -436,6 +442,15 @@ fn analyze_text(
             }));
         return outcome;
     }
+    if let FileKind::Deploy(deploy_kind) = kind {
+        if plan.wants_settings && !is_test {
+            outcome.hints = deploy_hints(rel, deploy_kind, &text);
+        }
+        // A gunicorn config written in Python is also Python source.
+        if !rel.ends_with(".py") {
+            return outcome;
+        }
+    }
     let role = roles::role_of(rel, is_test, &text, &plan.roles);
     outcome.role = Some(role);
     if !is_test {
@@ -446,7 +461,7 @@ fn analyze_text(
     }
     let settings_candidate = plan.is_settings_candidate(rel, is_test, &text);
     if plan.wants_settings && !is_test && text.contains("DJANGO_SETTINGS_MODULE") {
-        outcome.hints = settings::module_hints(rel, &text);
+        outcome.hints.extend(settings::module_hints(rel, &text));
     }
     let wanted: Vec<&LoadedRule> = plan
         .prefilter
@@ -466,6 +481,22 @@ fn analyze_text(
     outcome.errors.extend(analysis.errors);
     outcome.settings = analysis.settings;
     outcome
+}
+
+/// The settings modules a deploy file names, as hints for the production profile.
+fn deploy_hints(rel: &str, kind: discover::DeployKind, text: &str) -> Vec<ModuleHint> {
+    deploy::parse(kind, text)
+        .settings_modules
+        .into_iter()
+        .map(|m| ModuleHint {
+            rel: rel.to_string(),
+            module: m.module,
+            source: HintSource::Deploy {
+                line: m.line,
+                how: m.how,
+            },
+        })
+        .collect()
 }
 
 fn skip(file: &SourceFile, message: &str) -> FileError {
@@ -629,6 +660,7 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
     let profile = match settings::production_profile(&files, &hints, named, django) {
         Ok(Some(profile)) => {
             outcome.settings_found = true;
+            outcome.choice = Some(profile.choice());
             outcome.incomplete = profile
                 .incomplete
                 .iter()
@@ -730,7 +762,11 @@ pub fn analyze_project(
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     for (rel, text) in sorted {
         let kind = discover::classify(rel);
-        if !matches!(kind, FileKind::Python | FileKind::Manifest(_)) && !rel.ends_with(".py") {
+        if !matches!(
+            kind,
+            FileKind::Python | FileKind::Manifest(_) | FileKind::Deploy(_)
+        ) && !rel.ends_with(".py")
+        {
             continue;
         }
         let is_test = discover::is_test_path(rel);

@@ -431,6 +431,7 @@ pub(crate) mod tests {
             baselined: 0,
             roles: Default::default(),
             errors: Vec::<FileError>::new(),
+            settings: None,
         }
     }
 
@@ -686,6 +687,12 @@ pub(crate) mod tests {
             path: "assets/logo.py".into(),
             message: "binary file skipped".into(),
         }];
+        result.settings = Some(crate::model::settings::SettingsChoice {
+            module: "apps.backend.config.settings".into(),
+            path: "apps/backend/config/settings.py".into(),
+            reason: "Dockerfile:12 sets DJANGO_SETTINGS_MODULE".into(),
+            others: vec!["tools.demo.settings".into()],
+        });
         result
     }
 

@@ -36,6 +36,8 @@ pub struct AuditResult {
     pub verdict: Verdict,
     /// Python files per code role.
     pub roles: std::collections::BTreeMap<crate::model::roles::Role, usize>,
+    /// The production settings module audited and why; `None` when none was found.
+    pub settings: Option<crate::model::settings::SettingsChoice>,
 }
 
 /// What the run concludes, from its checks and findings.

@@ -333,6 +333,7 @@ fn a_repository_without_python_is_inconclusive() {
   Code roles      no Python files
   Score           10.0/10
   Recommendation  INCONCLUSIVE (no Django settings module was found)
+  Settings        none found
   Findings        0 critical, 0 high, 0 medium, 0 low, 0 info
   Coverage        32 checks: 0 passed, 0 failed, 32 n/a
 

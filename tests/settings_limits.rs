@@ -88,7 +88,7 @@ fn a_5000_elif_chain_is_flat_and_decided_or_undecidable() {
     assert_eq!(findings, Vec::<String>::new());
     assert_eq!(
         note(&notes, "SEC005"),
-        "undecidable in config.settings: DEBUG comes from the A environment variable, which has no default"
+        "undecidable in config.settings: DEBUG is set only when `os.environ['A'] == '0'` holds (config/settings.py:4) or one of the 4999 `elif` conditions after it, which audit cannot decide"
     );
     // Decided conditions pick the arm: the last one here, on line 5 + 2 × 4,999.
     let arms: String = (1..5_000)
@@ -218,16 +218,33 @@ fn thirty_thousand_undecidable_ifs_are_linear() {
         .map(|i| format!("if os.environ['V{i}']:\n    X{i} = 1\n    DEBUG = True\n"))
         .collect();
     let p = profile(&format!("{HEAD}import os\n{ifs}"));
-    let env = |v: &str| Kind::Env {
-        vars: vec![v.to_string()],
-        fallback: None,
+    // Each name is maybe-set under its own condition; DEBUG under any of them.
+    let maybe = |path: &str| match p.lookup(path).value.map(|v| v.kind) {
+        Some(Kind::Maybe { value, why }) => (value.kind, why),
+        other => panic!("{path}: {other:?}"),
     };
-    assert_eq!(p.lookup("X0").value.map(|v| v.kind), Some(env("V0")));
     assert_eq!(
-        p.lookup("X29999").value.map(|v| v.kind),
-        Some(env("V29999"))
+        maybe("X0"),
+        (
+            Kind::Int(1),
+            "`os.environ['V0']` holds (config/settings.py:4)".to_string()
+        )
     );
-    assert_eq!(p.lookup("DEBUG").value.map(|v| v.kind), Some(env("V29999")));
+    assert_eq!(
+        maybe("X29999"),
+        (
+            Kind::Int(1),
+            "`os.environ['V29999']` holds (config/settings.py:90001)".to_string()
+        )
+    );
+    assert_eq!(
+        maybe("DEBUG"),
+        (
+            Kind::Bool(true),
+            "`os.environ['V29999']` holds (config/settings.py:90001) or an earlier condition"
+                .to_string()
+        )
+    );
     assert_eq!(p.incomplete, Vec::<String>::new());
 }
 

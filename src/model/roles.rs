@@ -139,7 +139,13 @@ pub fn role_of_path(rel: &str, is_test: bool) -> Role {
         return Role::Vendored;
     }
     let cookiecutter = dirs.iter().any(|d| d.contains("{{") || d.contains("{%"));
-    if has(TEMPLATE_DIRS) || cookiecutter || name.ends_with("-tpl") {
+    let scaffold_dir = lower.iter().any(|d| d.ends_with("_template"));
+    if has(TEMPLATE_DIRS)
+        || scaffold_dir
+        || cookiecutter
+        || name.ends_with("-tpl")
+        || name.contains("{{")
+    {
         return Role::Template;
     }
     if lower.iter().any(|d| d == "migrations") {

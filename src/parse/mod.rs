@@ -1,5 +1,6 @@
 //! Parsing of every input kind.
 
+pub mod deploy;
 pub mod manifests;
 pub mod python;
 pub mod source;

@@ -3,9 +3,9 @@
 //! examples the rule is tested with, and the references.
 
 use super::terminal::Paint as Style;
+use crate::findings::Severity;
 use crate::model::provenance::Origin;
 use crate::model::roles::Role;
-use crate::findings::Severity;
 use crate::plan::phase_title;
 use crate::rules::rule::{Confidence, Examples, RuleMeta};
 use crate::rules::GradingSummary;

@@ -3,6 +3,7 @@
 
 use super::{AuditResult, FileError};
 use crate::findings::{Finding, Severity};
+use crate::model::settings::SettingsChoice;
 use crate::plan::{ChecklistItem, Phase};
 use crate::score::{round1, Check, Coverage, Recommendation, Risk};
 use serde::ser::{SerializeMap, Serializer};
@@ -24,6 +25,8 @@ struct Document<'a> {
     /// Why the score is below the raw score, when a gate lowered it.
     #[serde(skip_serializing_if = "Option::is_none")]
     cap: Option<&'a str>,
+    /// The settings module audited and why; `null` when none was found.
+    settings: Option<&'a SettingsChoice>,
     risk: RiskMap<'a>,
     coverage: &'a Coverage,
     summary: Summary<'a>,
@@ -82,6 +85,7 @@ pub fn render(result: &AuditResult) -> String {
         recommendation: verdict.recommendation,
         inconclusive: verdict.inconclusive.as_deref(),
         cap: verdict.cap.as_deref(),
+        settings: result.settings.as_ref(),
         risk: RiskMap(&verdict.risk),
         coverage: &verdict.coverage,
         summary: summary(result),
@@ -139,6 +143,7 @@ mod tests {
             "\"score\"",
             "\"raw_score\"",
             "\"recommendation\"",
+            "\"settings\"",
             "\"risk\"",
             "\"coverage\"",
             "\"summary\"",

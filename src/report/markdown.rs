@@ -348,6 +348,18 @@ fn executive_summary(doc: &mut Doc, ctx: &Context) {
         card.recommendation.headline()
     ));
     doc.blank();
+    let mut settings = match &ctx.result.settings {
+        Some(s) => format!(
+            "**Settings audited:** `{}` (`{}`): {}",
+            s.module, s.path, s.reason
+        ),
+        None => "**Settings audited:** none found".to_string(),
+    };
+    if let Some(others) = super::other_settings(ctx.result) {
+        let _ = write!(settings, "; {others}");
+    }
+    doc.line(&settings);
+    doc.blank();
     doc.line(&verdict(ctx));
     doc.blank();
     severity_table(doc, ctx);

@@ -3,6 +3,29 @@
 
 pub use crate::result::{AuditResult, FileError};
 
+/// Which settings module was audited, for every renderer: `config.settings.production
+/// (config/settings/production.py): Dockerfile:12 sets DJANGO_SETTINGS_MODULE`.
+pub fn settings_summary(result: &AuditResult) -> String {
+    match &result.settings {
+        Some(s) => format!("{} ({}): {}", s.module, s.path, s.reason),
+        None => "none found".to_string(),
+    }
+}
+
+/// The other Django projects' settings, not audited: `also found: side.settings (run with
+/// --settings side.settings)`; `None` when there are none.
+pub fn other_settings(result: &AuditResult) -> Option<String> {
+    let others = &result.settings.as_ref()?.others;
+    if others.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> = others
+        .iter()
+        .map(|m| format!("{m} (run with --settings {m})"))
+        .collect();
+    Some(format!("also found: {}", listed.join(", ")))
+}
+
 /// A finding's path as CI systems want it: relative to the directory the tool ran in (the
 /// repository root in CI), which is the scanned root joined with the finding's path. `base` is
 /// that root as a `/`-terminated relative prefix, or empty.

@@ -169,6 +169,8 @@ struct RunProperties {
     baselined: usize,
     /// Failing checks with no finding to point at (e.g. a setting that is missing).
     failed_project_checks: Vec<String>,
+    /// The settings module audited and why; `null` when none was found.
+    settings: Option<crate::model::settings::SettingsChoice>,
 }
 
 /// Renders the SARIF log, pretty-printed with a trailing newline. `base` is prefixed to every
@@ -430,6 +432,7 @@ fn run_properties(result: &AuditResult) -> RunProperties {
         recommendation: result.verdict.recommendation.as_str(),
         baselined: result.baselined,
         failed_project_checks: result.verdict.project_level.clone(),
+        settings: result.settings.clone(),
     }
 }
 

@@ -138,6 +138,7 @@ fn header(out: &mut String, result: &AuditResult, paint: Paint) {
         ),
         ("Score", score_line),
         ("Recommendation", recommendation),
+        ("Settings", super::settings_summary(result)),
         ("Findings", severity_counts(result, paint)),
         (
             "Coverage",
@@ -149,6 +150,11 @@ fn header(out: &mut String, result: &AuditResult, paint: Paint) {
     ];
     for (label, value) in rows {
         let _ = writeln!(out, "  {label:<16}{value}");
+        if label == "Settings" {
+            if let Some(others) = super::other_settings(result) {
+                let _ = writeln!(out, "  {:<16}{}", "", paint.dim(&others));
+            }
+        }
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", paint.bold("Risk by area"));

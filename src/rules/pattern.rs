@@ -532,7 +532,10 @@ fn thread_time() -> Duration {
     if rc != 0 {
         return wall_time();
     }
-    Duration::new(ts.tv_sec.max(0) as u64, ts.tv_nsec.clamp(0, 999_999_999) as u32)
+    Duration::new(
+        ts.tv_sec.max(0) as u64,
+        ts.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
 }
 
 #[cfg(not(unix))]

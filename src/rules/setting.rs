@@ -150,6 +150,7 @@ impl CompiledSetting {
         let mut outcome = SettingOutcome::default();
         for clause in &self.clauses {
             for path in profile.expand(&clause.setting) {
+                let path = profile.source_path(&path);
                 let lookup = profile.lookup(&path);
                 let mut result = clause.condition.tests_on(&path, &lookup, profile);
                 // Only the clause's own tests choose where the finding points.
@@ -157,7 +158,13 @@ impl CompiledSetting {
                     result = result.and(condition.eval(profile, evidence, &path).anonymous());
                 }
                 for condition in &clause.unless {
-                    result = result.and(condition.eval(profile, evidence, &path).not());
+                    // An exception that cannot be decided (a host read from the environment)
+                    // does not silence what the clause's own tests decided.
+                    let silenced = match condition.eval(profile, evidence, &path) {
+                        Tri::Undecided(_) => Tri::No,
+                        decided => decided,
+                    };
+                    result = result.and(silenced.not());
                 }
                 match result {
                     Tri::Yes(item) => {
@@ -340,6 +347,7 @@ impl Condition {
             let pattern = relative_path(pattern, current);
             let mut any = Tri::No;
             for path in profile.expand(&pattern) {
+                let path = profile.source_path(&path);
                 let lookup = profile.lookup(&path);
                 any = any.or(self.tests_on(&path, &lookup, profile));
             }
@@ -398,6 +406,28 @@ impl Test {
         }) = &lookup.value
         {
             return Tri::Undecided(Undecided::Cut(note.clone()).describe(path));
+        }
+        // Set only under an `if` audit cannot decide: decided when the test comes out the
+        // same with the value set and with it unset (Django's default), else undecidable.
+        if let Some(Value {
+            kind: Kind::Maybe { why, .. },
+            ..
+        }) = &lookup.value
+        {
+            let set = Lookup {
+                value: lookup.value.clone().map(Value::certain),
+                ..lookup.clone()
+            };
+            let unset = profile.lookup_unset(path);
+            return match (
+                self.eval(path, &set, profile),
+                self.eval(path, &unset, profile),
+            ) {
+                (Tri::Yes(item), Tri::Yes(_)) => Tri::Yes(item),
+                (Tri::No, Tri::No) => Tri::No,
+                (Tri::Undecided(note), _) | (_, Tri::Undecided(note)) => Tri::Undecided(note),
+                _ => Tri::Undecided(Undecided::Maybe(why.clone()).describe(path)),
+            };
         }
         if let Test::Is(class) = self {
             let value = lookup.value.as_ref().filter(|_| lookup.set);
@@ -510,25 +540,43 @@ fn is_class(class: SettingClass, value: &Value) -> bool {
     }
 }
 
-/// A list item (or substring) equal to one of `needles`; undecided when not found but some
-/// item cannot be known.
+/// A list item (or substring) equal to one of `needles`. Decided as far as the items that
+/// can be known go: one item read from the environment or computed is not taken for a
+/// needle, so `["a.com", env("HOST")]` does not contain `*`. Undecided when a needle is an
+/// item only some branch of an undecidable `if` adds, or when a splat (`*X`) or a bound may
+/// hide any number of items.
 fn contains(path: &str, value: &Value, needles: &[Value]) -> Tri {
+    let is_needle = |v: &Value| needles.iter().any(|n| py_eq(v, n));
     match &value.kind {
         Kind::List(items) => {
+            let mut maybe = None;
             let mut undecided = None;
             for item in items.iter() {
-                match item.effective() {
-                    Ok(v) if needles.iter().any(|n| py_eq(v, n)) => {
-                        return Tri::Yes(Some(item.clone()))
+                if let Kind::Maybe { value: inner, why } = &item.kind {
+                    if inner.effective().is_ok_and(is_needle) {
+                        maybe.get_or_insert_with(|| {
+                            format!(
+                                "{} is in {path} only when {why}, which audit cannot decide",
+                                inner.render()
+                            )
+                        });
                     }
+                    continue;
+                }
+                match item.effective() {
+                    Ok(v) if is_needle(v) => return Tri::Yes(Some(item.clone())),
                     Ok(_) => {}
                     Err(why) => {
-                        undecided
-                            .get_or_insert_with(|| why.describe(&format!("an item of {path}")));
+                        let many = matches!(&item.kind, Kind::Unknown(t) if t.starts_with('*'))
+                            || matches!(item.kind, Kind::Cut(_));
+                        if many {
+                            undecided
+                                .get_or_insert_with(|| why.describe(&format!("an item of {path}")));
+                        }
                     }
                 }
             }
-            undecided.map_or(Tri::No, Tri::Undecided)
+            maybe.or(undecided).map_or(Tri::No, Tri::Undecided)
         }
         Kind::Str(s) => Tri::from_bool(
             needles

@@ -13,6 +13,7 @@ use super::{
 };
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 pub(super) type Namespace = BTreeMap<String, Value>;
@@ -41,6 +42,8 @@ pub(super) struct Frame<'f> {
     journals: Vec<Journal>,
     /// Steps left of [`MAX_EVAL_STEPS`]; at 0 the module's evaluation stops.
     steps: Cell<u64>,
+    /// Byte offsets where the module's lines start, built on the first note that needs one.
+    line_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 const BUDGET_NOTE: &str = "was cut short by the bound on evaluator steps per settings module";
@@ -84,13 +87,17 @@ impl Frame<'_> {
 
     /// The 1-based line of a byte offset in this module, for notes.
     fn line(&self, offset: usize) -> usize {
-        let source = &self.file.source;
-        let end = offset.min(source.len());
-        source.as_bytes()[..end]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1
+        let starts = self.line_starts.get_or_init(|| {
+            let bytes = self.file.source.as_bytes();
+            std::iter::once(0)
+                .chain(
+                    (0..bytes.len())
+                        .filter(|&i| bytes[i] == b'\n')
+                        .map(|i| i + 1),
+                )
+                .collect()
+        });
+        starts.partition_point(|&start| start <= offset)
     }
 }
 
@@ -146,6 +153,7 @@ impl<'a> Evaluator<'a> {
             schemes: HashMap::new(),
             journals: Vec::new(),
             steps: Cell::new(MAX_EVAL_STEPS),
+            line_starts: std::cell::OnceCell::new(),
         };
         self.run(&mut frame, &file.body);
         if frame.exhausted() {
@@ -295,10 +303,12 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Arms whose condition is decided pick themselves; with undecidable ones, each candidate
-    /// body runs once from the same state (a journal undoes its writes) and every name they
-    /// disagree on becomes undecidable, for the first undecidable condition's reason.
+    /// body runs once from the same state (a journal undoes its writes) and the outcomes are
+    /// merged ([`merge_variants`]): what every branch sets alike is decided, what only some
+    /// set is maybe-set, what they set differently is undecidable, for the first undecidable
+    /// condition's reason.
     fn if_statement(&mut self, frame: &mut Frame<'_>, arms: &[(Node, Vec<Stmt>)], orelse: &[Stmt]) {
-        let mut open: Vec<(Value, &[Stmt])> = Vec::new();
+        let mut open: Vec<(Value, &[Stmt], &Node)> = Vec::new();
         let mut last: &[Stmt] = orelse;
         for (cond, body) in arms {
             let c = eval(frame, cond, 0);
@@ -308,15 +318,23 @@ impl<'a> Evaluator<'a> {
                     break;
                 }
                 Some(false) => {}
-                None => open.push((c, body)),
+                None => open.push((c, body, cond)),
             }
         }
-        let Some((first, _)) = open.first() else {
+        let Some((first, _, cond)) = open.first() else {
             self.run(frame, last);
             return;
         };
         let reason = first.clone();
-        let bodies: Vec<&[Stmt]> = open.iter().map(|(_, b)| *b).chain([last]).collect();
+        let mut why = condition_note(frame, cond);
+        if open.len() > 1 {
+            let _ = write!(
+                why,
+                " or one of the {} `elif` conditions after it",
+                open.len() - 1
+            );
+        }
+        let bodies: Vec<&[Stmt]> = open.iter().map(|(_, b, _)| *b).chain([last]).collect();
         let mut outcomes: Vec<Journal> = Vec::with_capacity(bodies.len());
         for body in bodies {
             frame.journals.push(Journal::new());
@@ -342,26 +360,15 @@ impl<'a> Evaluator<'a> {
                 .iter()
                 .map(|o| o.get(name).map_or(before, Option::as_ref))
                 .collect();
-            let first = variants[0];
-            if variants.iter().all(|v| *v == first) {
-                if first != before {
-                    merged.push((name.clone(), first.cloned()));
-                }
-                continue;
-            }
-            let at = variants.iter().flatten().find_map(|v| v.at.clone());
-            let lists: Option<Vec<&List>> = variants
-                .iter()
-                .map(|v| match v.map(|v| &v.kind) {
-                    Some(Kind::List(l)) => Some(&**l),
-                    _ => None,
-                })
-                .collect();
-            let kind = match lists {
-                Some(lists) => merge_lists(frame, &lists, &reason),
-                None => undecided(&reason, None),
+            let value = merge_variants(frame, &variants, &reason, &why);
+            let unchanged = match (&value, before) {
+                (Some(v), Some(b)) => same(frame, v, b),
+                (None, None) => true,
+                _ => false,
             };
-            merged.push((name.clone(), Some(Value::new(kind, at))));
+            if !unchanged {
+                merged.push((name.clone(), value));
+            }
         }
         for (name, value) in merged {
             match value {
@@ -436,14 +443,161 @@ fn undecided(reason: &Value, item: Option<String>) -> Kind {
     }
 }
 
+/// `` `cond` holds (file:line) ``: the condition of an `if` audit cannot decide, for notes.
+fn condition_note(frame: &Frame<'_>, cond: &Node) -> String {
+    let source = &frame.file.source;
+    let (start, end) = (cond.span.0.min(source.len()), cond.span.1.min(source.len()));
+    let text = source.get(start..end).unwrap_or("").trim();
+    let text = text
+        .strip_prefix("elif")
+        .or_else(|| text.strip_prefix("if"))
+        .unwrap_or(text)
+        .trim();
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!(
+        "`{}` holds ({}:{})",
+        shorten(&text, 60),
+        frame.file.rel,
+        frame.line(cond.span.0)
+    )
+}
+
+/// The same value whatever its location: branches that set a name alike agree.
+fn same(frame: &Frame<'_>, a: &Value, b: &Value) -> bool {
+    frame.charge(1);
+    match (&a.kind, &b.kind) {
+        (Kind::List(x), Kind::List(y)) => {
+            Arc::ptr_eq(x, y)
+                || x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| same(frame, p, q))
+        }
+        (Kind::Dict(x), Kind::Dict(y)) => {
+            Arc::ptr_eq(x, y)
+                || x.len() == y.len()
+                    && x.iter()
+                        .all(|(k, v)| y.get(k).is_some_and(|w| same(frame, v, w)))
+        }
+        (
+            Kind::Env {
+                vars: v1,
+                fallback: f1,
+            },
+            Kind::Env {
+                vars: v2,
+                fallback: f2,
+            },
+        ) => {
+            v1 == v2
+                && match (f1, f2) {
+                    (Some(p), Some(q)) => same(frame, p, q),
+                    (None, None) => true,
+                    _ => false,
+                }
+        }
+        (Kind::Maybe { value: p, why: w1 }, Kind::Maybe { value: q, why: w2 }) => {
+            w1 == w2 && same(frame, p, q)
+        }
+        (x, y) => x == y,
+    }
+}
+
+/// What a name (or dict entry) becomes after an undecidable `if`, from its value at the end
+/// of each branch (`None`: unbound there). Alike everywhere: that value. Alike where set but
+/// unset somewhere: maybe-set. Dicts set everywhere merge entry by entry and lists item by
+/// item, so one differing entry leaves the others decided; anything else is undecidable.
+fn merge_variants(
+    frame: &Frame<'_>,
+    variants: &[Option<&Value>],
+    reason: &Value,
+    why: &str,
+) -> Option<Value> {
+    // A variant maybe-set by an earlier `if` is set in some worlds and unset in others.
+    let mut earlier = false;
+    let present: Vec<&Value> = variants
+        .iter()
+        .flatten()
+        .map(|v| match &v.kind {
+            Kind::Maybe { value, .. } => {
+                earlier = true;
+                &**value
+            }
+            _ => *v,
+        })
+        .collect();
+    let first = *present.first()?;
+    let everywhere = present.len() == variants.len() && !earlier;
+    if present.iter().all(|v| same(frame, v, first)) {
+        if everywhere {
+            return Some(first.clone());
+        }
+        let why = if earlier {
+            format!("{why} or an earlier condition")
+        } else {
+            why.to_string()
+        };
+        let maybe = Kind::Maybe {
+            value: Box::new(first.clone()),
+            why,
+        };
+        return Some(Value::new(maybe, first.at.clone()));
+    }
+    let at = first.at.clone();
+    if !everywhere {
+        return Some(Value::new(undecided(reason, None), at));
+    }
+    let dicts: Option<Vec<&Dict>> = present
+        .iter()
+        .map(|v| match &v.kind {
+            Kind::Dict(d) => Some(&**d),
+            _ => None,
+        })
+        .collect();
+    if let Some(dicts) = dicts {
+        return Some(Value::new(merge_dicts(frame, &dicts, reason, why), at));
+    }
+    let lists: Option<Vec<&List>> = present
+        .iter()
+        .map(|v| match &v.kind {
+            Kind::List(l) => Some(&**l),
+            _ => None,
+        })
+        .collect();
+    let kind = match lists {
+        Some(lists) => merge_lists(frame, &lists, why),
+        None => undecided(reason, None),
+    };
+    Some(Value::new(kind, at))
+}
+
+/// Dicts the branches disagree on, entry by entry, keys in first-seen order.
+fn merge_dicts(frame: &Frame<'_>, dicts: &[&Dict], reason: &Value, why: &str) -> Kind {
+    let mut keys: Vec<&String> = Vec::new();
+    let mut seen: BTreeSet<&String> = BTreeSet::new();
+    for dict in dicts {
+        frame.charge(dict.len());
+        for (key, _) in dict.iter() {
+            if seen.insert(key) {
+                keys.push(key);
+            }
+        }
+    }
+    let entries = keys
+        .into_iter()
+        .filter_map(|key| {
+            let variants: Vec<Option<&Value>> = dicts.iter().map(|d| d.get(key)).collect();
+            merge_variants(frame, &variants, reason, why).map(|v| (key.clone(), v))
+        })
+        .collect();
+    Kind::dict(entries)
+}
+
 /// A list the branches disagree on keeps the items every branch has; the others become
-/// undecidable items, so `contains` still sees the certain ones. The common prefix is found
+/// maybe-set items, so `contains` still sees the certain ones. The common prefix is found
 /// in one pass; only the differing tails are matched item by item (and charged).
-fn merge_lists(frame: &Frame<'_>, lists: &[&List], reason: &Value) -> Kind {
+fn merge_lists(frame: &Frame<'_>, lists: &[&List], why: &str) -> Kind {
     let shortest = lists.iter().map(|l| l.len()).min().unwrap_or(0);
     let first = lists[0];
     let prefix = (0..shortest)
-        .take_while(|&i| lists.iter().all(|l| l[i] == first[i]))
+        .take_while(|&i| lists.iter().all(|l| same(frame, &l[i], &first[i])))
         .count();
     frame.charge(prefix.saturating_mul(lists.len()));
     let tails: Vec<&[Value]> = lists.iter().map(|l| &l[prefix..]).collect();
@@ -451,17 +605,18 @@ fn merge_lists(frame: &Frame<'_>, lists: &[&List], reason: &Value) -> Kind {
     if !frame.charge(work.saturating_mul(work)) {
         return Kind::Cut(BUDGET_NOTE.to_string());
     }
-    let in_all = |item: &Value| tails.iter().all(|t| t.contains(item));
+    let in_all = |item: &Value| tails.iter().all(|t| t.iter().any(|x| same(frame, x, item)));
     let mut items: Vec<Value> = first[..prefix].to_vec();
     items.extend(tails[0].iter().filter(|i| in_all(i)).cloned());
     let mut shown: Vec<&Value> = Vec::new();
     for item in tails.iter().flat_map(|t| t.iter()) {
-        if !in_all(item) && !shown.contains(&item) {
+        if !in_all(item) && !shown.iter().any(|x| same(frame, x, item)) {
             shown.push(item);
-            items.push(Value::new(
-                undecided(reason, Some(item.render())),
-                item.at.clone(),
-            ));
+            let maybe = Kind::Maybe {
+                value: Box::new(item.clone()),
+                why: why.to_string(),
+            };
+            items.push(Value::new(maybe, item.at.clone()));
         }
     }
     Kind::list(items)
@@ -535,10 +690,19 @@ fn update(frame: &mut Frame<'_>, target: &Target, f: impl FnOnce(&Frame<'_>, Val
     frame.set(&target.name, root);
 }
 
+/// A write through a maybe-set value reads it, so from there on it is set.
+fn make_certain(value: &mut Value) {
+    if matches!(value.kind, Kind::Maybe { .. }) {
+        let taken = std::mem::replace(value, Value::new(Kind::None, None));
+        *value = taken.certain();
+    }
+}
+
 /// The existing value at `keys` inside nested dicts, made unique for writing.
 fn slot_at<'v>(frame: &Frame<'_>, root: &'v mut Value, keys: &[String]) -> Option<&'v mut Value> {
     let mut current = root;
     for key in keys {
+        make_certain(current);
         let Kind::Dict(dict) = &mut current.kind else {
             return None;
         };
@@ -587,6 +751,7 @@ fn set_path(frame: &Frame<'_>, root: &mut Value, keys: &[String], value: Value) 
     };
     let mut current = root;
     for key in path {
+        make_certain(current);
         let at = current.at.clone();
         let Kind::Dict(dict) = &mut current.kind else {
             return;
@@ -596,6 +761,7 @@ fn set_path(frame: &Frame<'_>, root: &mut Value, keys: &[String], value: Value) 
             None => return,
         }
     }
+    make_certain(current);
     if let Kind::Dict(dict) = &mut current.kind {
         unique(frame, dict).insert(last.clone(), value);
     }
@@ -703,6 +869,7 @@ fn update_in_place(frame: &mut Frame<'_>, name: &str, value: &Node) -> bool {
 
 /// `a + b` / `a | b` consuming `a`: lists and dicts are extended in place when unshared.
 fn combine(frame: &Frame<'_>, op: &str, current: Value, rhs: Value, at: &Loc) -> Value {
+    let current = current.certain();
     match (op, current.kind, &rhs.kind) {
         ("+", Kind::List(mut list), Kind::List(more)) => {
             frame.charge(more.len());
@@ -726,6 +893,8 @@ fn combine(frame: &Frame<'_>, op: &str, current: Value, rhs: Value, at: &Loc) ->
 
 /// `.append`, `.extend`, `.insert`, `.update`, `.remove` on a settings value, in place.
 fn mutate(frame: &Frame<'_>, current: Value, method: &str, args: Vec<Value>, at: &Loc) -> Value {
+    // Growing a maybe-set value reads it: it is set from here on.
+    let current = current.certain();
     // The container keeps the location it was created at (findings on a missing item point
     // at the list); the items keep theirs.
     let kept_at = current.at.clone();
@@ -758,10 +927,13 @@ fn mutate(frame: &Frame<'_>, current: Value, method: &str, args: Vec<Value>, at:
             unique(frame, &mut list).remove_equal(item);
             Value::new(Kind::List(list), kept_at)
         }
-        (kind @ Kind::Dict(_), "update", [more]) => {
-            let more = std::mem::replace(more, Value::new(Kind::None, None));
-            let combined = combine(frame, "|", Value::new(kind, kept_at.clone()), more, at);
-            Value::new(combined.kind, kept_at)
+        // `update(other, **kwargs)`: each argument in turn, the keywords last.
+        (kind @ Kind::Dict(_), "update", [_, ..]) => {
+            let mut current = Value::new(kind, kept_at.clone());
+            for more in args {
+                current = combine(frame, "|", current, more, at);
+            }
+            Value::new(current.kind, kept_at)
         }
         (kind @ (Kind::Env { .. } | Kind::Unknown(_) | Kind::Cut(_)), _, _) => {
             Value::new(kind, kept_at)
@@ -902,7 +1074,16 @@ pub(super) fn eval(frame: &Frame<'_>, node: &Node, depth: usize) -> Value {
                                 out.push(x.clone());
                             }
                         }
-                        _ => out.push(v),
+                        Kind::Cut(_) => out.push(v),
+                        // Any number of unknown items: a `contains` test cannot rule one out.
+                        _ => {
+                            let shown = match &v.kind {
+                                Kind::Unknown(text) => text.clone(),
+                                _ => v.render(),
+                            };
+                            let splat = Kind::Unknown(format!("*{}", shorten(&shown, 60)));
+                            out.push(Value::new(splat, v.at.clone().or(Some(at.clone()))));
+                        }
                     }
                 } else {
                     out.push(eval(frame, item, d));
@@ -977,7 +1158,8 @@ pub(super) fn eval(frame: &Frame<'_>, node: &Node, depth: usize) -> Value {
 
 pub(super) fn lookup_name(frame: &Frame<'_>, name: &str, qualified: &str, at: &Loc) -> Value {
     if let Some(v) = frame.ns.get(name) {
-        return v.clone();
+        // Reading a maybe-set name means it is set (else Python stops with a NameError).
+        return v.clone().certain();
     }
     // `X.attr` on a setting: evaluated as far as a method call needs; plain attributes are unknown.
     let shown = if qualified.is_empty() {
@@ -991,7 +1173,7 @@ pub(super) fn lookup_name(frame: &Frame<'_>, name: &str, qualified: &str, at: &L
 pub(super) fn index(object: &Value, key: &Value) -> Kind {
     match (&object.kind, &key.kind) {
         (Kind::Dict(_), _) => py_str(key)
-            .and_then(|k| object.get(&k).map(|v| v.kind.clone()))
+            .and_then(|k| object.get(&k).map(|v| v.clone().certain().kind))
             .unwrap_or_else(|| Kind::Unknown("[…]".to_string())),
         (Kind::List(items), Kind::Int(i)) => {
             let len = items.len() as i64;

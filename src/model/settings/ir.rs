@@ -241,7 +241,7 @@ impl<'r> Converter<'_, 'r> {
                     return;
                 }
                 if let Some(target) = self.target(&object, stmt_start) {
-                    let args = node
+                    let mut args: Vec<Node> = node
                         .field("arguments")
                         .map(|a| {
                             a.named_children()
@@ -250,6 +250,32 @@ impl<'r> Converter<'_, 'r> {
                                 .collect()
                         })
                         .unwrap_or_default();
+                    // `d.update(KEY=v)` updates with a dict of its keyword arguments.
+                    if method == "update" {
+                        let pairs: Vec<DictItem> = node
+                            .field("arguments")
+                            .map(|a| {
+                                a.named_children()
+                                    .filter(|c| c.kind() == "keyword_argument")
+                                    .filter_map(|c| {
+                                        let (name, value) = (c.field("name")?, c.field("value")?);
+                                        let start = c.range().start;
+                                        let key = Node {
+                                            expr: Expr::Str(name.text().to_string()),
+                                            span: (start, name.range().end),
+                                        };
+                                        Some(DictItem::Pair(key, self.node(&value, start, 0)))
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        if !pairs.is_empty() {
+                            args.push(Node {
+                                expr: Expr::Dict(pairs),
+                                span: (stmt_start, node.range().end),
+                            });
+                        }
+                    }
                     out.push(Stmt::Mutate {
                         target,
                         method,

@@ -22,7 +22,7 @@ mod value;
 pub use defaults::django_default;
 pub use eval::find_module;
 pub use ir::{shorten, DictItem, Expr, Node, Span, Stmt, Target};
-pub use profile::{glob_match, production_profile, Lookup, Profile};
+pub use profile::{glob_match, production_profile, Lookup, Profile, SettingsChoice};
 pub use value::{py_eq, Dict, Kind, List, Loc, Undecided, Value, MAX_VALUE_DEPTH, MAX_VALUE_ITEMS};
 
 use crate::model::symbols::{FileSymbols, NodeIndex};
@@ -79,11 +79,23 @@ pub struct SettingsFile {
     pub body: Vec<Stmt>,
 }
 
-/// A `DJANGO_SETTINGS_MODULE` default found in a file (`manage.py`, `wsgi.py`, `asgi.py`, …).
+/// A settings module some file names: a `DJANGO_SETTINGS_MODULE` default in Python
+/// (`manage.py`, `wsgi.py`, `asgi.py`, …) or a deploy file that sets the variable or passes
+/// `--settings`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ModuleHint {
     pub rel: String,
     pub module: String,
+    pub source: HintSource,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HintSource {
+    /// `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "…")` in Python.
+    Default,
+    /// A deploy file at this 1-based line; `how` is `sets DJANGO_SETTINGS_MODULE` or
+    /// `passes --settings`.
+    Deploy { line: usize, how: &'static str },
 }
 
 /// The dotted module of a relative path: `a/b/settings/__init__.py` → (`a.b.settings`, true).
@@ -119,6 +131,26 @@ fn production_rank(module: &str) -> Option<usize> {
     PRODUCTION
         .iter()
         .position(|p| tokens.iter().any(|t| t == p))
+}
+
+/// Scaffolding shipped for others to copy (Django's `project_template/`, `app_template/`,
+/// cookiecutter folders named `{{cookiecutter.project_slug}}`, `settings.py-tpl`): never the
+/// settings a production runs.
+pub fn is_scaffold(rel: &str) -> bool {
+    crate::model::roles::role_of_path(rel, false) == crate::model::roles::Role::Template
+}
+
+/// How many folders a relative path is below the scanned root (`manage.py` is 0).
+pub(crate) fn folder_depth(rel: &str) -> usize {
+    rel.matches('/').count()
+}
+
+/// A deploy file for development or tests (`Procfile.dev`, `docker-compose.override.yml`,
+/// `Dockerfile.local`): its evidence counts after every other deploy file's.
+pub(crate) fn is_development_file(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    name.split(['.', '-', '_'])
+        .any(|t| t == "override" || NON_PRODUCTION.contains(&t))
 }
 
 pub fn named_like_settings(rel: &str) -> bool {
@@ -183,6 +215,7 @@ pub fn module_hints(rel: &str, text: &str) -> Vec<ModuleHint> {
                 hints.push(ModuleHint {
                     rel: rel.to_string(),
                     module: value.to_string(),
+                    source: HintSource::Default,
                 });
             }
         }

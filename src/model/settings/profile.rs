@@ -4,9 +4,11 @@ use super::defaults::{django_default, nested_default};
 use super::eval::{find_module, Defined, Evaluator, Namespace};
 use super::value::*;
 use super::{
-    is_non_production_name, production_rank, ModuleHint, SettingsFile, Stmt, LATEST_DJANGO,
+    folder_depth, is_development_file, is_non_production_name, is_scaffold, production_rank,
+    HintSource, ModuleHint, SettingsFile, Stmt, LATEST_DJANGO,
 };
 use std::cmp::Reverse;
+use std::collections::BTreeSet;
 
 /// The production settings: the chosen module with everything it imports, evaluated.
 #[derive(Clone, Debug)]
@@ -17,10 +19,14 @@ pub struct Profile {
     pub rel: String,
     /// Every file merged into the profile, entry first.
     pub files: Vec<String>,
-    /// How the module was chosen, for notes.
+    /// How the module was chosen, for reports.
     pub reason: String,
+    /// Settings modules of other Django projects in the repository, not audited.
+    pub others: Vec<String>,
     /// The Django (major, minor) whose defaults apply.
     pub django: (u32, u32),
+    /// `django` was read from a manifest (else it is the latest stable, assumed).
+    pub django_pinned: bool,
     values: Namespace,
     defined: Defined,
     /// Star imports that name no settings module of the repository.
@@ -82,6 +88,45 @@ impl Profile {
         found(current, at)
     }
 
+    /// The answer to `path` where every maybe-set value along it is unset (the other side
+    /// of an `if` audit cannot decide): Django's default where the path starts unset.
+    pub fn lookup_unset(&self, path: &str) -> Lookup {
+        let mut parts = path.split('.');
+        let top = parts.next().unwrap_or("");
+        let rest: Vec<&str> = parts.collect();
+        let absent = |v: &&Value| matches!(v.kind, Kind::Maybe { .. });
+        let Some(value) = self.values.get(top).filter(|v| !absent(v)) else {
+            let value = django_default(top, self.django).map(|k| Value::new(k, None));
+            return Lookup {
+                value: value.and_then(|v| descend_default(v, &rest)),
+                set: false,
+                at: None,
+                maybe_elsewhere: !self.unresolved.is_empty(),
+            };
+        };
+        let mut current = value.clone();
+        let mut at = value.at.clone();
+        for key in &rest {
+            match step(&current, key) {
+                Step::Found(next) if !absent(&&next) => {
+                    at = next.at.clone().or(at);
+                    current = next;
+                }
+                Step::Opaque => return found(current, at),
+                _ => {
+                    let default = nested_default(top, &rest).map(|k| Value::new(k, None));
+                    return Lookup {
+                        value: default,
+                        set: false,
+                        at,
+                        maybe_elsewhere: false,
+                    };
+                }
+            }
+        }
+        found(current, at)
+    }
+
     /// Concrete paths for a pattern whose segments may be globs (`*_URL`, `DATABASES.*.HOST`).
     pub fn expand(&self, pattern: &str) -> Vec<String> {
         let segments: Vec<&str> = pattern.split('.').collect();
@@ -106,11 +151,8 @@ impl Profile {
                     next.push(format!("{path}.{segment}"));
                     continue;
                 }
-                match self
-                    .lookup(&path)
-                    .value
-                    .map(|v| v.effective().cloned().unwrap_or(v))
-                {
+                let value = self.lookup(&path).value.map(Value::certain);
+                match value.map(|v| v.effective().cloned().unwrap_or(v)) {
                     Some(Value {
                         kind: Kind::Dict(entries),
                         ..
@@ -120,10 +162,12 @@ impl Profile {
                             .filter(|(k, _)| glob_match(segment, k))
                             .map(|(k, _)| format!("{path}.{k}")),
                     ),
-                    // A bound stopped this value: its entries are unknown, so the glob stays
-                    // in the path and the check on it is undecidable rather than skipped.
+                    // A bound stopped this value, or it is computed or required from the
+                    // environment: its entries are unknown, so the glob stays in the path and
+                    // the check on it is undecidable rather than skipped.
                     Some(Value {
-                        kind: Kind::Cut(_), ..
+                        kind: Kind::Cut(_) | Kind::Unknown(_) | Kind::Env { .. },
+                        ..
                     }) => next.push(format!("{path}.{segment}")),
                     _ => {}
                 }
@@ -131,6 +175,26 @@ impl Profile {
             paths = next;
         }
         paths
+    }
+
+    /// The setting production reads for `path`: Django before 2.0 reads `MIDDLEWARE_CLASSES`
+    /// when `MIDDLEWARE` is not set, so a project that sets only the old name is judged on it
+    /// (and findings name it). Django 2.0 and later ignore the old name.
+    pub fn source_path(&self, path: &str) -> String {
+        let (top, rest) = path.split_once('.').map_or((path, ""), |(t, r)| (t, r));
+        let ignores_old = self.django_pinned && self.django >= (2, 0);
+        if top == "MIDDLEWARE"
+            && !ignores_old
+            && !self.values.contains_key("MIDDLEWARE")
+            && self.values.contains_key("MIDDLEWARE_CLASSES")
+        {
+            return if rest.is_empty() {
+                "MIDDLEWARE_CLASSES".to_string()
+            } else {
+                format!("MIDDLEWARE_CLASSES.{rest}")
+            };
+        }
+        path.to_string()
     }
 
     /// Where a top-level setting was last assigned (its statement).
@@ -182,6 +246,21 @@ pub(super) fn step(current: &Value, key: &str) -> Step {
                     end: 0,
                 });
                 Step::Found(env_value(vars.clone(), Some(inner), &at))
+            }
+            other => other,
+        },
+        // Inside a maybe-set container, every entry is maybe-set for the same reason.
+        Kind::Maybe { value, why } => match step(value, key) {
+            Step::Found(inner) => {
+                let at = inner.at.clone();
+                let kind = match inner.kind {
+                    kind @ Kind::Maybe { .. } => kind,
+                    _ => Kind::Maybe {
+                        value: Box::new(inner),
+                        why: why.clone(),
+                    },
+                };
+                Step::Found(Value::new(kind, at))
             }
             other => other,
         },
@@ -245,8 +324,37 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
+/// Which settings module a run audited and why, for every report (DESIGN §4.1, §7.1).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SettingsChoice {
+    /// Dotted module of the audited settings.
+    pub module: String,
+    /// Its file, relative to the scanned root.
+    pub path: String,
+    /// `Dockerfile:12 sets DJANGO_SETTINGS_MODULE`, `DJANGO_SETTINGS_MODULE default in
+    /// manage.py`, `named with --settings`, `named for production`, `the base settings module`.
+    pub reason: String,
+    /// The production settings of other Django projects in the repository (their own
+    /// `manage.py`), not audited in this run: each can be with `--settings MODULE`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<String>,
+}
+
+impl Profile {
+    /// The choice, for reports.
+    pub fn choice(&self) -> SettingsChoice {
+        SettingsChoice {
+            module: self.module.clone(),
+            path: self.rel.clone(),
+            reason: self.reason.clone(),
+            others: self.others.clone(),
+        }
+    }
+}
+
 /// Picks the production settings module and evaluates it. `named` is `--settings`; an error
-/// says it names no settings module of the repository.
+/// says it names no settings module of the repository. `hints` are the modules files name:
+/// `DJANGO_SETTINGS_MODULE` defaults in Python and deploy-file mentions.
 pub fn production_profile(
     files: &[SettingsFile],
     hints: &[ModuleHint],
@@ -262,7 +370,7 @@ pub fn production_profile(
                 ))
             }
         },
-        None => choose(files, hints),
+        None => choose(files, hints, &|_| true),
     };
     let Some((index, reason)) = chosen else {
         return Ok(None);
@@ -271,17 +379,75 @@ pub fn production_profile(
     let done = evaluator.module(index);
     let (values, defined) = (done.ns.clone(), done.defined.clone());
     let file = &files[index];
+    let others = other_projects(files, hints, index, &evaluator.merged);
     Ok(Some(Profile {
         module: file.module.clone(),
         rel: file.rel.clone(),
         files: evaluator.merged,
         reason,
+        others,
         django: django.unwrap_or(LATEST_DJANGO),
+        django_pinned: django.is_some(),
         values,
         defined,
         unresolved: evaluator.unresolved.into_iter().collect(),
         incomplete: evaluator.incomplete,
     }))
+}
+
+/// The folder of a relative path, `/`-terminated (`""` for the root).
+fn folder(rel: &str) -> &str {
+    rel.rfind('/').map_or("", |i| &rel[..=i])
+}
+
+/// Other Django projects of the repository: each folder with its own `manage.py` (that names
+/// a settings module) owns the files below it that no deeper project owns. For each project
+/// other than the audited one, the module the same choice would audit there.
+fn other_projects(
+    files: &[SettingsFile],
+    hints: &[ModuleHint],
+    chosen: usize,
+    merged: &[String],
+) -> Vec<String> {
+    let roots: BTreeSet<&str> = hints
+        .iter()
+        .filter(|h| {
+            h.source == HintSource::Default
+                && (h.rel == "manage.py" || h.rel.ends_with("/manage.py"))
+                && !is_scaffold(&h.rel)
+        })
+        .map(|h| folder(&h.rel))
+        .collect();
+    if roots.len() < 2 {
+        return Vec::new();
+    }
+    let owner = |rel: &str| -> Option<&str> {
+        roots
+            .iter()
+            .copied()
+            .filter(|root| rel.starts_with(root))
+            .max_by_key(|root| root.len())
+    };
+    let audited = owner(&files[chosen].rel);
+    let mut others = Vec::new();
+    for root in &roots {
+        if Some(*root) == audited {
+            continue;
+        }
+        let theirs: Vec<ModuleHint> = hints
+            .iter()
+            .filter(|h| owner(&h.rel) == Some(root))
+            .cloned()
+            .collect();
+        let keep = |f: &SettingsFile| owner(&f.rel) == Some(root);
+        if let Some((i, _)) = choose(files, &theirs, &keep) {
+            let module = &files[i].module;
+            if !merged.contains(&files[i].rel) && !others.contains(module) {
+                others.push(module.clone());
+            }
+        }
+    }
+    others
 }
 
 /// A module worth evaluating: it assigns an upper-case name or star-imports settings.
@@ -305,43 +471,94 @@ pub(super) fn is_settings_module(file: &SettingsFile) -> bool {
     (file.named && (file.markers > 0 || imports_base)) || file.markers >= 2
 }
 
-pub(super) fn choose(files: &[SettingsFile], hints: &[ModuleHint]) -> Option<(usize, String)> {
-    // 1. DJANGO_SETTINGS_MODULE defaults, server entry points first.
-    let mut ordered: Vec<&ModuleHint> = hints.iter().collect();
-    ordered.sort_by_key(|h| {
-        let server = h.rel.ends_with("wsgi.py") || h.rel.ends_with("asgi.py");
-        (!server, h.rel.clone(), h.module.clone())
-    });
-    for hint in ordered {
-        if is_non_production_name(&hint.module) {
-            continue;
+/// Where a `DJANGO_SETTINGS_MODULE` default sits: (project depth, kind). `wsgi.py`/`asgi.py`
+/// sit one folder below their project's `manage.py`, so both count at the project's depth,
+/// servers first; any other file (a Celery app, a script) comes after them.
+fn entry_rank(rel: &str) -> (usize, u8) {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let depth = folder_depth(rel);
+    match name {
+        "wsgi.py" | "asgi.py" => (depth.saturating_sub(1), 0),
+        "manage.py" => (depth, 1),
+        _ => (depth.saturating_sub(1), 2),
+    }
+}
+
+/// The production module among the files `keep` admits, and why (DESIGN §4.1): deploy files
+/// that name one, then the root-most `DJANGO_SETTINGS_MODULE` default, then a module named for
+/// production, then the base module. Development names and scaffolding never qualify.
+pub(super) fn choose(
+    files: &[SettingsFile],
+    hints: &[ModuleHint],
+    keep: &dyn Fn(&SettingsFile) -> bool,
+) -> Option<(usize, String)> {
+    let resolve = |hint: &ModuleHint| -> Option<usize> {
+        if is_non_production_name(&hint.module) || is_scaffold(&hint.rel) {
+            return None;
         }
-        if let Some(i) = find_module(files, &hint.module) {
-            if has_content(&files[i]) {
-                return Some((i, format!("DJANGO_SETTINGS_MODULE default in {}", hint.rel)));
-            }
+        let i = find_module(files, &hint.module)?;
+        let f = &files[i];
+        (keep(f) && has_content(f) && !is_scaffold(&f.rel)).then_some(i)
+    };
+    // 1. Deploy files, development ones last, root-most first.
+    let mut deploy: Vec<(&ModuleHint, usize, &str)> = hints
+        .iter()
+        .filter_map(|h| match h.source {
+            HintSource::Deploy { line, how } => Some((h, line, how)),
+            HintSource::Default => None,
+        })
+        .collect();
+    deploy.sort_by_key(|(h, line, _)| {
+        (
+            is_development_file(&h.rel),
+            folder_depth(&h.rel),
+            h.rel.clone(),
+            *line,
+        )
+    });
+    for (hint, line, how) in deploy {
+        if let Some(i) = resolve(hint) {
+            return Some((i, format!("{}:{line} {how}", hint.rel)));
         }
     }
-    let eligible = |f: &SettingsFile| !is_non_production_name(&f.module) && is_settings_module(f);
-    let mut usable: Vec<usize> = (0..files.len()).filter(|&i| eligible(&files[i])).collect();
+    // 2. DJANGO_SETTINGS_MODULE defaults, root-most project first: a nested side project's
+    // wsgi.py does not beat the root manage.py.
+    let mut defaults: Vec<&ModuleHint> = hints
+        .iter()
+        .filter(|h| h.source == HintSource::Default)
+        .collect();
+    defaults.sort_by_key(|h| (entry_rank(&h.rel), h.rel.clone(), h.module.clone()));
+    for hint in defaults {
+        if let Some(i) = resolve(hint) {
+            return Some((i, format!("DJANGO_SETTINGS_MODULE default in {}", hint.rel)));
+        }
+    }
+    let eligible =
+        |f: &SettingsFile| keep(f) && !is_non_production_name(&f.module) && !is_scaffold(&f.rel);
+    let mut usable: Vec<usize> = (0..files.len())
+        .filter(|&i| eligible(&files[i]) && is_settings_module(&files[i]))
+        .collect();
     if usable.is_empty() {
         // Last resort: a module named like settings that sets something (a one-file example).
         usable = (0..files.len())
             .filter(|&i| {
                 let f = &files[i];
-                f.named && has_content(f) && !is_non_production_name(&f.module)
+                eligible(f) && f.named && has_content(f)
             })
             .collect();
     }
-    // 2. A module named for production.
+    // 3. A module named for production, root-most first.
     let production = usable
         .iter()
-        .filter_map(|&i| production_rank(&files[i].module).map(|r| (r, files[i].rel.len(), i)))
+        .filter_map(|&i| {
+            let f = &files[i];
+            production_rank(&f.module).map(|r| (r, folder_depth(&f.rel), f.rel.len(), i))
+        })
         .min();
-    if let Some((_, _, i)) = production {
+    if let Some((_, _, _, i)) = production {
         return Some((i, "named for production".to_string()));
     }
-    // 3. The single or base module: `settings`, then `base`/`common`, then any other.
+    // 4. The single or base module: `settings`, then `base`/`common`, then any other.
     let rank = |f: &SettingsFile| {
         let last = f.module.rsplit('.').next().unwrap_or("");
         match last {

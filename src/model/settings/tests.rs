@@ -274,6 +274,7 @@ fn the_profile_follows_hints_then_names() {
     let hint = |rel: &str, module: &str| ModuleHint {
         rel: rel.to_string(),
         module: module.to_string(),
+        source: HintSource::Default,
     };
     let pick = |hints: &[ModuleHint]| {
         production_profile(&files, hints, None, None)
@@ -346,4 +347,123 @@ fn globs_match_segments() {
     assert!(glob_match("{*_URL,*_HOST}", "EMAIL_HOST"));
     assert!(glob_match("*postgres*", "django.db.backends.postgresql"));
     assert!(glob_match("?b*", "abc"));
+}
+
+#[test]
+fn deploy_evidence_then_root_most_defaults_and_never_scaffolds() {
+    let files = vec![
+        file("config/settings/base.py", "SECRET_KEY = 'x'\n"),
+        file("config/settings/production.py", "from .base import *\n"),
+        file("config/settings/render.py", "from .base import *\n"),
+        file("side/side/settings.py", "SECRET_KEY = 'x'\nDEBUG = False\n"),
+        file(
+            "pkg/project_template/project_name/settings.py",
+            "SECRET_KEY = 'x'\nDEBUG = False\n",
+        ),
+    ];
+    let default = |rel: &str, module: &str| ModuleHint {
+        rel: rel.to_string(),
+        module: module.to_string(),
+        source: HintSource::Default,
+    };
+    let deploy = |rel: &str, line: usize, module: &str| ModuleHint {
+        rel: rel.to_string(),
+        module: module.to_string(),
+        source: HintSource::Deploy {
+            line,
+            how: "sets DJANGO_SETTINGS_MODULE",
+        },
+    };
+    let pick = |hints: &[ModuleHint]| {
+        let p = production_profile(&files, hints, None, None)
+            .unwrap()
+            .expect("a profile");
+        (p.rel, p.reason, p.others)
+    };
+    let root = default("manage.py", "config.settings.base");
+    let side = default("side/manage.py", "side.settings");
+    let side_wsgi = default("side/side/wsgi.py", "side.settings");
+    assert_eq!(
+        pick(&[side_wsgi.clone(), root.clone(), side.clone()]),
+        (
+            "config/settings/base.py".to_string(),
+            "DJANGO_SETTINGS_MODULE default in manage.py".to_string(),
+            vec!["side.side.settings".to_string()]
+        )
+    );
+    // A development deploy file counts after the others; a scaffold's never.
+    let hints = [
+        root.clone(),
+        deploy("Procfile.dev", 1, "config.settings.base"),
+        deploy(
+            "pkg/project_template/Dockerfile",
+            3,
+            "project_name.settings",
+        ),
+        deploy("deploy/render.yaml", 7, "config.settings.render"),
+    ];
+    assert_eq!(
+        pick(&hints),
+        (
+            "config/settings/render.py".to_string(),
+            "deploy/render.yaml:7 sets DJANGO_SETTINGS_MODULE".to_string(),
+            Vec::new()
+        )
+    );
+    assert!(is_scaffold("a/app_template/settings.py"));
+    assert!(is_scaffold("{{cookiecutter.slug}}/settings.py"));
+    assert!(is_scaffold("conf/project_name/settings.py-tpl"));
+    assert!(!is_scaffold("templates/settings.py"));
+}
+
+#[test]
+fn undecidable_branches_merge_entry_by_entry() {
+    let p = profile(&[(
+        "settings.py",
+        r#"
+import os
+DATABASES = {"default": {"ENGINE": "x", "NAME": "a"}}
+APPS = ["a"]
+if os.environ["X"]:
+    DATABASES["default"]["NAME"] = "b"
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    APPS.append("debug_toolbar")
+else:
+    DATABASES["default"]["NAME"] = "c"
+db = {"ENGINE": "y"}
+db.update({"NAME": "n"}, CONN_MAX_AGE=30)
+OTHER = {"default": db}
+"#,
+    )]);
+    let why = "`os.environ[\"X\"]` holds (settings.py:5)".to_string();
+    let maybe = |kind: Kind| Kind::Maybe {
+        value: Box::new(Value::new(kind, None)),
+        why: why.clone(),
+    };
+    let stripped = |path: &str| {
+        kind(&p, path).map(|k| match k {
+            Kind::Maybe { value, why } => Kind::Maybe {
+                value: Box::new(Value::new(strip(value.kind), None)),
+                why,
+            },
+            other => strip(other),
+        })
+    };
+    assert_eq!(stripped("DATABASES.default.ENGINE"), Some(s("x")));
+    assert_eq!(stripped("DATABASES.default.NAME"), Some(env(&["X"], None)));
+    assert_eq!(
+        stripped("DATABASES.default.CONN_MAX_AGE"),
+        Some(maybe(Kind::Int(60)))
+    );
+    assert_eq!(stripped("APPS.0"), Some(s("a")));
+    assert_eq!(stripped("APPS.1"), Some(maybe(s("debug_toolbar"))));
+    // Where it is maybe-set, the other side is Django's default.
+    assert_eq!(
+        p.lookup_unset("DATABASES.default.CONN_MAX_AGE")
+            .value
+            .map(|v| v.kind),
+        Some(Kind::Int(0))
+    );
+    assert_eq!(stripped("OTHER.default.NAME"), Some(s("n")));
+    assert_eq!(stripped("OTHER.default.CONN_MAX_AGE"), Some(Kind::Int(30)));
 }

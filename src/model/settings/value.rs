@@ -54,6 +54,15 @@ pub enum Kind {
     Unknown(String),
     /// Not evaluated because a documented bound was hit; says which.
     Cut(String),
+    /// Set only on some paths through an `if` audit cannot decide: `value` where it is set,
+    /// absent (Django's default) elsewhere. `why` names the condition and where it is
+    /// (`` `os.environ["HTTPS"] == "1"` holds (settings.py:11) ``). Reading the name later
+    /// makes it certain (Python would stop with a NameError otherwise), so only values
+    /// nothing reads stay maybe-set.
+    Maybe {
+        value: Box<Value>,
+        why: String,
+    },
 }
 
 impl Kind {
@@ -233,7 +242,7 @@ impl Value {
         match &self.kind {
             Kind::List(items) => items.iter().all(Value::is_literal),
             Kind::Dict(entries) => entries.iter().all(|(_, v)| v.is_literal()),
-            Kind::Env { .. } | Kind::Unknown(_) | Kind::Cut(_) => false,
+            Kind::Env { .. } | Kind::Unknown(_) | Kind::Cut(_) | Kind::Maybe { .. } => false,
             _ => true,
         }
     }
@@ -251,6 +260,7 @@ impl Value {
             } => Err(Undecided::Env(vars.clone())),
             Kind::Unknown(text) => Err(Undecided::Unknown(text.clone())),
             Kind::Cut(note) => Err(Undecided::Cut(note.clone())),
+            Kind::Maybe { why, .. } => Err(Undecided::Maybe(why.clone())),
             _ => Ok(self),
         }
     }
@@ -265,7 +275,16 @@ impl Value {
             Kind::None => Some(false),
             Kind::List(items) => Some(!items.is_empty()),
             Kind::Dict(entries) => Some(!entries.is_empty()),
-            Kind::Env { .. } | Kind::Unknown(_) | Kind::Cut(_) => None,
+            Kind::Env { .. } | Kind::Unknown(_) | Kind::Cut(_) | Kind::Maybe { .. } => None,
+        }
+    }
+
+    /// The value where it is set, for a maybe-set one (itself otherwise): what a later read
+    /// of the name sees.
+    pub fn certain(self) -> Value {
+        match self.kind {
+            Kind::Maybe { value, .. } => value.certain(),
+            _ => self,
         }
     }
 
@@ -277,6 +296,7 @@ impl Value {
             Kind::Env {
                 fallback: Some(f), ..
             } => f.depth() + 1,
+            Kind::Maybe { value, .. } => value.depth() + 1,
             _ => 0,
         }
     }
@@ -289,6 +309,7 @@ impl Value {
             Kind::Env {
                 fallback: Some(f), ..
             } => 1 + f.size(),
+            Kind::Maybe { value, .. } => 1 + value.size(),
             _ => 1,
         }
     }
@@ -332,6 +353,7 @@ impl Value {
             Kind::Env { vars, .. } => format!("the value of {}", vars.join(", ")),
             Kind::Unknown(text) => format!("`{text}`"),
             Kind::Cut(_) => "a value audit did not evaluate".to_string(),
+            Kind::Maybe { value, .. } => value.render(),
         }
     }
 }
@@ -345,6 +367,8 @@ pub enum Undecided {
     Unknown(String),
     /// Not evaluated: a documented bound was hit (the note says which).
     Cut(String),
+    /// Set only when a condition audit cannot decide holds (the note names it).
+    Maybe(String),
 }
 
 impl Undecided {
@@ -363,6 +387,9 @@ impl Undecided {
                 format!("{what} is computed by `{text}`, which audit does not evaluate")
             }
             Undecided::Cut(note) => format!("{what} is not known: it {note}"),
+            Undecided::Maybe(why) => {
+                format!("{what} is set only when {why}, which audit cannot decide")
+            }
         }
     }
 }
@@ -410,6 +437,12 @@ pub fn py_eq(a: &Value, b: &Value) -> bool {
 /// result remembers the variables. Unknown inputs make the result unknown.
 pub(super) fn lift(inputs: &[&Value], at: &Loc, f: impl Fn(&[&Value]) -> Kind) -> Value {
     // A bound that was hit is the more useful note, so it wins over an unknown input.
+    // A maybe-set input that is read is set (or Python stops), so its value counts.
+    if inputs.iter().any(|v| matches!(v.kind, Kind::Maybe { .. })) {
+        let certain: Vec<Value> = inputs.iter().map(|v| (*v).clone().certain()).collect();
+        let refs: Vec<&Value> = certain.iter().collect();
+        return lift(&refs, at, f);
+    }
     if let Some(cut) = inputs.iter().find(|v| matches!(v.kind, Kind::Cut(_))) {
         return lit(cut.kind.clone(), at);
     }

@@ -1,0 +1,230 @@
+//! Deploy files (Procfile, Dockerfile, compose, Kubernetes, systemd, supervisor, shell, …):
+//! what they tell about how production runs. For now only which settings module they name;
+//! plain line scanning, so a later issue can grow full parsing here behind the same facts.
+
+use crate::discover::DeployKind;
+
+/// The environment variable that names Django's settings module.
+const KEY: &str = "DJANGO_SETTINGS_MODULE";
+
+/// What one deploy file says about production.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeployFacts {
+    /// Settings modules the file names, with their 1-based line and how
+    /// (`sets DJANGO_SETTINGS_MODULE` or `passes --settings`).
+    pub settings_modules: Vec<SettingsMention>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingsMention {
+    pub module: String,
+    pub line: usize,
+    /// `sets DJANGO_SETTINGS_MODULE` or `passes --settings`, for the report's reason.
+    pub how: &'static str,
+}
+
+/// Reads the settings-module mentions of one deploy file's text. Comment lines and trailing
+/// comments are skipped; values that are variable references (`${X}`) are not modules.
+pub fn parse(kind: DeployKind, text: &str) -> DeployFacts {
+    let mut facts = DeployFacts::default();
+    let lines: Vec<&str> = text.lines().map(|l| strip_comment(kind, l)).collect();
+    for (i, line) in lines.iter().enumerate() {
+        let mut push = |module: Option<String>, how: &'static str| {
+            if let Some(module) = module {
+                facts.settings_modules.push(SettingsMention {
+                    module,
+                    line: i + 1,
+                    how,
+                });
+            }
+        };
+        let mut rest = *line;
+        while let Some(at) = rest.find(KEY) {
+            let before = &rest[..at];
+            let after = &rest[at + KEY.len()..];
+            rest = after;
+            // Part of a longer name (`MY_DJANGO_SETTINGS_MODULE_X`) is not the variable.
+            if before.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                || after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            {
+                continue;
+            }
+            let after = after.trim_start_matches(['"', '\'']);
+            let value = if let Some(v) = after.strip_prefix('=') {
+                // `X=v` (ENV, compose list, systemd, supervisor, shell, command lines).
+                Some(v)
+            } else if let Some(v) = after.strip_prefix(':') {
+                // compose map form `X: v`.
+                Some(v)
+            } else if kind == DeployKind::Dockerfile
+                && before.trim_start().to_ascii_uppercase().starts_with("ENV")
+                && after.starts_with([' ', '\t'])
+            {
+                // Dockerfile `ENV X v`.
+                Some(after)
+            } else if before.trim_end().ends_with("name:") || before.trim_end().ends_with("name=") {
+                // Kubernetes `- name: X` with `value: v` on a following line of the same item.
+                push(k8s_value(&lines[i + 1..]), "sets DJANGO_SETTINGS_MODULE");
+                None
+            } else {
+                None
+            };
+            push(value.and_then(module_at), "sets DJANGO_SETTINGS_MODULE");
+        }
+        let mut rest = *line;
+        while let Some(at) = rest.find("--settings") {
+            let after = &rest[at + "--settings".len()..];
+            rest = after;
+            // `--settings=x`, `--settings x`, and the exec form `"--settings", "x"`.
+            let after = after.trim_start_matches(['"', '\'']);
+            let value = after.strip_prefix('=').or_else(|| {
+                after
+                    .starts_with([' ', '\t', ','])
+                    .then(|| after.trim_start_matches([' ', '\t', ',']))
+            });
+            push(value.and_then(module_at), "passes --settings");
+        }
+    }
+    facts
+}
+
+/// The line without its comment: `#` at the start (any kind), `;` at the start (ini files),
+/// and a `#` after whitespace outside quotes.
+fn strip_comment(kind: DeployKind, line: &str) -> &str {
+    let trimmed = line.trim_start();
+    if trimmed.starts_with('#')
+        || (matches!(kind, DeployKind::Supervisor | DeployKind::Uwsgi) && trimmed.starts_with(';'))
+    {
+        return "";
+    }
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '#' && previous.is_whitespace() => return &line[..i],
+            None => {}
+        }
+        previous = c;
+    }
+    line
+}
+
+/// `value: x` on one of the next lines of a Kubernetes env item (before the next `- ` item).
+fn k8s_value(following: &[&str]) -> Option<String> {
+    for line in following.iter().take(4) {
+        let t = line.trim_start();
+        if let Some(v) = t.strip_prefix("value:") {
+            return module_at(v);
+        }
+        if t.starts_with("- ") || t == "-" {
+            return None;
+        }
+    }
+    None
+}
+
+/// The dotted module at the start of `text`, quotes and spaces skipped: `"config.settings.prod"`.
+fn module_at(text: &str) -> Option<String> {
+    let text = text.trim_start().trim_start_matches(['"', '\'']);
+    // `${DJANGO_SETTINGS_MODULE:-x}` (compose, shell): the default is what runs when unset.
+    let text = match text.strip_prefix("${") {
+        Some(inner) => {
+            let inner = &inner[..inner.find('}')?];
+            let (_, default) = inner.split_once(":-").or_else(|| inner.split_once('-'))?;
+            default
+        }
+        None => text,
+    };
+    let end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .unwrap_or(text.len());
+    let module = text[..end].trim_end_matches('.');
+    let valid = !module.is_empty()
+        && !module.starts_with('.')
+        && module
+            .split('.')
+            .all(|p| p.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'));
+    valid.then(|| module.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mentions(kind: DeployKind, text: &str) -> Vec<(String, usize, &'static str)> {
+        parse(kind, text)
+            .settings_modules
+            .into_iter()
+            .map(|m| (m.module, m.line, m.how))
+            .collect()
+    }
+
+    const SETS: &str = "sets DJANGO_SETTINGS_MODULE";
+
+    #[test]
+    fn dockerfile_env_in_both_forms() {
+        let text = "FROM python:3.12\n# ENV DJANGO_SETTINGS_MODULE=config.settings.dev\nENV DJANGO_SETTINGS_MODULE=config.settings.production\nENV DJANGO_SETTINGS_MODULE config.settings.prod2\nENV OTHER=1 DJANGO_SETTINGS_MODULE=\"a.b\"\nENV DJANGO_SETTINGS_MODULE=${SETTINGS}\nENV DJANGO_SETTINGS_MODULE=${SETTINGS:-a.prod}\n";
+        assert_eq!(
+            mentions(DeployKind::Dockerfile, text),
+            vec![
+                ("config.settings.production".to_string(), 3, SETS),
+                ("config.settings.prod2".to_string(), 4, SETS),
+                ("a.b".to_string(), 5, SETS),
+                ("a.prod".to_string(), 7, SETS),
+            ]
+        );
+    }
+
+    #[test]
+    fn compose_list_and_map_forms() {
+        let text = "services:\n  web:\n    environment:\n      - DJANGO_SETTINGS_MODULE=site.settings.prod  # the live one\n  worker:\n    environment:\n      DJANGO_SETTINGS_MODULE: \"site.settings.worker\"\n      # DJANGO_SETTINGS_MODULE: site.settings.dev\n";
+        assert_eq!(
+            mentions(DeployKind::Compose, text),
+            vec![
+                ("site.settings.prod".to_string(), 4, SETS),
+                ("site.settings.worker".to_string(), 7, SETS),
+            ]
+        );
+    }
+
+    #[test]
+    fn kubernetes_env_items() {
+        let text = "env:\n  - name: DJANGO_SETTINGS_MODULE\n    value: \"shop.settings.production\"\n  - name: DJANGO_SETTINGS_MODULE_X\n    value: nope\n  - name: DJANGO_SETTINGS_MODULE\n  - name: OTHER\n    value: also.nope\n";
+        assert_eq!(
+            mentions(DeployKind::Kubernetes, text),
+            vec![("shop.settings.production".to_string(), 2, SETS)]
+        );
+    }
+
+    #[test]
+    fn command_lines_systemd_and_supervisor() {
+        assert_eq!(
+            mentions(
+                DeployKind::Procfile,
+                "web: gunicorn app.wsgi\nrelease: python manage.py migrate --settings=app.settings.prod\nworker: python manage.py rqworker --settings app.settings.worker\nbeat: [\"python\", \"manage.py\", \"--settings\", \"app.settings.beat\"]\nx: --settings-file=nope\n"
+            ),
+            vec![
+                ("app.settings.prod".to_string(), 2, "passes --settings"),
+                ("app.settings.worker".to_string(), 3, "passes --settings"),
+                ("app.settings.beat".to_string(), 4, "passes --settings"),
+            ]
+        );
+        assert_eq!(
+            mentions(
+                DeployKind::Systemd,
+                "[Service]\nEnvironment=\"DJANGO_SETTINGS_MODULE=app.settings.live\"\n"
+            ),
+            vec![("app.settings.live".to_string(), 2, SETS)]
+        );
+        assert_eq!(
+            mentions(
+                DeployKind::Supervisor,
+                "; environment=DJANGO_SETTINGS_MODULE=x.dev\n[program:web]\nenvironment=PATH=\"/srv\",DJANGO_SETTINGS_MODULE=\"x.settings\"\n"
+            ),
+            vec![("x.settings".to_string(), 3, SETS)]
+        );
+    }
+}

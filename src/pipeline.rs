@@ -93,6 +93,8 @@ struct FileOutcome {
     unreadable_settings: Option<String>,
     /// The code role of a Python file.
     role: Option<Role>,
+    /// Python files a deploy file's build copies into place.
+    copies: Vec<(String, deploy::FileCopy)>,
 }
 
 /// The per-file rules and what the project stage needs, shared by scans and rule examples.
@@ -155,6 +157,7 @@ struct Merged {
     ignores: BTreeMap<String, Ignores>,
     settings: Vec<SettingsFile>,
     hints: Vec<ModuleHint>,
+    copies: Vec<(String, deploy::FileCopy)>,
     unreadable_settings: Vec<String>,
     /// Python files per code role.
     roles: BTreeMap<Role, usize>,
@@ -171,6 +174,7 @@ impl Merged {
         }
         self.settings.extend(outcome.settings);
         self.hints.extend(outcome.hints);
+        self.copies.extend(outcome.copies);
         if let Some(why) = outcome.unreadable_settings {
             self.unreadable_settings.push(format!("{rel}: {why}"));
         }
@@ -444,7 +448,13 @@ fn analyze_text(
     }
     if let FileKind::Deploy(deploy_kind) = kind {
         if plan.wants_settings && !is_test {
-            outcome.hints = deploy_hints(rel, deploy_kind, &text);
+            let facts = deploy::parse(deploy_kind, &text);
+            outcome.hints = deploy_hints(rel, &facts);
+            outcome.copies = facts
+                .copies
+                .into_iter()
+                .map(|c| (rel.to_string(), c))
+                .collect();
         }
         // A gunicorn config written in Python is also Python source.
         if !rel.ends_with(".py") {
@@ -484,13 +494,13 @@ fn analyze_text(
 }
 
 /// The settings modules a deploy file names, as hints for the production profile.
-fn deploy_hints(rel: &str, kind: discover::DeployKind, text: &str) -> Vec<ModuleHint> {
-    deploy::parse(kind, text)
+fn deploy_hints(rel: &str, facts: &deploy::DeployFacts) -> Vec<ModuleHint> {
+    facts
         .settings_modules
-        .into_iter()
+        .iter()
         .map(|m| ModuleHint {
             rel: rel.to_string(),
-            module: m.module,
+            module: m.module.clone(),
             source: HintSource::Deploy {
                 line: m.line,
                 how: m.how,
@@ -654,6 +664,7 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
     }
     let mut files = merged.settings.clone();
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    settings::add_copies(&mut files, &merged.copies);
     let mut hints = merged.hints.clone();
     hints.sort();
     let django = manifests::django_version(&merged.dependencies);

@@ -143,3 +143,20 @@ fn named_on_the_command_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_module_the_build_copies_into_place_is_the_copied_file() {
+    // `ENV DJANGO_SETTINGS_MODULE=settings.config` names a file that exists only after
+    // `cp docker/config.py settings/config.py`; its `from .common import *` resolves from there.
+    assert_eq!(
+        settings_of("docker-copy"),
+        json!({"module": "settings.config", "path": "docker/config.py",
+               "reason": "docker/Dockerfile:7 sets DJANGO_SETTINGS_MODULE"})
+    );
+    let root = Path::new("fixtures/rules/settings-choice/docker-copy");
+    let (_, report, _) = common::run_json(root, &["--select", "SEC003,SEC005"]);
+    // DEBUG and SECRET_KEY of the copied module win over the base it star-imports.
+    assert_eq!(report["findings"], json!([]));
+    assert_eq!(report["checks"][0]["status"], "pass");
+    assert_eq!(report["checks"][1]["status"], "pass");
+}

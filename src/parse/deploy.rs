@@ -13,6 +13,17 @@ pub struct DeployFacts {
     /// Settings modules the file names, with their 1-based line and how
     /// (`sets DJANGO_SETTINGS_MODULE` or `passes --settings`).
     pub settings_modules: Vec<SettingsMention>,
+    /// Python files the build copies into place (`COPY a.py b.py`, `cp a.py b.py`): a
+    /// settings module named by the deploy file may only exist after such a copy.
+    pub copies: Vec<FileCopy>,
+}
+
+/// One file copied by a build step, as written (relative or absolute paths).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileCopy {
+    pub from: String,
+    pub to: String,
+    pub line: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +81,9 @@ pub fn parse(kind: DeployKind, text: &str) -> DeployFacts {
                 None
             };
             push(value.and_then(module_at), "sets DJANGO_SETTINGS_MODULE");
+        }
+        if let Some(copy) = file_copy(kind, line, i + 1) {
+            facts.copies.push(copy);
         }
         let mut rest = *line;
         while let Some(at) = rest.find("--settings") {
@@ -150,6 +164,32 @@ fn module_at(text: &str) -> Option<String> {
     valid.then(|| module.to_string())
 }
 
+/// `COPY a.py b.py` / `ADD a.py b.py` (Dockerfile) or `cp [-f] a.py b.py` (any build script or
+/// `RUN` line): the copied Python file and where it lands.
+fn file_copy(kind: DeployKind, line: &str, number: usize) -> Option<FileCopy> {
+    let words: Vec<&str> = line
+        .split(|c: char| c.is_whitespace() || c == ';' || c == '&')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let start = words.iter().position(|w| {
+        *w == "cp" || (kind == DeployKind::Dockerfile && matches!(*w, "COPY" | "ADD"))
+    })?;
+    let paths: Vec<&str> = words[start + 1..]
+        .iter()
+        .copied()
+        .skip_while(|w| w.starts_with('-'))
+        .take(2)
+        .collect();
+    match paths.as_slice() {
+        [from, to] if from.ends_with(".py") && to.ends_with(".py") => Some(FileCopy {
+            from: from.trim_matches(['"', '\'']).to_string(),
+            to: to.trim_matches(['"', '\'']).to_string(),
+            line: number,
+        }),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +265,31 @@ mod tests {
                 "; environment=DJANGO_SETTINGS_MODULE=x.dev\n[program:web]\nenvironment=PATH=\"/srv\",DJANGO_SETTINGS_MODULE=\"x.settings\"\n"
             ),
             vec![("x.settings".to_string(), 3, SETS)]
+        );
+    }
+
+    #[test]
+    fn copies_of_python_files_are_read_from_copy_and_cp() {
+        let text = "COPY . /app\nRUN set -x; \\\n    cp docker/config.py settings/config.py; \\\n    true\nCOPY --chown=app deploy/prod.py /app/conf/prod.py\n";
+        let copies: Vec<(String, String, usize)> = parse(DeployKind::Dockerfile, text)
+            .copies
+            .into_iter()
+            .map(|c| (c.from, c.to, c.line))
+            .collect();
+        assert_eq!(
+            copies,
+            [
+                (
+                    "docker/config.py".to_string(),
+                    "settings/config.py".to_string(),
+                    3
+                ),
+                (
+                    "deploy/prod.py".to_string(),
+                    "/app/conf/prod.py".to_string(),
+                    5
+                ),
+            ]
         );
     }
 }

@@ -125,6 +125,12 @@ pub fn is_non_production_name(module: &str) -> bool {
         .any(|t| NON_PRODUCTION.contains(&t.as_str()))
 }
 
+/// A module named like a non-production profile, or inside a package that is
+/// (`development.nautobot_config`, `local.settings`).
+pub fn is_non_production_module(module: &str) -> bool {
+    module.split('.').any(is_non_production_name)
+}
+
 /// Rank of a production-named module (0 best), if it is one.
 fn production_rank(module: &str) -> Option<usize> {
     let tokens = name_tokens(module);
@@ -138,6 +144,70 @@ fn production_rank(module: &str) -> Option<usize> {
 /// settings a production runs.
 pub fn is_scaffold(rel: &str) -> bool {
     crate::model::roles::role_of_path(rel, false) == crate::model::roles::Role::Template
+}
+
+/// Settings modules a build creates by copying a file into place (`cp docker/config.py
+/// settings/config.py`, then `ENV DJANGO_SETTINGS_MODULE=settings.config`): the copied file is
+/// added under the module it becomes, so the deploy file's module is found and its relative
+/// imports resolve from where it lands. Findings still point at the file in the repository.
+pub fn add_copies(
+    files: &mut Vec<SettingsFile>,
+    copies: &[(String, crate::parse::deploy::FileCopy)],
+) {
+    for (deploy_rel, copy) in copies {
+        let Some(source) = copy_source(files, deploy_rel, &copy.from) else {
+            continue;
+        };
+        // A development config copied into a development image is not production's.
+        if is_development_file(deploy_rel) || is_non_production_module(&files[source].module) {
+            continue;
+        }
+        let Some(module) = copy_module(files, &copy.to) else {
+            continue;
+        };
+        if files.iter().any(|f| f.module == module) {
+            continue;
+        }
+        let mut copied = files[source].clone();
+        copied.module = module;
+        copied.is_package = false;
+        copied.named = true;
+        files.push(copied);
+    }
+}
+
+/// The settings file a copy reads: the path from the root, from the deploy file's folder, or
+/// an absolute path inside the image whose tail is a path of the repository.
+fn copy_source(files: &[SettingsFile], deploy_rel: &str, from: &str) -> Option<usize> {
+    let from = from.trim_start_matches("./");
+    let folder = deploy_rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let beside = if folder.is_empty() {
+        from.to_string()
+    } else {
+        format!("{folder}/{from}")
+    };
+    let segments: Vec<&str> = from.trim_start_matches('/').split('/').collect();
+    let tails = (0..segments.len()).map(|i| segments[i..].join("/"));
+    std::iter::once(from.to_string())
+        .chain(std::iter::once(beside))
+        .chain(tails)
+        .find_map(|path| files.iter().position(|f| f.rel == path))
+}
+
+/// The module a copy's destination becomes: the longest tail of its path whose package holds
+/// other settings modules of the repository (`/app/settings/config.py` → `settings.config`).
+fn copy_module(files: &[SettingsFile], to: &str) -> Option<String> {
+    let stem = to.strip_suffix(".py")?;
+    let segments: Vec<&str> = stem.trim_start_matches('/').split('/').collect();
+    (0..segments.len()).find_map(|i| {
+        let tail = &segments[i..];
+        let package = tail[..tail.len() - 1].join(".");
+        let known = !package.is_empty()
+            && files
+                .iter()
+                .any(|f| f.module.starts_with(&format!("{package}.")));
+        known.then(|| tail.join("."))
+    })
 }
 
 /// How many folders a relative path is below the scanned root (`manage.py` is 0).

@@ -4,8 +4,8 @@ use super::defaults::{django_default, nested_default};
 use super::eval::{find_module, Defined, Evaluator, Namespace};
 use super::value::*;
 use super::{
-    folder_depth, is_development_file, is_non_production_name, is_scaffold, production_rank,
-    HintSource, ModuleHint, SettingsFile, Stmt, LATEST_DJANGO,
+    folder_depth, is_development_file, is_non_production_module, is_non_production_name,
+    is_scaffold, production_rank, HintSource, ModuleHint, SettingsFile, Stmt, LATEST_DJANGO,
 };
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
@@ -498,7 +498,10 @@ pub(super) fn choose(
         }
         let i = find_module(files, &hint.module)?;
         let f = &files[i];
-        (keep(f) && has_content(f) && !is_scaffold(&f.rel)).then_some(i)
+        // `nautobot_config` may resolve to `development.nautobot_config`: the file found
+        // must not be a development module either.
+        let production = !is_non_production_module(&f.module);
+        (keep(f) && has_content(f) && !is_scaffold(&f.rel) && production).then_some(i)
     };
     // 1. Deploy files, development ones last, root-most first.
     let mut deploy: Vec<(&ModuleHint, usize, &str)> = hints
@@ -534,7 +537,7 @@ pub(super) fn choose(
         }
     }
     let eligible =
-        |f: &SettingsFile| keep(f) && !is_non_production_name(&f.module) && !is_scaffold(&f.rel);
+        |f: &SettingsFile| keep(f) && !is_non_production_module(&f.module) && !is_scaffold(&f.rel);
     let mut usable: Vec<usize> = (0..files.len())
         .filter(|&i| eligible(&files[i]) && is_settings_module(&files[i]))
         .collect();

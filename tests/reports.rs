@@ -248,7 +248,12 @@ fn github_has_one_annotation_per_finding() {
         );
     }
     assert!(text.lines().all(|l| l.starts_with("::")));
-    assert_eq!(report(CLEAN, "github"), "");
+    // The clean app has nothing to annotate, only the notice naming its settings.
+    assert_eq!(
+        report(CLEAN, "github"),
+        "::notice title=audit settings::audited settings: apps.backend.config.settings.production \
+         (apps/backend/config/settings/production.py): Dockerfile:5 sets DJANGO_SETTINGS_MODULE\n"
+    );
 }
 
 #[test]
@@ -256,7 +261,8 @@ fn gitlab_code_quality_has_the_required_keys() {
     let expected = json(SEED);
     let issues: Value = serde_json::from_str(&report(SEED, "gitlab")).expect("JSON");
     let issues = issues.as_array().expect("array");
-    assert_eq!(issues.len(), array(&expected, "findings").len());
+    // One per finding, and the info entry naming the audited settings.
+    assert_eq!(issues.len(), array(&expected, "findings").len() + 1);
     let mut fingerprints = std::collections::BTreeSet::new();
     for issue in issues {
         for key in ["description", "check_name", "fingerprint", "severity"] {
@@ -272,7 +278,14 @@ fn gitlab_code_quality_has_the_required_keys() {
         ));
         assert!(fingerprints.insert(str_of(issue, "fingerprint").to_string()));
     }
-    assert_eq!(report(CLEAN, "gitlab"), "[]\n");
+    let clean: Value = serde_json::from_str(&report(CLEAN, "gitlab")).expect("JSON");
+    assert_eq!(
+        clean.as_array().map(|a| a
+            .iter()
+            .map(|i| str_of(i, "check_name").to_string())
+            .collect::<Vec<_>>()),
+        Some(vec!["audit-settings".to_string()])
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands, one annotation per active finding
 //! (`::error file=…,line=…::message`), then one file-less annotation per failing project-level
-//! check, so a pull request shows each problem on its line.
+//! check, so a pull request shows each problem on its line; a closing notice names the settings
+//! module audited and why.
 
 use super::{ci_path, AuditResult};
 use crate::findings::{Finding, Severity};
@@ -27,6 +28,17 @@ pub fn render(result: &AuditResult, base: &str) -> String {
             escape_data(&message)
         );
     }
+    // Which settings were audited, in the run's summary (a notice, not a problem).
+    let mut settings = format!("audited settings: {}", super::settings_summary(result));
+    if let Some(others) = super::other_settings(result) {
+        let _ = write!(settings, "; {others}");
+    }
+    let _ = writeln!(
+        out,
+        "::notice title={}::{}",
+        escape_property("audit settings"),
+        escape_data(&settings)
+    );
     out
 }
 
@@ -99,9 +111,16 @@ mod tests {
             lines.iter().filter(|l| l.contains(" file=")).count(),
             report.findings.len()
         );
+        let n = lines.len();
         assert_eq!(
-            lines.last().copied(),
-            Some("::error title=REL002 request-timeout-missing::No bound on request time")
+            lines[n - 2],
+            "::error title=REL002 request-timeout-missing::No bound on request time"
+        );
+        assert_eq!(
+            lines[n - 1],
+            "::notice title=audit settings::audited settings: apps.backend.config.settings \
+             (apps/backend/config/settings.py): Dockerfile:12 sets DJANGO_SETTINGS_MODULE; also \
+             found: tools.demo.settings (run with --settings tools.demo.settings)"
         );
         assert!(lines.contains(
             &"::error file=apps/users/middleware.py,line=90,col=19,endLine=90,endColumn=73,title=SEC001 jwt-signature-not-verified::`jwt.decode` is called with `verify_signature: False`: any forged token is accepted%0AFix: Verify the signature: pass the issuer's key and pin `algorithms`."

@@ -1,6 +1,7 @@
 //! `--format gitlab`: a GitLab Code Quality report (a JSON array of issues) for the merge
-//! request widget. Every active finding is one issue; failing checks without a location cannot
-//! be placed in a file and are left to the other formats.
+//! request widget. Every active finding is one issue, plus an `info` entry on the audited settings
+//! module saying which it is and why; failing checks without a location cannot be placed in a
+//! file and are left to the other formats.
 
 use super::{ci_path, AuditResult};
 use crate::findings::{Finding, Severity};
@@ -32,7 +33,22 @@ struct Lines {
 
 /// Renders the issues as pretty-printed JSON with a trailing newline.
 pub fn render(result: &AuditResult, base: &str) -> String {
-    let issues: Vec<Issue> = result.findings.iter().map(|f| issue(f, base)).collect();
+    let mut issues: Vec<Issue> = result.findings.iter().map(|f| issue(f, base)).collect();
+    // Which settings were audited: an info entry on the settings module's first line.
+    if let Some(choice) = &result.settings {
+        issues.push(Issue {
+            kind: "issue",
+            description: format!("audited settings: {}", super::settings_summary(result)),
+            check_name: "audit-settings",
+            fingerprint: "audit-settings",
+            severity: "info",
+            categories: vec!["Security"],
+            location: Location {
+                path: ci_path(base, &choice.path),
+                lines: Lines { begin: 1, end: 1 },
+            },
+        });
+    }
     let mut text = serde_json::to_string_pretty(&issues).unwrap_or_else(|_| "[]".to_string());
     text.push('\n');
     text
@@ -94,7 +110,11 @@ mod tests {
         let value: Value =
             serde_json::from_str(&render(&report, "fixtures/seed-app/")).expect("JSON");
         let issues = value.as_array().expect("array");
-        assert_eq!(issues.len(), report.findings.len());
+        // One per finding, plus the note on the audited settings when there are some.
+        assert_eq!(
+            issues.len(),
+            report.findings.len() + usize::from(report.settings.is_some())
+        );
         let jwt = issues
             .iter()
             .find(|i| i["check_name"] == "SEC001")

@@ -46,6 +46,11 @@ fn suite(
         count(CheckStatus::Fail),
         count(CheckStatus::NotApplicable)
     );
+    let _ = writeln!(
+        out,
+        "    <properties><property name=\"settings\" value=\"{}\"/></properties>",
+        escape(&super::settings_summary(result), true)
+    );
     for check in checks {
         case(out, result, check, base);
     }

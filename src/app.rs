@@ -425,7 +425,7 @@ fn scan(args: ScanArgs) -> u8 {
         &result.findings,
         fail_on.threshold(),
         min_score,
-        result.verdict.score,
+        result.verdict.card.score,
     ) {
         EXIT_GATE_FAILED
     } else {

@@ -2,10 +2,10 @@
 //! checklist, ranking and counts are computed here once, before rendering; the renderers in
 //! `report/` only format these values.
 
-use crate::findings::{Category, Finding, Severity};
+use crate::findings::{Finding, Severity};
 use crate::plan::{self, ChecklistItem, Plan};
 use crate::rules::rule::RuleMeta;
-use crate::score::{self, Check, Coverage, Gate, Recommendation, Risk, Visibility};
+use crate::score::{self, Check, Scorecard, Visibility};
 use serde::Serialize;
 
 /// A file that was skipped or only partly understood.
@@ -43,22 +43,9 @@ pub struct AuditResult {
 /// What the run concludes, from its checks and findings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
-    /// After gates, one decimal.
-    pub score: f64,
-    /// Before gates, one decimal.
-    pub raw_score: f64,
-    pub recommendation: Recommendation,
-    /// In `Category::ALL` order.
-    pub risk: Vec<(Category, Risk)>,
-    pub coverage: Coverage,
-    /// The cap of the worst failing check, when a critical or high one fails.
-    pub gate: Option<Gate>,
-    /// "capped at 4.0: a critical check fails (SEC001)", when the gate lowered the score.
-    pub cap: Option<String>,
-    /// Why the recommendation is inconclusive, when it is.
-    pub inconclusive: Option<String>,
-    /// Below this score the recommendation cannot be "ready to launch".
-    pub ready_threshold: f64,
+    /// Score, recommendation, risk, coverage, gate and the reasons for a cap or for
+    /// `inconclusive`.
+    pub card: Scorecard,
     pub plan: Plan,
     pub checklist: Vec<ChecklistItem>,
     /// Failing checks' rule ids, most dangerous first (see `plan::ranked_failures`).
@@ -122,15 +109,7 @@ impl Verdict {
             .map(|c| c.rule.clone())
             .collect();
         Verdict {
-            score: card.score,
-            raw_score: card.raw_score,
-            recommendation: card.recommendation,
-            risk: card.risk,
-            coverage: card.coverage,
-            gate: card.gate,
-            cap: card.cap,
-            inconclusive: card.inconclusive,
-            ready_threshold: card.ready_threshold,
+            card,
             checklist: plan::checklist(&inputs),
             ranking: ranked.iter().map(|c| c.rule.clone()).collect(),
             project_level,
@@ -181,6 +160,7 @@ mod tests {
     use crate::plan::tests::{finding, meta, result, sample_report};
     use crate::report::{json, markdown, terminal};
     use crate::score::CheckStatus::{Fail, Pass};
+    use crate::score::{Recommendation, Risk};
 
     /// SEC017 is a critical rule; its only finding was lowered to medium (code in a script).
     fn lowered() -> AuditResult {
@@ -226,10 +206,10 @@ mod tests {
             Some(Severity::Medium)
         );
         // pass 10 + 10 + 7.5 = 27.5 of 32.5 -> 8.5, and no cap.
-        assert_eq!((v.raw_score, v.score), (8.5, 8.5));
-        assert_eq!((v.gate.as_ref(), v.cap.as_ref()), (None, None));
-        assert_eq!(v.recommendation, Recommendation::ReadyToLaunch);
-        assert_eq!(v.risk[0], (Category::Security, Risk::Medium));
+        assert_eq!((v.card.raw_score, v.card.score), (8.5, 8.5));
+        assert_eq!((v.card.gate.as_ref(), v.card.cap.as_ref()), (None, None));
+        assert_eq!(v.card.recommendation, Recommendation::ReadyToLaunch);
+        assert_eq!(v.card.risk[0], (Category::Security, Risk::Medium));
         assert_eq!(v.counts.failing_checks, [0, 0, 1, 0, 0]);
         assert!(v.plan.minimum_to_launch().is_empty());
         assert_eq!(v.plan.launch.deferred.rules, vec!["SEC017"]);
@@ -257,7 +237,7 @@ mod tests {
     fn the_sample_verdict_in_one_place() {
         let result = sample_report();
         let v = &result.verdict;
-        assert_eq!(v.recommendation, Recommendation::DoNotLaunch);
+        assert_eq!(v.card.recommendation, Recommendation::DoNotLaunch);
         assert_eq!(
             v.ranking,
             vec!["SEC017", "SEC001", "DATA001", "REL002", "PERF001", "OPS006"]
@@ -274,7 +254,7 @@ mod tests {
         assert_eq!(v.plan.launch.conditions.rules, vec!["PERF001"]);
         assert_eq!(v.plan.launch.deferred.rules, vec!["OPS006"]);
         assert_eq!(v.plan.launch.deferred.effort_hours, 1.5);
-        let gate = v.gate.as_ref().expect("a critical check fails");
+        let gate = v.card.gate.as_ref().expect("a critical check fails");
         assert_eq!(gate.limit, 4.0);
         assert_eq!(
             gate.reason(),
@@ -282,7 +262,7 @@ mod tests {
         );
         assert_eq!(
             v.checklist.iter().filter(|i| i.checked).count(),
-            v.coverage.passed
+            v.card.coverage.passed
         );
     }
 }

@@ -80,14 +80,14 @@ pub fn render(result: &AuditResult) -> String {
             version: env!("CARGO_PKG_VERSION"),
         },
         root: &result.root,
-        score: round1(verdict.score),
-        raw_score: round1(verdict.raw_score),
-        recommendation: verdict.recommendation,
-        inconclusive: verdict.inconclusive.as_deref(),
-        cap: verdict.cap.as_deref(),
+        score: round1(verdict.card.score),
+        raw_score: round1(verdict.card.raw_score),
+        recommendation: verdict.card.recommendation,
+        inconclusive: verdict.card.inconclusive.as_deref(),
+        cap: verdict.card.cap.as_deref(),
         settings: result.settings.as_ref(),
-        risk: RiskMap(&verdict.risk),
-        coverage: &verdict.coverage,
+        risk: RiskMap(&verdict.card.risk),
+        coverage: &verdict.card.coverage,
         summary: summary(result),
         checks: &result.checks,
         findings: &result.findings,
@@ -165,7 +165,7 @@ mod tests {
     #[test]
     fn whole_scores_keep_one_decimal_and_values_parse_back() {
         let mut result = sample_result();
-        result.verdict.score = 3.0;
+        result.verdict.card.score = 3.0;
         let text = render(&result);
         assert!(text.contains("\"score\": 3.0,"));
         let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");

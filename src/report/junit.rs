@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 /// Renders the XML document with a trailing newline.
 pub fn render(result: &AuditResult, base: &str) -> String {
-    let coverage = &result.verdict.coverage;
+    let coverage = &result.verdict.card.coverage;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -173,7 +173,7 @@ mod tests {
         assert_eq!(text.matches("<testcase ").count(), report.checks.len());
         assert_eq!(
             text.matches("<failure ").count(),
-            report.verdict.coverage.failed
+            report.verdict.card.coverage.failed
         );
         assert_eq!(text.matches("<skipped ").count(), 1);
         assert!(text.contains(

@@ -71,10 +71,10 @@ pub fn render(result: &AuditResult, opts: &MarkdownOptions) -> String {
         "Static audit by audit {} of {} files: {} checks ran ({} passed, {} failed, {} not applicable).",
         env!("CARGO_PKG_VERSION"),
         result.files,
-        result.verdict.coverage.checks,
-        result.verdict.coverage.passed,
-        result.verdict.coverage.failed,
-        result.verdict.coverage.not_applicable
+        result.verdict.card.coverage.checks,
+        result.verdict.card.coverage.passed,
+        result.verdict.card.coverage.failed,
+        result.verdict.card.coverage.not_applicable
     );
     if let Some(roles) = super::role_counts(&result.roles) {
         let _ = write!(
@@ -335,7 +335,7 @@ fn finding_count(n: usize) -> String {
 // Executive summary
 
 fn executive_summary(doc: &mut Doc, ctx: &Context) {
-    let card = &ctx.result.verdict;
+    let card = &ctx.result.verdict.card;
     doc.heading(2, SECTIONS[0]);
     let mut score = format!("**Production Readiness Score: {:.1}/10**", card.score);
     if let Some(cap) = &card.cap {
@@ -395,11 +395,15 @@ fn failing(ctx: &Context, severity: Severity) -> usize {
 /// The paragraph under the recommendation, from the counts and the gates.
 fn verdict(ctx: &Context) -> String {
     let verdict = &ctx.result.verdict;
-    let coverage = &verdict.coverage;
+    let coverage = &verdict.card.coverage;
     let critical = failing(ctx, Severity::Critical);
     let high = failing(ctx, Severity::High);
-    let limit = verdict.gate.as_ref().map_or(verdict.score, |g| g.limit);
-    match verdict.recommendation {
+    let limit = verdict
+        .card
+        .gate
+        .as_ref()
+        .map_or(verdict.card.score, |g| g.limit);
+    match verdict.card.recommendation {
         Recommendation::DoNotLaunch => format!(
             "{} of {} applicable checks fail, {critical} of them critical. Each failing critical \
 check is a launch blocker: the score is capped at {limit:.1} and the application must not be deployed \
@@ -423,13 +427,13 @@ risk is accepted in writing; the score is capped at {limit:.1} meanwhile.",
             "No critical or high-severity check fails, but {} and the score is below {:.1}: fix \
 the issues below or accept them as launch conditions.",
             plural(coverage.failed, "check fails", "checks fail"),
-            verdict.ready_threshold
+            verdict.card.ready_threshold
         ),
         Recommendation::Inconclusive => format!(
             "{}, but too little could be checked to call this ready: {}. Fix what stopped the \
 audit (see the appendix) and run it again.",
             nothing_grave_fails(coverage.failed),
-            verdict.inconclusive.as_deref().unwrap_or("coverage is too thin")
+            verdict.card.inconclusive.as_deref().unwrap_or("coverage is too thin")
         ),
         Recommendation::ReadyToLaunch if coverage.failed == 0 => format!(
             "Every applicable check passes ({} of {}). What a static audit cannot see (load, \
@@ -886,7 +890,7 @@ are ordered by severity, then number of findings.",
 
 fn acceptance(doc: &mut Doc, ctx: &Context) {
     doc.heading(2, SECTIONS[9]);
-    let na = ctx.result.verdict.coverage.not_applicable;
+    let na = ctx.result.verdict.card.coverage.not_applicable;
     let mut intro = "A criterion is ticked when its check passes on this code base.".to_string();
     if na > 0 {
         let _ = write!(
@@ -972,7 +976,7 @@ fn list_checks(doc: &mut Doc, ctx: &Context, group: &Group) {
 
 fn conclusion(doc: &mut Doc, ctx: &Context) {
     doc.heading(2, SECTIONS[11]);
-    let card = &ctx.result.verdict;
+    let card = &ctx.result.verdict.card;
     let blocker_phases: Vec<String> = ctx
         .plan
         .phases

@@ -427,9 +427,9 @@ fn invocation(result: &AuditResult, base: &str) -> Invocation {
 
 fn run_properties(result: &AuditResult) -> RunProperties {
     RunProperties {
-        score: round1(result.verdict.score),
-        raw_score: round1(result.verdict.raw_score),
-        recommendation: result.verdict.recommendation.as_str(),
+        score: round1(result.verdict.card.score),
+        raw_score: round1(result.verdict.card.raw_score),
+        recommendation: result.verdict.card.recommendation.as_str(),
         baselined: result.baselined,
         failed_project_checks: result.verdict.project_level.clone(),
         settings: result.settings.clone(),

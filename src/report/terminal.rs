@@ -101,7 +101,7 @@ impl Paint {
 // Header
 
 fn header(out: &mut String, result: &AuditResult, paint: Paint) {
-    let card = &result.verdict;
+    let card = &result.verdict.card;
     let _ = writeln!(
         out,
         "{} {}",
@@ -596,8 +596,8 @@ fn next_step(out: &mut String, result: &AuditResult, plan: &Plan, paint: Paint) 
     let _ = writeln!(out);
     let first = plan.phases.first().and_then(|p| p.steps.first());
     let line = match first {
-        None if result.verdict.coverage.checks == 0 => "No checks ran.".to_string(),
-        None if result.verdict.recommendation == Recommendation::Inconclusive => {
+        None if result.verdict.card.coverage.checks == 0 => "No checks ran.".to_string(),
+        None if result.verdict.card.recommendation == Recommendation::Inconclusive => {
             "No check that ran fails, but too little could be checked to call this ready."
                 .to_string()
         }

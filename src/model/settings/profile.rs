@@ -52,50 +52,21 @@ pub struct Lookup {
 impl Profile {
     /// Looks up a dotted path (`DATABASES.default.CONN_MAX_AGE`, `PASSWORD_HASHERS.0`).
     pub fn lookup(&self, path: &str) -> Lookup {
-        let mut parts = path.split('.');
-        let top = parts.next().unwrap_or("");
-        let rest: Vec<&str> = parts.collect();
-        let Some(value) = self.values.get(top) else {
-            let value = django_default(top, self.django).map(|k| Value::new(k, None));
-            let value = value.and_then(|v| descend_default(v, &rest));
-            return Lookup {
-                value,
-                set: false,
-                at: None,
-                maybe_elsewhere: !self.unresolved.is_empty(),
-            };
-        };
-        let mut current = value.clone();
-        let mut at = value.at.clone();
-        for key in &rest {
-            match step(&current, key) {
-                Step::Found(next) => {
-                    at = next.at.clone().or(at);
-                    current = next;
-                }
-                Step::Opaque => return found(current, at),
-                Step::Missing => {
-                    let default = nested_default(top, &rest).map(|k| Value::new(k, None));
-                    return Lookup {
-                        value: default,
-                        set: false,
-                        at,
-                        maybe_elsewhere: false,
-                    };
-                }
-            }
-        }
-        found(current, at)
+        self.lookup_skipping(path, &|_| false)
     }
 
     /// The answer to `path` where every maybe-set value along it is unset (the other side
     /// of an `if` audit cannot decide): Django's default where the path starts unset.
     pub fn lookup_unset(&self, path: &str) -> Lookup {
+        self.lookup_skipping(path, &|v| matches!(v.kind, Kind::Maybe { .. }))
+    }
+
+    /// The lookup, with values for which `skip` holds taken as not set.
+    fn lookup_skipping(&self, path: &str, skip: &dyn Fn(&Value) -> bool) -> Lookup {
         let mut parts = path.split('.');
         let top = parts.next().unwrap_or("");
         let rest: Vec<&str> = parts.collect();
-        let absent = |v: &&Value| matches!(v.kind, Kind::Maybe { .. });
-        let Some(value) = self.values.get(top).filter(|v| !absent(v)) else {
+        let Some(value) = self.values.get(top).filter(|v| !skip(v)) else {
             let value = django_default(top, self.django).map(|k| Value::new(k, None));
             return Lookup {
                 value: value.and_then(|v| descend_default(v, &rest)),
@@ -108,7 +79,7 @@ impl Profile {
         let mut at = value.at.clone();
         for key in &rest {
             match step(&current, key) {
-                Step::Found(next) if !absent(&&next) => {
+                Step::Found(next) if !skip(&next) => {
                     at = next.at.clone().or(at);
                     current = next;
                 }

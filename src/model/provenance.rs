@@ -342,6 +342,14 @@ impl<'r> Flows<'r> {
             by_name: HashMap::new(),
             functions: HashMap::new(),
         };
+        // A binding by one statement: it holds from the statement's end on.
+        let statement = |node: &PyNode<'r>, kind: FlowKind, value: PyNode<'r>| Flow {
+            scope: symbols.scope_of(node.range().start),
+            from: node.range().end,
+            kind,
+            value,
+            within: None,
+        };
         let add = |flows: &mut Flows<'r>, target: &PyNode<'r>, flow: Flow<'r>| {
             for name in target_names(target) {
                 flows.by_name.entry(name).or_default().push(flow.clone());
@@ -360,37 +368,16 @@ impl<'r> Flows<'r> {
                 }
                 guard += 1;
             }
-            let flow = Flow {
-                scope: symbols.scope_of(node.range().start),
-                from: node.range().end,
-                kind: FlowKind::Assign,
-                value: right,
-                within: None,
-            };
-            add(&mut flows, &left, flow);
+            add(&mut flows, &left, statement(node, FlowKind::Assign, right));
         }
         for node in index.named("augmented_assignment") {
             if let (Some(left), Some(right)) = (node.field("left"), node.field("right")) {
-                let flow = Flow {
-                    scope: symbols.scope_of(node.range().start),
-                    from: node.range().end,
-                    kind: FlowKind::Augment,
-                    value: right,
-                    within: None,
-                };
-                add(&mut flows, &left, flow);
+                add(&mut flows, &left, statement(node, FlowKind::Augment, right));
             }
         }
         for node in index.named("named_expression") {
             if let (Some(name), Some(value)) = (node.field("name"), node.field("value")) {
-                let flow = Flow {
-                    scope: symbols.scope_of(node.range().start),
-                    from: node.range().end,
-                    kind: FlowKind::Assign,
-                    value,
-                    within: None,
-                };
-                add(&mut flows, &name, flow);
+                add(&mut flows, &name, statement(node, FlowKind::Assign, value));
             }
         }
         for node in index.named("for_statement") {
@@ -436,14 +423,7 @@ impl<'r> Flows<'r> {
                 continue;
             };
             if let (Some(value), Some(alias)) = (pattern.child(0), pattern.field("alias")) {
-                let flow = Flow {
-                    scope: symbols.scope_of(item.range().start),
-                    from: item.range().end,
-                    kind: FlowKind::Assign,
-                    value,
-                    within: None,
-                };
-                add(&mut flows, &alias, flow);
+                add(&mut flows, &alias, statement(item, FlowKind::Assign, value));
             }
         }
         for def in index.named("function_definition") {

@@ -482,7 +482,7 @@ fn explain_shows_the_clauses_that_report_below_the_rule_severity() {
         head,
         [
             "  Severity      high (security · transport)",
-            "                medium: SECURE_SSL_REDIRECT is falsy, when SECURE_PROXY_SSL_HEADER is non-empty",
+            "                medium: SECURE_SSL_REDIRECT is falsy, when SECURE_PROXY_SSL_HEADER is set",
             "  Fix plan      phase 1 · Critical security",
         ]
     );

@@ -154,8 +154,6 @@ const REQUEST_ATTRS: &[&str] = &[
     "stream",
     "read",
     "readline",
-    "get_full_path",
-    "build_absolute_uri",
 ];
 
 /// String methods whose result is made of the receiver and the arguments.
@@ -330,6 +328,10 @@ struct Function {
 pub struct Flows<'r> {
     by_name: HashMap<String, Vec<Flow<'r>>>,
     functions: HashMap<usize, Function>,
+    /// The values each `def` returns, by the start byte of the `def`.
+    returns: HashMap<usize, Vec<PyNode<'r>>>,
+    /// The start bytes of the `def`s of each name in the file (functions and methods).
+    defs: HashMap<String, Vec<usize>>,
 }
 
 impl<'r> Flows<'r> {
@@ -341,6 +343,8 @@ impl<'r> Flows<'r> {
         let mut flows = Flows {
             by_name: HashMap::new(),
             functions: HashMap::new(),
+            returns: HashMap::new(),
+            defs: HashMap::new(),
         };
         // A binding by one statement: it holds from the statement's end on.
         let statement = |node: &PyNode<'r>, kind: FlowKind, value: PyNode<'r>| Flow {
@@ -428,7 +432,19 @@ impl<'r> Flows<'r> {
         }
         for def in index.named("function_definition") {
             let function = describe_function(def, file_is_views);
+            flows
+                .defs
+                .entry(function.name.clone())
+                .or_default()
+                .push(def.range().start);
             flows.functions.insert(def.range().start, function);
+        }
+        for ret in index.named("return_statement") {
+            let scope = symbols.scope_of(ret.range().start);
+            let value = ret.named_children().find(|c| c.kind() != "comment");
+            if let (true, Some(value)) = (scope != MODULE, value) {
+                flows.returns.entry(scope).or_default().push(value);
+            }
         }
         for list in flows.by_name.values_mut() {
             list.sort_by_key(|f| f.from);
@@ -753,6 +769,9 @@ impl<'a, 'r> Tracer<'a, 'r> {
         if PASSTHROUGH.contains(&plain) {
             return self.all(args(), depth);
         }
+        if let Some(found) = self.helper_result(&function, node, depth) {
+            return found;
+        }
         if function.kind() == "attribute" {
             let method = function
                 .field("attribute")
@@ -778,6 +797,55 @@ impl<'a, 'r> Tracer<'a, 'r> {
             }
         }
         Provenance::at(Origin::Unknown, node, node.text().to_string())
+    }
+
+    /// A call of a function (`build_sql(...)`) or method (`self.build_sql(...)`) defined once in
+    /// this file: what its `return`s give, where its own parameters stand for the call's
+    /// arguments. One level of the file's own helpers is often all that separates a SQL
+    /// string from the constants it is built of.
+    fn helper_result(
+        &self,
+        function: &PyNode<'r>,
+        call: &PyNode<'r>,
+        depth: usize,
+    ) -> Option<Provenance> {
+        let name = match function.kind().as_ref() {
+            "identifier" => function.text().to_string(),
+            "attribute" => {
+                let object = function.field("object")?;
+                if !(object.kind() == "identifier"
+                    && matches!(object.text().as_ref(), "self" | "cls"))
+                {
+                    return None;
+                }
+                function.field("attribute")?.text().to_string()
+            }
+            _ => return None,
+        };
+        let [def] = self.flows.defs.get(&name)?.as_slice() else {
+            return None;
+        };
+        let returns = self.flows.returns.get(def)?;
+        let key = (format!("{name}()"), *def);
+        if !self.resolving.borrow_mut().insert(key.clone()) {
+            // Recursion: the other returns decide.
+            return Some(Provenance::constant());
+        }
+        let mut found = returns
+            .iter()
+            .map(|r| self.eval(r, depth + 1))
+            .fold(Provenance::constant(), Provenance::worst);
+        self.resolving.borrow_mut().remove(&key);
+        let helper = self.flows.functions.get(def).map(|f| f.name.as_str());
+        if found.origin == Origin::Parameter && found.function.as_deref() == helper {
+            // Its parameters are what the call passes.
+            let args = call
+                .field("arguments")
+                .into_iter()
+                .flat_map(|a| a.named_children().collect::<Vec<_>>());
+            found = self.all(args, depth);
+        }
+        Some(found)
     }
 
     fn name(&self, node: &PyNode<'r>, depth: usize) -> Provenance {
@@ -1058,5 +1126,19 @@ mod tests {
         );
         let cycle = "def f(a):\n    x = 'a'\n    while a:\n        x = x + x\n    sink(x)\n";
         assert_eq!(origin_of("a.py", cycle).0, Origin::Constant);
+    }
+
+    #[test]
+    fn helpers_of_the_file_are_followed_one_call_deep() {
+        let constant = "def table_sql(kind):\n    return 'SELECT * FROM ' + TABLES[kind]\n\ndef f(kind):\n    sink(table_sql(kind))\n";
+        assert_eq!(origin_of("a.py", constant).0, Origin::Constant);
+        let passed = "def quoted(x):\n    return \"'\" + x + \"'\"\n\ndef search(request):\n    sink('SELECT 1 WHERE a = ' + quoted(request.GET['q']))\n";
+        let (origin, evidence) = origin_of("shop/views.py", passed);
+        assert_eq!(origin, Origin::Request);
+        assert_eq!(evidence, "`request.GET` is request data (views.py:5)");
+        let method = "class V:\n    def sql(self):\n        return 'SELECT 1'\n\n    def get(self, request):\n        sink(self.sql())\n";
+        assert_eq!(origin_of("a.py", method).0, Origin::Constant);
+        let recursive = "def r(n):\n    return r(n - 1) + get()\n\ndef f():\n    sink(r(3))\n";
+        assert_eq!(origin_of("a.py", recursive).0, Origin::Unknown);
     }
 }

@@ -409,11 +409,16 @@ impl Test {
         }
         // Set only under an `if` audit cannot decide: decided when the test comes out the
         // same with the value set and with it unset (Django's default), else undecidable.
+        // `is = "set"` is the exception: a conditional assignment is an assignment, so the
+        // deployment can turn the setting on (a proxy header read from the environment).
         if let Some(Value {
             kind: Kind::Maybe { why, .. },
             ..
         }) = &lookup.value
         {
+            if matches!(self, Test::Is(SettingClass::Set)) {
+                return Tri::Yes(None);
+            }
             let set = Lookup {
                 value: lookup.value.clone().map(Value::certain),
                 ..lookup.clone()

@@ -332,6 +332,8 @@ pub struct Flows<'r> {
     returns: HashMap<usize, Vec<PyNode<'r>>>,
     /// The start bytes of the `def`s of each name in the file (functions and methods).
     defs: HashMap<String, Vec<usize>>,
+    /// Calls by the name they call (`f(...)`, `self.f(...)`), to see what callers pass.
+    calls: HashMap<String, Vec<PyNode<'r>>>,
 }
 
 impl<'r> Flows<'r> {
@@ -345,6 +347,7 @@ impl<'r> Flows<'r> {
             functions: HashMap::new(),
             returns: HashMap::new(),
             defs: HashMap::new(),
+            calls: HashMap::new(),
         };
         // A binding by one statement: it holds from the statement's end on.
         let statement = |node: &PyNode<'r>, kind: FlowKind, value: PyNode<'r>| Flow {
@@ -438,6 +441,23 @@ impl<'r> Flows<'r> {
                 .or_default()
                 .push(def.range().start);
             flows.functions.insert(def.range().start, function);
+        }
+        for call in index.named("call") {
+            let Some(function) = call.field("function") else {
+                continue;
+            };
+            let name = match function.kind().as_ref() {
+                "identifier" => Some(function.text().to_string()),
+                "attribute" => function
+                    .field("object")
+                    .filter(|o| matches!(o.text().as_ref(), "self" | "cls"))
+                    .and(function.field("attribute"))
+                    .map(|a| a.text().to_string()),
+                _ => None,
+            };
+            if let Some(name) = name {
+                flows.calls.entry(name).or_default().push(call.clone());
+            }
         }
         for ret in index.named("return_statement") {
             let scope = symbols.scope_of(ret.range().start);
@@ -723,8 +743,13 @@ impl<'a, 'r> Tracer<'a, 'r> {
             }
             return Provenance::at(Origin::Unknown, node, node.text().to_string());
         }
-        // An imported module's constant: `constants.TABLE`, `settings.DB_TABLE_PREFIX`.
-        if is_constant_name(&attr) && self.is_module_reference(&object) {
+        // An imported module's constant: `constants.TABLE`, `settings.DB_TABLE_PREFIX`; a
+        // member of an imported class such as an enum or a choices class (`NotifyLevel.none`).
+        let imported_class = self.is_module_reference(&object)
+            && object.text().starts_with(|c: char| c.is_ascii_uppercase())
+            && object.text().chars().any(|c| c.is_ascii_lowercase())
+            && attr != "objects";
+        if (is_constant_name(&attr) || imported_class) && self.is_module_reference(&object) {
             return Provenance::constant();
         }
         let inner = self.eval(&object, depth + 1);
@@ -787,10 +812,20 @@ impl<'a, 'r> Tracer<'a, 'r> {
             if CONTAINER_METHODS.contains(&method.as_str()) {
                 // `d.get(key, default)`: what `d` holds, or the default; the key picks one.
                 let default = args().nth(1);
+                // A container, or a call that hands its argument on (`open(path).read()`).
+                let literal = receiver.as_ref().is_some_and(|r| match r.kind().as_ref() {
+                    "dictionary" | "list" | "identifier" | "subscript" => true,
+                    "call" => r.field("function").is_some_and(|f| {
+                        let callee = self.symbols.qualify(&f);
+                        PASSTHROUGH.contains(&callee.as_str())
+                    }),
+                    _ => false,
+                });
                 let found = self.all(receiver.into_iter().chain(default), depth);
                 // From an object of unknown origin (`cache.get(k)`, `Model.objects.get(...)`),
-                // the call itself is the evidence.
-                if found.origin == Origin::Unknown && found.carrier.is_none() {
+                // the call itself is the evidence; only a container's contents pass through.
+                let opaque = found.origin == Origin::Constant && !literal;
+                if opaque || (found.origin == Origin::Unknown && found.carrier.is_none()) {
                     return Provenance::at(Origin::Unknown, node, node.text().to_string());
                 }
                 return found;
@@ -994,7 +1029,68 @@ impl<'a, 'r> Tracer<'a, 'r> {
         let mut found = Provenance::at(origin, node, name.to_string());
         found.carrier = Some(name.to_string());
         found.function = Some(function.name.clone());
+        if origin == Origin::Parameter {
+            if let Some(passed) = self.callers_pass(scope, function, position, name) {
+                return Some(passed);
+            }
+        }
         Some(found)
+    }
+
+    /// What the callers in this file pass for one parameter, when that says more than
+    /// "a parameter": some caller passes request data or an unknown value (then that is the
+    /// evidence), or the function is private (`_name`, or nested) and every caller passes a
+    /// constant. `None` leaves it a parameter.
+    fn callers_pass(
+        &self,
+        scope: usize,
+        function: &Function,
+        position: usize,
+        name: &str,
+    ) -> Option<Provenance> {
+        let calls = self.flows.calls.get(&function.name)?;
+        if self.flows.defs.get(&function.name).map(Vec::len) != Some(1) {
+            return None;
+        }
+        let key = (format!("({name})"), scope);
+        if !self.resolving.borrow_mut().insert(key.clone()) {
+            return None;
+        }
+        let is_method = matches!(
+            function.params.first().map(String::as_str),
+            Some("self" | "cls")
+        );
+        let mut worst: Option<Provenance> = None;
+        let mut decided = true;
+        for call in calls {
+            let args = super::symbols::CallArgs::of(call);
+            if args.keyword_splat || call.text().contains('*') {
+                decided = false;
+                break;
+            }
+            let index = position.checked_sub(usize::from(is_method));
+            let given = args
+                .keyword(name)
+                .cloned()
+                .or_else(|| index.and_then(|i| args.positional.get(i).cloned()));
+            // Left out: the default, which is a literal in nearly every signature.
+            let found = match given {
+                Some(value) => self.eval(&value, 1),
+                None => Provenance::constant(),
+            };
+            worst = Some(match worst {
+                Some(w) => w.worst(found),
+                None => found,
+            });
+        }
+        self.resolving.borrow_mut().remove(&key);
+        let worst = worst.filter(|_| decided)?;
+        let private = function.name.starts_with('_') || self.symbols.scope_of(scope) != MODULE;
+        match worst.origin {
+            Origin::Request | Origin::Unknown => Some(worst),
+            Origin::Constant | Origin::Sanitised if private => Some(worst),
+            _ => None,
+        }
     }
 }
 
@@ -1140,5 +1236,23 @@ mod tests {
         assert_eq!(origin_of("a.py", method).0, Origin::Constant);
         let recursive = "def r(n):\n    return r(n - 1) + get()\n\ndef f():\n    sink(r(3))\n";
         assert_eq!(origin_of("a.py", recursive).0, Origin::Unknown);
+    }
+
+    #[test]
+    fn callers_in_the_file_decide_for_private_helpers_and_enums_are_constants() {
+        let private = "def _lock(tables):\n    sink('LOCK TABLES ' + tables)\n\ndef f():\n    _lock('a, b')\n    _lock(tables='c')\n";
+        assert_eq!(origin_of("a.py", private).0, Origin::Constant);
+        // a public helper may have callers elsewhere: still a parameter
+        let public =
+            "def lock(tables):\n    sink('LOCK TABLES ' + tables)\n\ndef f():\n    lock('a')\n";
+        assert_eq!(origin_of("a.py", public).0, Origin::Parameter);
+        // a caller passing request data is the evidence, public or not
+        let reached = "def lock(tables):\n    sink('LOCK ' + tables)\n\ndef view(request):\n    lock(request.GET['t'])\n";
+        assert_eq!(origin_of("shop/views.py", reached).0, Origin::Request);
+        let member = "from .choices import Level\n\ndef f():\n    sink('SELECT %s' % Level.none)\n";
+        assert_eq!(origin_of("a.py", member).0, Origin::Constant);
+        let manager =
+            "from .models import Story\n\ndef f():\n    sink(Story.objects.get(pk=1).title)\n";
+        assert_eq!(origin_of("a.py", manager).0, Origin::Unknown);
     }
 }

@@ -113,8 +113,7 @@ fn symlink_loops_terminate() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "app/ok.py", b"import pickle\npickle.loads(x)\n");
     std::os::unix::fs::symlink(dir.path(), dir.path().join("app/loop")).expect("symlink");
-    let (code, report, stderr) =
-        run_json(dir.path(), &["--select", "SEC022", "--fail-on", "medium"]);
+    let (code, report, stderr) = run_json(dir.path(), &["--select", "SEC022", "--fail-on", "low"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         rules_and_lines(&report),
@@ -130,7 +129,7 @@ fn inline_ignores_hide_findings_and_unknown_ids_exit_2() {
         "app/views.py",
         b"import pickle\npickle.loads(a)  # audit: ignore[SEC022] -- trusted cache\n# audit: ignore[SEC022]\npickle.loads(b)\npickle.loads(c)\n",
     );
-    let (code, report, _) = run_json(dir.path(), &["--select", "SEC022", "--fail-on", "medium"]);
+    let (code, report, _) = run_json(dir.path(), &["--select", "SEC022", "--fail-on", "low"]);
     assert_eq!(code, 1);
     assert_eq!(
         rules_and_lines(&report),
@@ -164,7 +163,7 @@ fn baseline_hides_recorded_findings_only() {
             "--select",
             "SEC022",
             "--fail-on",
-            "medium",
+            "low",
             "--write-baseline",
             baseline.to_str().expect("utf8"),
         ],

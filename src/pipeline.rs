@@ -3,7 +3,7 @@
 //! its tree is dropped as soon as its findings are extracted.
 
 use crate::discover::{self, DiscoverError, DiscoverOptions, FileKind, SourceFile};
-use crate::findings::{assign_fingerprints, fold_whitespace, Finding};
+use crate::findings::{assign_fingerprints, fold_whitespace, Finding, Severity};
 use crate::locate::{to_finding, LineIndex};
 use crate::model::roles::{self, Role, RoleOverrides};
 use crate::model::settings::{self, HintSource, ModuleHint, SettingsChoice, SettingsFile};
@@ -737,6 +737,12 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
             let mut finding = to_finding(rule, &m.at.file, source, lines, raw);
             if let Some(severity) = m.severity {
                 finding.severity = severity;
+            }
+            if let Some(how) = profile.overridden_by(&m.at) {
+                // The repository's value may not be production's: an operator file read at run
+                // time can replace it. Still worth fixing, no longer a launch blocker by itself.
+                finding.severity = finding.severity.min(Severity::Medium);
+                finding.message = format!("{} (unless {how} replaces it)", finding.message);
             }
             if absent {
                 // Nothing in the file is the match: fingerprint what is missing, not line 1.

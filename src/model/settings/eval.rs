@@ -111,6 +111,9 @@ pub(super) struct Evaluator<'a> {
     pub(super) unresolved: BTreeSet<String>,
     /// Why the profile is incomplete: bounds that stopped evaluation, in the order hit.
     pub(super) incomplete: Vec<String>,
+    /// Files read at run time that may override what was assigned before them (`exec` of a
+    /// file, a star import of a module the repository lacks), where and how.
+    pub(super) overrides: Vec<(Loc, String)>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -122,6 +125,7 @@ impl<'a> Evaluator<'a> {
             merged: Vec::new(),
             unresolved: BTreeSet::new(),
             incomplete: Vec::new(),
+            overrides: Vec::new(),
         }
     }
 
@@ -264,6 +268,11 @@ impl<'a> Evaluator<'a> {
                 }
             }
             Stmt::If { arms, orelse } => self.if_statement(frame, arms, orelse),
+            Stmt::Exec { span } => {
+                let line = frame.line(span.0);
+                let how = format!("the file run with exec() at {}:{line}", frame.file.rel);
+                self.overrides.push((loc(frame, *span), how));
+            }
             Stmt::Cut { note, span } => {
                 let line = frame.line(span.0);
                 self.note(format!("in {}:{line}, {note}", frame.file.rel));
@@ -278,7 +287,15 @@ impl<'a> Evaluator<'a> {
             // repository changes nothing in production.
             let dotted = format!("{}{module}", ".".repeat(level));
             if (level > 0 || !module.starts_with("django.")) && !is_non_production_name(module) {
-                self.unresolved.insert(dotted);
+                self.unresolved.insert(dotted.clone());
+            }
+            if (level > 0 || !module.starts_with("django.")) && !is_non_production_name(module) {
+                let line = frame.line(span.0);
+                let how = format!(
+                    "{dotted}, imported at {}:{line} and not in the repository,",
+                    frame.file.rel
+                );
+                self.overrides.push((loc(frame, span), how));
             }
             return;
         };

@@ -106,6 +106,11 @@ pub enum Stmt {
         arms: Vec<(Node, Vec<Stmt>)>,
         orelse: Vec<Stmt>,
     },
+    /// `exec(...)` / `execfile(...)` at module level: settings read from a file at run time,
+    /// which may override anything assigned before it.
+    Exec {
+        span: Span,
+    },
     /// Statements nested deeper than [`MAX_BLOCK_DEPTH`] blocks, not converted; evaluating
     /// this marks the profile incomplete.
     Cut {
@@ -225,6 +230,14 @@ impl<'r> Converter<'_, 'r> {
                 let Some(function) = node.field("function") else {
                     return;
                 };
+                if function.kind() == "identifier"
+                    && matches!(function.text().as_ref(), "exec" | "execfile")
+                {
+                    out.push(Stmt::Exec {
+                        span: (node.range().start, node.range().end),
+                    });
+                    return;
+                }
                 if function.kind() != "attribute" {
                     return;
                 }

@@ -34,6 +34,9 @@ pub struct Profile {
     /// Why the evaluation is incomplete: each a bound that was hit (import depth, evaluator
     /// steps, block nesting). A setting check without a finding is undecidable for these.
     pub incomplete: Vec<String>,
+    /// Files read at run time that may override what was assigned before them, where and how
+    /// (`the file run with exec() at dmoj/settings.py:611`).
+    pub overrides: Vec<(Loc, String)>,
 }
 
 /// The answer to a setting path.
@@ -50,6 +53,16 @@ pub struct Lookup {
 }
 
 impl Profile {
+    /// How a file read at run time may replace the value at `at`, if one can: an override
+    /// later in the same module, or any override when the value comes from another module
+    /// (a base it imported first) or is Django's default (`at` empty).
+    pub fn overridden_by(&self, at: &Loc) -> Option<&str> {
+        self.overrides
+            .iter()
+            .find(|(o, _)| at.end == 0 || o.file != at.file || at.start < o.start)
+            .map(|(_, how)| how.as_str())
+    }
+
     /// Looks up a dotted path (`DATABASES.default.CONN_MAX_AGE`, `PASSWORD_HASHERS.0`).
     pub fn lookup(&self, path: &str) -> Lookup {
         self.lookup_skipping(path, &|_| false)
@@ -363,6 +376,7 @@ pub fn production_profile(
         defined,
         unresolved: evaluator.unresolved.into_iter().collect(),
         incomplete: evaluator.incomplete,
+        overrides: evaluator.overrides,
     }))
 }
 

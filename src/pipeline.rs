@@ -738,9 +738,11 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
             if let Some(severity) = m.severity {
                 finding.severity = severity;
             }
-            if let Some(how) = profile.overridden_by(&m.at) {
-                // The repository's value may not be production's: an operator file read at run
-                // time can replace it. Still worth fixing, no longer a launch blocker by itself.
+            // A literal (or Django's default) may not be production's value when an operator
+            // file read at run time can replace it: still worth fixing, no longer a launch
+            // blocker by itself. A value read from the environment is the deployment's own way
+            // in, and its default is what applies when it is forgotten.
+            if let Some(how) = profile.overridden_by(&m.at).filter(|_| !m.from_env) {
                 finding.severity = finding.severity.min(Severity::Medium);
                 finding.message = format!("{} (unless {how} replaces it)", finding.message);
             }

@@ -152,8 +152,8 @@ fn a_splat_of_unknown_items_still_decides_what_the_literals_show() {
 
 #[test]
 fn values_an_exec_d_operator_file_may_replace_are_not_launch_blockers() {
-    // SECRET_KEY and DEBUG come before the exec(): medium, saying why; ALLOWED_HOSTS after it
-    // is the production value whatever the file holds: still high.
+    // SECRET_KEY and DEBUG are literals before the exec(): medium, saying why. ALLOWED_HOSTS
+    // is read from the environment, the deployment's own way in: its default stays high.
     let dir = std::path::Path::new("fixtures/rules/settings-evaluation/exec-override");
     let (_, report, stderr) = common::run_json(dir, &["--select", "SEC003,SEC005,SEC006"]);
     let found: Vec<String> = report["findings"]
@@ -170,9 +170,9 @@ fn values_an_exec_d_operator_file_may_replace_are_not_launch_blockers() {
     assert_eq!(
         found,
         [
-            "\"SEC003\" \"medium\" 3 \"SECRET_KEY is the literal 'repo-default-key…' in the production settings (unless the file run with exec() at settings.py:10 replaces it)\"",
-            "\"SEC005\" \"medium\" 4 \"DEBUG is True (unless the file run with exec() at settings.py:10 replaces it)\"",
-            "\"SEC006\" \"high\" 14 \"ALLOWED_HOSTS contains '*': any Host header is accepted\"",
+            "\"SEC003\" \"medium\" 3 \"SECRET_KEY is the literal 'repo-default-key…' in the production settings (unless the file run with exec() at settings.py:11 replaces it)\"",
+            "\"SEC005\" \"medium\" 4 \"DEBUG is True (unless the file run with exec() at settings.py:11 replaces it)\"",
+            "\"SEC006\" \"high\" 6 \"ALLOWED_HOSTS contains '*' when the APP_HOSTS environment variable is unset: any Host header is accepted\"",
         ],
         "{stderr}"
     );

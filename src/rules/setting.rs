@@ -58,6 +58,8 @@ pub struct SettingMatch {
     pub message: Option<String>,
     /// The clause's own severity, when it has one (else the rule's applies).
     pub severity: Option<Severity>,
+    /// The value is read from the environment: the deployment's own way to change it.
+    pub from_env: bool,
 }
 
 /// What a setting rule found on one profile.
@@ -191,6 +193,10 @@ impl CompiledSetting {
                                 at,
                                 message,
                                 severity,
+                                from_env: lookup
+                                    .value
+                                    .as_ref()
+                                    .is_some_and(|v| matches!(v.kind, Kind::Env { .. })),
                             }),
                         }
                     }

@@ -55,12 +55,12 @@ fn the_same_sql_is_graded_by_role_and_origin() {
     assert_eq!(
         graded(&report),
         vec![
-            row("scripts/purge.py", 6, "medium", "script", "parameter"),
+            row("scripts/purge.py", 6, "low", "script", "parameter"),
             row("shop/helpers.py", 6, "medium", "app", "parameter"),
             row(
                 "shop/management/commands/purge.py",
                 6,
-                "medium",
+                "low",
                 "command",
                 "parameter"
             ),

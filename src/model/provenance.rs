@@ -293,6 +293,9 @@ const VIEW_METHODS: &[&str] = &[
 const MAX_DEPTH: usize = 48;
 /// Most nodes one query examines; past it the value is `unknown`.
 const MAX_STEPS: usize = 4000;
+/// Most call sites (or `return`s) of one helper a query looks at: past it, the helper's
+/// parameters stay parameters. Keeps a query's cost independent of how often a file calls it.
+const MAX_FANOUT: usize = 64;
 
 /// A name bound by one statement, as far as provenance cares.
 #[derive(Clone)]
@@ -326,7 +329,9 @@ struct Function {
 
 /// Every binding of a file that provenance follows, built once per file from the node index.
 pub struct Flows<'r> {
-    by_name: HashMap<String, Vec<Flow<'r>>>,
+    /// By (name, scope), sorted by `from`, so a use finds the bindings before it by binary
+    /// search.
+    by_name: HashMap<(String, usize), Vec<Flow<'r>>>,
     functions: HashMap<usize, Function>,
     /// The values each `def` returns, by the start byte of the `def`.
     returns: HashMap<usize, Vec<PyNode<'r>>>,
@@ -359,7 +364,11 @@ impl<'r> Flows<'r> {
         };
         let add = |flows: &mut Flows<'r>, target: &PyNode<'r>, flow: Flow<'r>| {
             for name in target_names(target) {
-                flows.by_name.entry(name).or_default().push(flow.clone());
+                flows
+                    .by_name
+                    .entry((name, flow.scope))
+                    .or_default()
+                    .push(flow.clone());
             }
         };
         for node in index.named("assignment") {
@@ -860,7 +869,11 @@ impl<'a, 'r> Tracer<'a, 'r> {
         let [def] = self.flows.defs.get(&name)?.as_slice() else {
             return None;
         };
-        let returns = self.flows.returns.get(def)?;
+        let returns = self
+            .flows
+            .returns
+            .get(def)
+            .filter(|r| r.len() <= MAX_FANOUT)?;
         let key = (format!("{name}()"), *def);
         if !self.resolving.borrow_mut().insert(key.clone()) {
             // Recursion: the other returns decide.
@@ -916,17 +929,19 @@ impl<'a, 'r> Tracer<'a, 'r> {
         node: &PyNode<'r>,
         depth: usize,
     ) -> Option<Provenance> {
-        let key = (name.to_string(), scope);
+        // Keyed by the use's position too: `sql = sql + x` reads the earlier `sql`, which is
+        // no cycle; only a loop that carries a name round comes back to the same use.
+        let key = (format!("{name}@{at}"), scope);
         if self.resolving.borrow().contains(&key) {
-            // A cycle (`sql = sql + x`): the other parts decide.
+            // A cycle (a loop carrying the name): the other parts decide.
             return Some(Provenance::constant());
         }
-        let flows: Vec<&Flow<'r>> = self
+        let flows: &[Flow<'r>] = self
             .flows
             .by_name
-            .get(name)
-            .map(|list| list.iter().filter(|f| f.scope == scope).collect())
-            .unwrap_or_default();
+            .get(&(name.to_string(), scope))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         let parameter = self.parameter(name, scope, node);
         if flows.is_empty() && parameter.is_none() {
             return None;
@@ -936,13 +951,21 @@ impl<'a, 'r> Tracer<'a, 'r> {
         let mut reached = false;
         // In the function itself, the bindings before the use, latest first, until one that
         // certainly ran; from a nested function or at module level, every binding counts.
-        let before: Vec<&&Flow<'r>> = if inner_most && scope != MODULE {
-            flows.iter().filter(|f| f.from <= at).rev().collect()
+        // Lazily, latest first: the walk usually stops at the first binding, and the budget
+        // bounds it otherwise, so a name bound 20,000 times costs no more per use.
+        let before = if inner_most && scope != MODULE {
+            &flows[..flows.partition_point(|f| f.from <= at)]
         } else {
-            flows.iter().rev().collect()
+            flows
         };
         let mut dominated = false;
-        for flow in &before {
+        for flow in before.iter().rev() {
+            if self.steps.get() > MAX_STEPS {
+                // Out of budget: what was seen so far, and unknown for the rest.
+                result = result.worst(Provenance::at(Origin::Unknown, node, name.to_string()));
+                dominated = true;
+                break;
+            }
             if let Some((start, end)) = flow.within {
                 if !(start <= at && at < end) && inner_most {
                     // A loop variable after its loop: the last element, or an earlier value.
@@ -964,7 +987,7 @@ impl<'a, 'r> Tracer<'a, 'r> {
                 result = result.worst(parameter);
             } else if before.is_empty() && !flows.is_empty() {
                 // Bound only after the use (a loop carries it round): every binding counts.
-                for flow in &flows {
+                for flow in flows.iter().take(MAX_FANOUT) {
                     reached = true;
                     result = result.worst(self.carried(flow, name, depth));
                 }
@@ -1049,7 +1072,8 @@ impl<'a, 'r> Tracer<'a, 'r> {
         name: &str,
     ) -> Option<Provenance> {
         let calls = self.flows.calls.get(&function.name)?;
-        if self.flows.defs.get(&function.name).map(Vec::len) != Some(1) {
+        if calls.len() > MAX_FANOUT || self.flows.defs.get(&function.name).map(Vec::len) != Some(1)
+        {
             return None;
         }
         let key = (format!("({name})"), scope);
@@ -1254,5 +1278,11 @@ mod tests {
         let manager =
             "from .models import Story\n\ndef f():\n    sink(Story.objects.get(pk=1).title)\n";
         assert_eq!(origin_of("a.py", manager).0, Origin::Unknown);
+    }
+
+    #[test]
+    fn a_name_rebuilt_from_itself_keeps_its_origin() {
+        let rebuilt = "def search(request):\n    sql = 'SELECT 1 WHERE a = '\n    sql = sql + request.GET['q']\n    sql = sql + ' LIMIT 1'\n    sink(sql)\n";
+        assert_eq!(origin_of("a.py", rebuilt).0, Origin::Request);
     }
 }

@@ -274,3 +274,38 @@ fn a_long_run_of_comment_lines_is_parsed_once_and_findings_keep_their_lines() {
     assert_eq!(report["summary"]["suppressed"], 1);
     assert_eq!(errors(&report), []);
 }
+
+#[test]
+fn a_name_rebound_thousands_of_times_is_traced_within_the_budget() {
+    // 5,000 rebindings of one name and 1,000 sinks after them: each sink's trace walks back
+    // lazily and stops at the first binding that certainly ran, so the cost per sink does not
+    // grow with the rebindings. The short chain keeps its request origin; the long one is
+    // past the depth bound and is reported as of unknown origin.
+    let mut src = String::from("def search(request, cursor):\n    q = request.GET['q']\n");
+    for i in 0..3 {
+        src.push_str(&format!("    q = q + ' AND a{i}'\n"));
+    }
+    src.push_str("    cursor.execute(f'SELECT 1 WHERE {q}')\n    y = 'x'\n");
+    for i in 0..5000 {
+        src.push_str(&format!("    y = y + str(v{i})\n"));
+    }
+    for _ in 0..1000 {
+        src.push_str("    cursor.execute(f'SELECT {y}')\n");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "shop/views.py", src.as_bytes());
+    let (code, report, stderr) = run_json(dir.path(), &["--select", "SEC017"]);
+    assert_eq!(code, 1, "{stderr}");
+    let findings = report["findings"].as_array().expect("findings");
+    let count = |severity: &str, evidence: &str| {
+        findings
+            .iter()
+            .filter(|f| f["severity"] == severity && f["evidence"] == evidence)
+            .count()
+    };
+    assert_eq!(findings.len(), 1001);
+    assert_eq!(count("critical", "request"), 1);
+    assert_eq!(findings[0]["line"], 6);
+    assert_eq!(count("medium", "unknown"), 1000);
+    assert_eq!(report["errors"], serde_json::json!([]));
+}

@@ -557,7 +557,16 @@ fn is_class(class: SettingClass, value: &Value) -> bool {
 /// item only some branch of an undecidable `if` adds, or when a splat (`*X`) or a bound may
 /// hide any number of items.
 fn contains(path: &str, value: &Value, needles: &[Value]) -> Tri {
-    let is_needle = |v: &Value| needles.iter().any(|n| py_eq(v, n));
+    // A needle `*.Name` matches any dotted string item ending in `.Name` (Django's class, or a
+    // project's subclass that keeps its name); every other needle is compared for equality.
+    let is_needle = |v: &Value| {
+        needles.iter().any(|n| match (&n.kind, &v.kind) {
+            (Kind::Str(suffix), Kind::Str(item)) if suffix.starts_with("*.") => {
+                item.ends_with(&suffix[1..])
+            }
+            _ => py_eq(v, n),
+        })
+    };
     match &value.kind {
         Kind::List(items) => {
             let mut maybe = None;

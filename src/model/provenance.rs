@@ -942,7 +942,7 @@ impl<'a, 'r> Tracer<'a, 'r> {
             .get(&(name.to_string(), scope))
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let parameter = self.parameter(name, scope, node);
+        let parameter = self.parameter(name, scope, node, depth);
         if flows.is_empty() && parameter.is_none() {
             return None;
         }
@@ -1033,7 +1033,13 @@ impl<'a, 'r> Tracer<'a, 'r> {
     }
 
     /// `name` as a parameter of the function `scope` starts.
-    fn parameter(&self, name: &str, scope: usize, node: &PyNode<'r>) -> Option<Provenance> {
+    fn parameter(
+        &self,
+        name: &str,
+        scope: usize,
+        node: &PyNode<'r>,
+        depth: usize,
+    ) -> Option<Provenance> {
         let function = self.flows.functions.get(&scope)?;
         let position = function.params.iter().position(|p| p == name)?;
         let first_is_self = matches!(
@@ -1053,7 +1059,7 @@ impl<'a, 'r> Tracer<'a, 'r> {
         found.carrier = Some(name.to_string());
         found.function = Some(function.name.clone());
         if origin == Origin::Parameter {
-            if let Some(passed) = self.callers_pass(scope, function, position, name) {
+            if let Some(passed) = self.callers_pass(scope, function, position, name, depth) {
                 return Some(passed);
             }
         }
@@ -1070,6 +1076,7 @@ impl<'a, 'r> Tracer<'a, 'r> {
         function: &Function,
         position: usize,
         name: &str,
+        depth: usize,
     ) -> Option<Provenance> {
         let calls = self.flows.calls.get(&function.name)?;
         if calls.len() > MAX_FANOUT || self.flows.defs.get(&function.name).map(Vec::len) != Some(1)
@@ -1099,7 +1106,8 @@ impl<'a, 'r> Tracer<'a, 'r> {
                 .or_else(|| index.and_then(|i| args.positional.get(i).cloned()));
             // Left out: the default, which is a literal in nearly every signature.
             let found = match given {
-                Some(value) => self.eval(&value, 1),
+                // Deeper, never back to 1: a chain of helpers calling helpers stays bounded.
+                Some(value) => self.eval(&value, depth + 1),
                 None => Provenance::constant(),
             };
             worst = Some(match worst {

@@ -179,10 +179,12 @@ pub fn refine(role: Role, text: &str) -> Role {
     if role != Role::App {
         return role;
     }
-    let runs_as_main = text.lines().any(|line| {
-        line.starts_with("if __name__")
-            && (line.contains("\"__main__\"") || line.contains("'__main__'"))
-    });
+    // Most files never mention `__main__`: one substring search decides them.
+    let runs_as_main = text.contains("__main__")
+        && text.lines().any(|line| {
+            line.starts_with("if __name__")
+                && (line.contains("\"__main__\"") || line.contains("'__main__'"))
+        });
     if runs_as_main {
         Role::Script
     } else {

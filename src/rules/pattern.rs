@@ -181,7 +181,6 @@ struct CompiledArg {
     spec: ArgCondition,
     rule: Option<Structural>,
     not: Option<Structural>,
-    safe: Option<GlobSet>,
 }
 
 impl CompiledPattern {
@@ -332,7 +331,6 @@ fn compile_clause(clause: &Clause) -> Result<CompiledClause, String> {
             spec: arg.clone(),
             rule: arg.rule.clone().map(compile_rule).transpose()?,
             not: arg.not.clone().map(compile_rule).transpose()?,
-            safe: name_globs(&arg.safe)?,
         });
     }
     Ok(CompiledClause {
@@ -854,7 +852,7 @@ impl CompiledArg {
     }
 
     /// `None` when the condition fails; otherwise the value it examined, if any. `sanitiser`
-    /// vouches for parts of a dynamic string beside the condition's own `safe` list.
+    /// vouches for parts of a dynamic string (the rule's provenance sanitisers).
     fn holds<'r>(
         &self,
         ctx: &FileContext<'r>,
@@ -877,7 +875,8 @@ impl CompiledArg {
         let resolved = selected.as_ref().map(|v| symbols.resolve_value(v));
         if let Some(class) = spec.is {
             let value = resolved.as_ref()?;
-            let safe = |node: &PyNode<'r>| self.is_safe(node, symbols) || sanitiser(node);
+            // Parts the rule's `[match.provenance]` sanitisers vouch for are constant text.
+            let safe = |node: &PyNode<'r>| sanitiser(node);
             if !is_class(value, class, symbols, &safe) {
                 return None;
             }
@@ -902,19 +901,6 @@ impl CompiledArg {
                 .zip(resolved)
                 .map(|(given, resolved)| Examined { given, resolved }),
         )
-    }
-}
-
-impl CompiledArg {
-    /// A call to one of the clause's `safe` callees (a sanitizer).
-    fn is_safe<'r>(&self, node: &PyNode<'r>, symbols: &FileSymbols<'r>) -> bool {
-        let Some(safe) = &self.safe else {
-            return false;
-        };
-        node.kind() == "call"
-            && node
-                .field("function")
-                .is_some_and(|f| safe.is_match(symbols.qualify(&f).replace('.', "/")))
     }
 }
 

@@ -256,10 +256,6 @@ pub struct ArgCondition {
     /// grades the finding (a condition with `is`, `rule` or `not` is one too).
     #[serde(default)]
     pub sink: bool,
-    /// Qualified callees whose result counts as safe constant text for `is`: a part built by
-    /// `quote_name(...)` or `int(...)` does not make a string dynamic. Same glob syntax as `calls`.
-    #[serde(default)]
-    pub safe: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

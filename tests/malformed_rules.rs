@@ -402,3 +402,34 @@ fn a_nested_condition_cannot_carry_a_severity() {
         &["`message`, `severity`, `when` and `unless` belong to a clause"],
     );
 }
+
+#[test]
+fn a_lowering_context_without_a_place_is_refused() {
+    let text = VALID.replace(
+        "calls = [\"print\"]\n",
+        "calls = [\"print\"]\n\n[[match.lower]]\nseverity = \"info\"\nreason = \"somewhere\"\n",
+    );
+    refused(
+        &text,
+        "USR001-no-print.toml",
+        &["[[match.lower]] #1: give `files`, `inside` or `callers_inside`"],
+    );
+}
+
+#[test]
+fn a_lowering_by_callers_is_what_its_examples_see() {
+    let text = VALID
+        .replace(
+            "calls = [\"print\"]\n",
+            "calls = [\"print\"]\n\n[[match.lower]]\nseverity = \"info\"\nreason = \"only the debug hook calls it\"\ncallers_inside = { kind = \"function_definition\", has = { field = \"name\", regex = \"^debug_hook$\" } }\n",
+        )
+        .replace(
+            "code = \"print('x')\"\nline = 1\n",
+            "code = \"def show():\\n    print('x')\\n\\ndef debug_hook():\\n    show()\\n\"\nline = 2\nseverity = \"info\"\n",
+        );
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_rule(dir.path(), "USR001-no-print.toml", &text);
+    let (code, stdout, stderr) = test_rules(dir.path());
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert_eq!(stdout, "ok     USR001 (2 examples)\n1 passed, 0 failed\n");
+}

@@ -131,7 +131,11 @@ struct CompiledLower {
     reason: String,
     files: Option<GlobSet>,
     inside: Option<Structural>,
+    callers_inside: Option<Structural>,
 }
+
+/// How many helper levels `callers_inside` follows up from the function around a match.
+const CALLER_DEPTH: usize = 3;
 
 impl Grading {
     /// The first lowering context the match at `node` is in, if any.
@@ -146,8 +150,49 @@ impl Grading {
                 && lower.inside.as_ref().is_none_or(|rule| {
                     meter.charge(rule, node) && rule.rule.match_node(node.clone()).is_some()
                 })
+                && lower
+                    .callers_inside
+                    .as_ref()
+                    .is_none_or(|rule| only_called_from(ctx, node, rule, meter, CALLER_DEPTH))
         })
     }
+}
+
+/// Whether the function around `node` is called in this file and every such call is where
+/// `rule` holds, directly or through a helper whose own calls all are (up to `depth` levels).
+/// Calls from other files are not seen; a function never called here is not lowered.
+fn only_called_from(
+    ctx: &FileContext<'_>,
+    node: &PyNode<'_>,
+    rule: &Structural,
+    meter: &mut Meter,
+    depth: usize,
+) -> bool {
+    let Some(def) = node.ancestors().find(|n| n.kind() == "function_definition") else {
+        return false;
+    };
+    let Some(name) = def.field("name").map(|n| n.text().to_string()) else {
+        return false;
+    };
+    let (start, end) = (def.range().start, def.range().end);
+    let mut sites = ctx.index.named("call").iter().filter(|call| {
+        // `name(...)`, `self.name(...)`, `mod.name(...)`; a call inside the function itself
+        // (recursion) says nothing about who runs it
+        let callee = call.field("function");
+        let named = callee.is_some_and(|f| match f.kind().as_ref() {
+            "identifier" => f.text() == name,
+            "attribute" => f.field("attribute").is_some_and(|a| a.text() == name),
+            _ => false,
+        });
+        named && !(start <= call.range().start && call.range().end <= end)
+    });
+    let mut any = false;
+    let all = sites.all(|call| {
+        any = true;
+        (meter.charge(rule, call) && rule.rule.match_node(call.clone()).is_some())
+            || (depth > 1 && only_called_from(ctx, call, rule, meter, depth - 1))
+    });
+    any && all
 }
 
 /// `[match.provenance]` with its sanitisers compiled.
@@ -196,24 +241,25 @@ impl CompiledPattern {
         let mut lower = Vec::new();
         for (i, spec) in spec.lower.iter().enumerate() {
             let at = |e: String| format!("[[match.lower]] #{}: {e}", i + 1);
-            if spec.files.is_empty() && spec.inside.is_none() {
-                return Err(at("give `files`, `inside` or both".to_string()));
+            if spec.files.is_empty() && spec.inside.is_none() && spec.callers_inside.is_none() {
+                return Err(at("give `files`, `inside` or `callers_inside`".to_string()));
             }
             // `inside = R` holds when some ancestor satisfies R.
-            let inside = match &spec.inside {
+            let ancestor = |rule: &Option<SerializableRule>| match rule {
                 Some(rule) => {
                     let json = serde_json::json!({ "inside": { "all": [rule], "stopBy": "end" } });
                     let wrapped: SerializableRule = serde_json::from_value(json)
                         .map_err(|e| at(format!("invalid ast-grep rule: {e}")))?;
-                    Some(compile_rule(wrapped).map_err(at)?)
+                    compile_rule(wrapped).map(Some).map_err(at)
                 }
-                None => None,
+                None => Ok(None),
             };
             lower.push(CompiledLower {
                 severity: spec.severity,
                 reason: spec.reason.clone(),
                 files: path_globs(&spec.files).map_err(at)?,
-                inside,
+                inside: ancestor(&spec.inside)?,
+                callers_inside: ancestor(&spec.callers_inside)?,
             });
         }
         let mut clauses = Vec::new();

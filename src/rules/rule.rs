@@ -174,6 +174,9 @@ pub struct LowerSpec {
     pub files: Vec<String>,
     /// An ast-grep rule that some ancestor of the match must satisfy.
     pub inside: Option<SerializableRule>,
+    /// An ast-grep rule that some ancestor of every call of the function around the match
+    /// must satisfy: the function runs only from there (followed through same-file helpers).
+    pub callers_inside: Option<SerializableRule>,
 }
 
 /// `[match.provenance]`: the severity of a finding by the origin of the value that reaches

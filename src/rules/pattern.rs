@@ -137,6 +137,10 @@ struct CompiledLower {
 /// How many helper levels `callers_inside` follows up from the function around a match.
 const CALLER_DEPTH: usize = 3;
 
+/// A function with more call sites than this in its file is not followed (not lowered): the
+/// walk stays small on generated or very repetitive code.
+const CALLER_SITES: usize = 64;
+
 impl Grading {
     /// The first lowering context the match at `node` is in, if any.
     fn lowered<'a>(
@@ -175,24 +179,30 @@ fn only_called_from(
         return false;
     };
     let (start, end) = (def.range().start, def.range().end);
-    let mut sites = ctx.index.named("call").iter().filter(|call| {
-        // `name(...)`, `self.name(...)`, `mod.name(...)`; a call inside the function itself
-        // (recursion) says nothing about who runs it
-        let callee = call.field("function");
-        let named = callee.is_some_and(|f| match f.kind().as_ref() {
-            "identifier" => f.text() == name,
-            "attribute" => f.field("attribute").is_some_and(|a| a.text() == name),
-            _ => false,
-        });
-        named && !(start <= call.range().start && call.range().end <= end)
-    });
-    let mut any = false;
-    let all = sites.all(|call| {
-        any = true;
-        (meter.charge(rule, call) && rule.rule.match_node(call.clone()).is_some())
+    let sites: Vec<_> = ctx
+        .index
+        .named("call")
+        .iter()
+        .filter(|call| {
+            // `name(...)`, `self.name(...)`, `mod.name(...)`; a call inside the function itself
+            // (recursion) says nothing about who runs it
+            let callee = call.field("function");
+            let named = callee.is_some_and(|f| match f.kind().as_ref() {
+                "identifier" => f.text() == name,
+                "attribute" => f.field("attribute").is_some_and(|a| a.text() == name),
+                _ => false,
+            });
+            named && !(start <= call.range().start && call.range().end <= end)
+        })
+        .take(CALLER_SITES + 1)
+        .collect();
+    if sites.is_empty() || sites.len() > CALLER_SITES {
+        return false;
+    }
+    sites.iter().all(|call| {
+        (meter.charge(rule, call) && rule.rule.match_node((*call).clone()).is_some())
             || (depth > 1 && only_called_from(ctx, call, rule, meter, depth - 1))
-    });
-    any && all
+    })
 }
 
 /// `[match.provenance]` with its sanitisers compiled.

@@ -5,10 +5,11 @@
 use crate::discover::{self, DiscoverError, DiscoverOptions, FileKind, SourceFile};
 use crate::findings::{assign_fingerprints, fold_whitespace, Finding, Severity};
 use crate::locate::{to_finding, LineIndex};
+use crate::model::reach;
 use crate::model::roles::{self, Role, RoleOverrides};
 use crate::model::settings::{self, HintSource, ModuleHint, SettingsChoice, SettingsFile};
 use crate::model::symbols::NodeIndex;
-use crate::parse::{deploy, manifests, python, source};
+use crate::parse::{deploy, imports, manifests, python, source};
 use crate::result::{AuditResult, FileError, Verdict};
 use crate::rules::pattern::{FileContext, RawMatch};
 use crate::rules::prefilter::Prefilter;
@@ -95,6 +96,8 @@ struct FileOutcome {
     role: Option<Role>,
     /// Python files a deploy file's build copies into place.
     copies: Vec<(String, deploy::FileCopy)>,
+    /// What the import graph needs of an application, command or script module.
+    module: Option<reach::ModuleFacts>,
 }
 
 /// The per-file rules and what the project stage needs, shared by scans and rule examples.
@@ -161,6 +164,7 @@ struct Merged {
     unreadable_settings: Vec<String>,
     /// Python files per code role.
     roles: BTreeMap<Role, usize>,
+    modules: Vec<reach::ModuleFacts>,
 }
 
 impl Merged {
@@ -181,6 +185,45 @@ impl Merged {
         if let Some(role) = outcome.role {
             *self.roles.entry(role).or_default() += 1;
         }
+        self.modules.extend(outcome.module);
+    }
+
+    /// Application modules only background work reaches take the worker role: their findings
+    /// are graded by what each rule says of workers, with the importers as evidence.
+    fn place_background_modules(&mut self, rules: &[&LoadedRule]) {
+        let background = reach::background_only(&self.modules);
+        if background.is_empty() {
+            return;
+        }
+        let moved = background.len();
+        *self.roles.entry(Role::App).or_default() -= moved;
+        *self.roles.entry(Role::Worker).or_default() += moved;
+        self.roles.retain(|_, n| *n > 0);
+        let by_id: BTreeMap<&str, &LoadedRule> =
+            rules.iter().map(|r| (r.meta.id.as_str(), *r)).collect();
+        self.findings.retain_mut(|finding| {
+            let (Some(importers), Some(rule)) = (
+                background.get(&finding.path),
+                by_id.get(finding.rule.as_str()),
+            ) else {
+                return true;
+            };
+            if finding.role != Role::App {
+                return true;
+            }
+            finding.role = Role::Worker;
+            let Some(cap) = rule.meta.role_cap(Role::Worker) else {
+                return false;
+            };
+            if cap < finding.severity {
+                finding.severity = cap;
+                finding.message.push_str(&format!(
+                    "; only background work reaches this module: it is imported only by task modules, commands or scripts ({})",
+                    importers.join(", ")
+                ));
+            }
+            true
+        });
     }
 
     /// Top-level modules imported, for `applies_when.import_any`.
@@ -233,6 +276,7 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
     for (file, outcome) in discovery.files.iter().zip(outcomes) {
         merged.add(&file.rel, outcome);
     }
+    merged.place_background_modules(rules);
     // A settings module skipped before it was read (over the size limit) is unseen as well.
     for skipped in &discovery.errors {
         if plan.may_be_settings(&skipped.path, discover::is_test_path(&skipped.path)) {
@@ -464,7 +508,19 @@ fn analyze_text(
     let role = roles::role_of(rel, is_test, &text, &plan.roles);
     outcome.role = Some(role);
     if !is_test {
-        outcome.imports = imported_names(&text);
+        let found = imports::scan(&text);
+        outcome.imports = imports::absolute_names(&found);
+        if matches!(
+            role,
+            Role::App | Role::Command | Role::Script | Role::Worker
+        ) {
+            outcome.module = Some(reach::ModuleFacts {
+                rel: rel.to_string(),
+                role,
+                imports: imports::resolved_modules(&found, &reach::package_of(rel)),
+                defines_tasks: reach::defines_tasks(&text),
+            });
+        }
     }
     if text.contains("audit:") {
         outcome.ignores = Some(suppress::parse_ignores(&text));
@@ -828,62 +884,6 @@ pub struct ProjectAnalysis {
     pub notes: BTreeMap<String, String>,
 }
 
-/// Dotted names a file imports, read from its text (no parse needed): `import a.b` gives `a.b`,
-/// `import a as x` gives `a`, `from a.b import c, d` gives `a.b`, `a.b.c` and `a.b.d` (also
-/// when the names are in parentheses over several lines). Relative imports are skipped.
-fn imported_names(text: &str) -> BTreeSet<String> {
-    let dotted = |s: &str| {
-        !s.is_empty()
-            && !s.starts_with('.')
-            && s.chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-    };
-    let mut names = BTreeSet::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        let line = line.trim_start();
-        if let Some(rest) = line.strip_prefix("import ") {
-            for part in rest.split(',') {
-                let name = part.split_whitespace().next().unwrap_or("");
-                if dotted(name) {
-                    names.insert(name.to_string());
-                }
-            }
-        } else if let Some(rest) = line.strip_prefix("from ") {
-            let mut split = rest.splitn(2, " import");
-            let module = split.next().unwrap_or("").trim();
-            if !dotted(module) {
-                continue;
-            }
-            names.insert(module.to_string());
-            let mut imported = split.next().unwrap_or("").trim_start().to_string();
-            // `from a import (` … `)`: the names follow on the next lines (bounded, in case
-            // the parenthesis is never closed).
-            if imported.starts_with('(') {
-                let mut more = 0;
-                while !imported.contains(')') && more < 200 {
-                    let Some(next) = lines.next() else { break };
-                    imported.push(',');
-                    imported.push_str(next.split('#').next().unwrap_or(""));
-                    more += 1;
-                }
-            }
-            let imported = imported.trim_start_matches([' ', '(']);
-            for part in imported.split(',') {
-                let name = part
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("")
-                    .trim_end_matches([')', '\\']);
-                if !name.is_empty() && name != "*" && dotted(name) {
-                    names.insert(format!("{module}.{name}"));
-                }
-            }
-        }
-    }
-    names
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -957,7 +957,7 @@ mod tests {
     #[test]
     fn imported_names_reads_every_import_form() {
         let text = "import jwt as pyjwt\nfrom jose import jwt\nimport os.path, sys\nfrom . import views\n    import requests\nfrom django.core.cache import cache, caches as c\nfrom django.views.decorators.cache import (\n    never_cache,  # headers only\n    cache_page,\n)\n";
-        let found: Vec<String> = imported_names(text).into_iter().collect();
+        let found: Vec<String> = imports::imported_names(text).into_iter().collect();
         assert_eq!(
             found,
             vec![
@@ -976,7 +976,7 @@ mod tests {
             ]
         );
         let merged = Merged {
-            imports: imported_names(text),
+            imports: imports::imported_names(text),
             ..Merged::default()
         };
         let top: Vec<String> = merged.top_level_imports().into_iter().collect();

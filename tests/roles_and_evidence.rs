@@ -108,3 +108,79 @@ fn config_roles_override_the_path_and_bad_roles_exit_2() {
     );
     assert!(stderr.contains("audit.toml"), "{stderr}");
 }
+
+const FETCH: &[u8] = b"import requests\n\n\ndef fetch(url):\n    return requests.get(url).json()\n";
+
+#[test]
+fn modules_only_background_work_imports_take_the_worker_role() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // tasks -> sync -> client, and a command -> pull: only background work reaches them
+    write(
+        dir.path(),
+        "shop/tasks.py",
+        b"from celery import shared_task\n\nfrom .sync import pull_all\n\n\n@shared_task\ndef nightly():\n    pull_all()\n",
+    );
+    write(
+        dir.path(),
+        "shop/sync.py",
+        b"import requests\n\nfrom shop.client import fetch\n\n\ndef pull_all():\n    return requests.get(\"https://feed.example\").json()\n",
+    );
+    write(dir.path(), "shop/client.py", FETCH);
+    write(
+        dir.path(),
+        "shop/management/commands/pull.py",
+        b"from django.core.management.base import BaseCommand\n\nfrom shop import puller\n\n\nclass Command(BaseCommand):\n    def handle(self, *args, **options):\n        puller.fetch(\"https://feed.example\")\n",
+    );
+    write(dir.path(), "shop/puller.py", FETCH);
+    // a view imports this one (inside a function): it serves requests
+    write(dir.path(), "shop/pricing.py", FETCH);
+    write(
+        dir.path(),
+        "shop/views.py",
+        b"def quote(request):\n    from shop.pricing import fetch\n\n    return fetch(\"https://rates.example\")\n",
+    );
+    let (code, report, stderr) = run_json(dir.path(), &["--select", "REL003"]);
+    assert_eq!(code, 1, "{stderr}");
+    let rows: Vec<(String, u64, String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+                f["severity"].as_str().unwrap_or_default().to_string(),
+                f["role"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let row = |path: &str, line, severity: &str, role: &str| {
+        (
+            path.to_string(),
+            line,
+            severity.to_string(),
+            role.to_string(),
+        )
+    };
+    assert_eq!(
+        rows,
+        vec![
+            row("shop/client.py", 5, "medium", "worker"),
+            row("shop/pricing.py", 5, "high", "app"),
+            row("shop/puller.py", 5, "medium", "worker"),
+            row("shop/sync.py", 7, "medium", "worker"),
+        ]
+    );
+    let message = report["findings"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message
+            .ends_with("it is imported only by task modules, commands or scripts (shop/sync.py)"),
+        "{message}"
+    );
+    assert_eq!(
+        report["summary"]["roles"],
+        serde_json::json!({"app": 3, "command": 1, "worker": 3})
+    );
+}

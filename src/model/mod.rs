@@ -1,6 +1,7 @@
 //! The project model built from parsed files.
 
 pub mod provenance;
+pub mod reach;
 pub mod roles;
 pub mod settings;
 pub mod symbols;

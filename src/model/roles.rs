@@ -28,10 +28,13 @@ pub enum Role {
     Template,
     /// Third-party code copied into the repository.
     Vendored,
+    /// Application code only background work reaches: every module importing it is a task
+    /// module, a management command or a script, or is reached only from those (`reach.rs`).
+    Worker,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::App,
         Role::Migration,
         Role::Command,
@@ -40,6 +43,7 @@ impl Role {
         Role::Fixture,
         Role::Template,
         Role::Vendored,
+        Role::Worker,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +56,7 @@ impl Role {
             Role::Fixture => "fixture",
             Role::Template => "template",
             Role::Vendored => "vendored",
+            Role::Worker => "worker",
         }
     }
 

@@ -404,7 +404,7 @@ Title of SEC001
   Confidence    high
   CWE           CWE-347
   Applies when  the project imports jwt
-  Code roles    app critical · command critical · script critical · not checked: migration, test, fixture, template, vendored
+  Code roles    app critical · command critical · script critical · worker critical · not checked: migration, test, fixture, template, vendored
   By origin     request critical · parameter medium · unknown low · sanitised not reported · constant not reported
   Sanitisers    **.verified
   Lowered       to medium when it runs in a task (in **/tasks.py)

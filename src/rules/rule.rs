@@ -99,7 +99,7 @@ impl RuleMeta {
             return level.severity().map(|s| s.min(self.severity));
         }
         match role {
-            Role::App | Role::Command | Role::Script => Some(self.severity),
+            Role::App | Role::Command | Role::Script | Role::Worker => Some(self.severity),
             Role::Test => self.applies_to_tests.then_some(self.severity),
             Role::Migration | Role::Fixture | Role::Template | Role::Vendored => None,
         }

@@ -353,6 +353,8 @@ pub struct Flows<'r> {
     /// Parameters whose default is a named constant (`mode=DEFAULT`): an option, by
     /// (function, name), with the default's text.
     option_params: HashMap<(usize, String), String>,
+    /// `a, b = value`: the names unpacked, by the start byte of the value.
+    unpacked: HashMap<usize, Vec<String>>,
 }
 
 impl<'r> Flows<'r> {
@@ -370,6 +372,7 @@ impl<'r> Flows<'r> {
             attrs: HashMap::new(),
             numeric_params: HashSet::new(),
             option_params: HashMap::new(),
+            unpacked: HashMap::new(),
         };
         // A binding by one statement: it holds from the statement's end on.
         let statement = |node: &PyNode<'r>, kind: FlowKind, value: PyNode<'r>| Flow {
@@ -533,7 +536,20 @@ impl<'r> Flows<'r> {
         for kind in ["assignment", "augmented_assignment"] {
             for node in index.named(kind) {
                 if let (Some(left), Some(right)) = (node.field("left"), node.field("right")) {
-                    attribute(node, &left, right);
+                    attribute(node, &left, right.clone());
+                    if kind == "assignment"
+                        && matches!(left.kind().as_ref(), "pattern_list" | "tuple_pattern")
+                    {
+                        let names: Vec<String> = left
+                            .named_children()
+                            .map(|t| match t.kind().as_ref() {
+                                "identifier" => t.text().to_string(),
+                                // `a, *rest = …`, `a, (b, c) = …`: not unpacked by element
+                                _ => String::new(),
+                            })
+                            .collect();
+                        self.unpacked.insert(right.range().start, names);
+                    }
                 }
             }
         }
@@ -1340,6 +1356,8 @@ impl<'a, 'r> Tracer<'a, 'r> {
     /// value of unknown origin where only a name or keyword can stand is taken for one.
     /// `None` when there are no positions or `node` is no template this follows.
     fn templated(&self, node: &PyNode<'r>, depth: usize) -> Option<Provenance> {
+        /// Bytes of text before a hole that are looked at (`Positions` reads fewer).
+        const TAIL: usize = 1024;
         let positions = self.positions?;
         let parts = self.template_parts(node)?;
         let mut result = Provenance::constant();
@@ -1347,19 +1365,30 @@ impl<'a, 'r> Tracer<'a, 'r> {
             let Part::Hole(Some(value)) = part else {
                 continue;
             };
-            let before: String = parts[..i]
-                .iter()
-                .map(|p| match p {
+            // Only the end of the text before matters, and the first character after.
+            let mut before = String::new();
+            for part in parts[..i].iter().rev() {
+                let text = match part {
                     Part::Text(t) => t.as_str(),
                     Part::Hole(_) => "x",
-                })
-                .collect();
+                };
+                let cut = text.len().saturating_sub(TAIL);
+                let cut = (cut..=text.len())
+                    .find(|&c| text.is_char_boundary(c))
+                    .unwrap_or(text.len());
+                before.insert_str(0, &text[cut..]);
+                if before.len() >= TAIL {
+                    break;
+                }
+            }
             let after: String = parts[i + 1..]
                 .iter()
                 .map_while(|p| match p {
                     Part::Text(t) => Some(t.as_str()),
                     Part::Hole(_) => None,
                 })
+                .flat_map(|t| t.chars())
+                .take(1)
                 .collect();
             let mut found = self.eval(value, depth + 1);
             if matches!(found.origin, Origin::Parameter | Origin::Unknown)
@@ -1608,16 +1637,11 @@ impl<'a, 'r> Tracer<'a, 'r> {
         {
             return None;
         }
-        let statement = flow.value.parent().filter(|p| p.kind() == "assignment")?;
-        let left = statement.field("left")?;
-        if !matches!(left.kind().as_ref(), "pattern_list" | "tuple_pattern") {
+        let targets = self.flows.unpacked.get(&flow.value.range().start)?;
+        if targets.iter().any(String::is_empty) {
             return None;
         }
-        let targets: Vec<PyNode<'r>> = left.named_children().collect();
-        if targets.iter().any(|t| t.kind() != "identifier") {
-            return None;
-        }
-        let index = targets.iter().position(|t| t.text() == name)?;
+        let index = targets.iter().position(|t| t == name)?;
         let element = |value: &PyNode<'r>| -> Option<PyNode<'r>> {
             let items: Vec<PyNode<'r>> = value
                 .named_children()
@@ -1916,6 +1940,25 @@ mod tests {
         // without positions (another rule) the same name is still a parameter
         let plain = "def f(table):\n    sink('LOCK TABLES ' + table)\n";
         assert_eq!(origin_of("shop/db.py", plain).0, Origin::Parameter);
+    }
+
+    #[test]
+    fn long_templates_are_read_from_the_end_of_the_text_before_each_hole() {
+        let padding = "a, ".repeat(50_000);
+        // 50 holes: within the parts a template is split into (more are graded as a whole)
+        let unions = " UNION SELECT 1 FROM {t}".repeat(50);
+        let src = format!("def f(t):\n    sink(f'SELECT {padding} 1 FROM {{t}}{unions}')\n");
+        let (origin, _) = sql_origin_of("shop/db.py", &src);
+        assert_eq!(origin, Origin::Sanitised);
+        let src = format!(
+            "def f(t):\n    sink(f'SELECT {padding} 1 FROM {{t}}{unions} WHERE a = {{t}}')\n"
+        );
+        let (origin, evidence) = sql_origin_of("shop/db.py", &src);
+        assert_eq!(origin, Origin::Parameter);
+        assert_eq!(
+            evidence,
+            "`t` is a parameter of `f` (views.py:2); its callers decide what it holds"
+        );
     }
 
     #[test]

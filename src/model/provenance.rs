@@ -572,8 +572,20 @@ impl<'r> Flows<'r> {
             if root.kind() != "identifier" {
                 return;
             }
+            // Only a container of this function (bound or a parameter here): `cache.add(k, v)`
+            // on an imported object says nothing about what `cache.get(k)` returns.
+            let scope = symbols.scope_of(statement.range().start);
+            let name = root.text().to_string();
+            let local = flows.by_name.contains_key(&(name.clone(), scope))
+                || flows
+                    .functions
+                    .get(&scope)
+                    .is_some_and(|f| f.params.contains(&name));
+            if !local {
+                return;
+            }
             let flow = Flow {
-                scope: symbols.scope_of(statement.range().start),
+                scope,
                 from: statement.range().end,
                 kind: FlowKind::Augment,
                 value,
@@ -581,7 +593,7 @@ impl<'r> Flows<'r> {
             };
             flows
                 .by_name
-                .entry((root.text().to_string(), flow.scope))
+                .entry((name, flow.scope))
                 .or_default()
                 .push(flow);
         };
@@ -1608,13 +1620,11 @@ impl<'a, 'r> Tracer<'a, 'r> {
                 let object = self.symbols.resolve_value(&object).text().to_lowercase();
                 match attr.as_deref() {
                     Some("concrete_model" | "proxy_for_model" | "__class__") => true,
-                    // The model of a queryset, manager or view, not a field called `model`.
-                    Some("model") => {
-                        matches!(object.as_str(), "self" | "cls")
-                            || ["queryset", "qs", "objects", "_meta", "manager"]
-                                .iter()
-                                .any(|end| object.ends_with(end))
-                    }
+                    // The model of a queryset, manager or `_meta`; not `self.model`, which on a
+                    // model instance may be a field holding data (a device's `model`).
+                    Some("model") => ["queryset", "qs", "objects", "_meta", "manager"]
+                        .iter()
+                        .any(|end| object.ends_with(end)),
                     _ => false,
                 }
             }
@@ -2000,12 +2010,17 @@ mod tests {
         // a model instance's field is data
         let field = "from .services import describe\n\ndef attach(car):\n    sink(\"'{}'\".format(describe(car.model)))\n";
         assert_eq!(origin_of("a.py", field).0, Origin::Unknown);
+        let own = "from .services import describe\n\nclass Car:\n    def label(self):\n        sink(\"'{}'\".format(describe(self.model)))\n";
+        assert_eq!(origin_of("a.py", own).0, Origin::Unknown);
     }
 
     #[test]
     fn containers_hold_what_is_added_and_tuples_unpack_by_element() {
         let appended = "def f(request):\n    parts = []\n    parts.append(request.GET['q'])\n    sink(' AND '.join(parts))\n";
         assert_eq!(origin_of("a.py", appended).0, Origin::Request);
+        // an imported object is no container of the function's
+        let shared = "from django.core.cache import cache\n\ndef f(k):\n    cache.add(k, 'x')\n    sink(cache.get(k))\n";
+        assert_eq!(origin_of("a.py", shared).0, Origin::Unknown);
         let keyed = "from collections import defaultdict\n\ndef f(rows):\n    marks = defaultdict(list)\n    for row in rows:\n        marks[row].append('%s')\n    sink(', '.join(marks[1]))\n";
         assert_eq!(origin_of("a.py", keyed).0, Origin::Constant);
         let unpacked = "def _sql(obj):\n    return obj.value, '%s'\n\ndef f(obj):\n    value, mark = _sql(obj)\n    sink('SET a = ' + mark)\n";

@@ -146,7 +146,11 @@ impl Positions {
     pub fn names_only(&self, before: &str, after: &str) -> bool {
         if let (Some(b), Some(a)) = (before.chars().last(), after.chars().next()) {
             if a == b && self.quotes.contains(&b) {
-                return true;
+                // `name = "{x}"` compares with a value: MySQL reads double quotes as a string.
+                let outside = before[..before.len() - b.len_utf8()].trim_end();
+                let compared = outside.ends_with(['=', '<', '>'])
+                    || matches!(last_word(outside).to_uppercase().as_str(), "LIKE" | "ILIKE");
+                return !compared;
             }
         }
         let start = before
@@ -255,6 +259,9 @@ mod tests {
         assert!(!p.names_only("SELECT 1 WHERE x IN (a, ", ")"));
         assert!(!p.names_only("SELECT 1 WHERE CLASS = ", ""));
         assert!(!p.names_only("WHERE name = \"", "'"));
+        assert!(!p.names_only("WHERE name = \"", "\""));
+        assert!(!p.names_only("WHERE name like \"", "\""));
+        assert!(p.names_only("SELECT \"", "\" FROM t"));
     }
 
     #[test]

@@ -26,7 +26,8 @@ fn graded(report: &Value) -> Vec<(String, String, u64, String, String, String)> 
         .collect()
 }
 
-const SQL: &[u8] = b"from django.db import connection\n\n\ndef purge(table):\n    with connection.cursor() as cursor:\n        cursor.execute(f\"DELETE FROM {table}\")\n";
+// The parameter fills a value's place (a table name's place would take only a name).
+const SQL: &[u8] = b"from django.db import connection\n\n\ndef purge(before):\n    with connection.cursor() as cursor:\n        cursor.execute(f\"DELETE FROM t WHERE day < '{before}'\")\n";
 
 #[test]
 fn the_same_sql_is_graded_by_role_and_origin() {

@@ -1,5 +1,6 @@
 //! The project model built from parsed files.
 
+pub mod holes;
 pub mod provenance;
 pub mod reach;
 pub mod roles;

@@ -8,6 +8,7 @@
 //! constants from input. Every walk is bounded (depth and steps), so a query costs at most a
 //! fixed amount whatever the file holds.
 
+use crate::model::holes::{self, Key, Piece, Positions};
 use crate::model::symbols::{FileSymbols, NodeIndex, MODULE};
 use crate::parse::python::PyNode;
 use serde::{Deserialize, Serialize};
@@ -263,6 +264,11 @@ const PASSTHROUGH: &[&str] = &[
     "django.utils.translation.pgettext_lazy",
     "django.utils.translation.ngettext",
     "django.utils.translation.ngettext_lazy",
+    "itertools.chain",
+    "itertools.chain.from_iterable",
+    "itertools.repeat",
+    "collections.OrderedDict",
+    "collections.deque",
 ];
 
 /// Functions that return numbers: a number pasted into text cannot change its syntax.
@@ -339,6 +345,16 @@ pub struct Flows<'r> {
     defs: HashMap<String, Vec<usize>>,
     /// Calls by the name they call (`f(...)`, `self.f(...)`), to see what callers pass.
     calls: HashMap<String, Vec<PyNode<'r>>>,
+    /// What `self.x` is set to in its class (`self.x = …` in a method, `x = …` in the body),
+    /// by (class start, attribute).
+    attrs: HashMap<(usize, String), Vec<PyNode<'r>>>,
+    /// Parameters annotated as numbers (`n: int`, `code: UUID`), by (function, name).
+    numeric_params: HashSet<(usize, String)>,
+    /// Parameters whose default is a named constant (`mode=DEFAULT`): an option, by
+    /// (function, name), with the default's text.
+    option_params: HashMap<(usize, String), String>,
+    /// `a, b = value`: the names unpacked, by the start byte of the value.
+    unpacked: HashMap<usize, Vec<String>>,
 }
 
 impl<'r> Flows<'r> {
@@ -353,6 +369,10 @@ impl<'r> Flows<'r> {
             returns: HashMap::new(),
             defs: HashMap::new(),
             calls: HashMap::new(),
+            attrs: HashMap::new(),
+            numeric_params: HashSet::new(),
+            option_params: HashMap::new(),
+            unpacked: HashMap::new(),
         };
         // A binding by one statement: it holds from the statement's end on.
         let statement = |node: &PyNode<'r>, kind: FlowKind, value: PyNode<'r>| Flow {
@@ -475,11 +495,184 @@ impl<'r> Flows<'r> {
                 flows.returns.entry(scope).or_default().push(value);
             }
         }
+        flows.add_state(index, symbols);
         for list in flows.by_name.values_mut() {
             list.sort_by_key(|f| f.from);
         }
         flows
     }
+
+    /// Instance attributes, what containers are filled with (`xs.append(v)`, `d[k] = v`), and
+    /// what parameters' annotations and defaults say.
+    fn add_state(&mut self, index: &NodeIndex<'r>, symbols: &FileSymbols<'r>) {
+        let mut attribute = |node: &PyNode<'r>, target: &PyNode<'r>, value: PyNode<'r>| {
+            let Some(class) = symbols.class_of(node.range().start) else {
+                return;
+            };
+            let scope = symbols.scope_of(node.range().start);
+            let in_body = scope == MODULE || scope < class;
+            let mut targets = vec![target.clone()];
+            if matches!(target.kind().as_ref(), "pattern_list" | "tuple_pattern") {
+                targets = target.named_children().collect();
+            }
+            for target in targets {
+                let name = match target.kind().as_ref() {
+                    "attribute" if !in_body => target
+                        .field("object")
+                        .filter(|o| o.kind() == "identifier" && o.text() == "self")
+                        .and(target.field("attribute"))
+                        .map(|a| a.text().to_string()),
+                    "identifier" if in_body => Some(target.text().to_string()),
+                    _ => None,
+                };
+                if let Some(name) = name {
+                    self.attrs
+                        .entry((class, name))
+                        .or_default()
+                        .push(value.clone());
+                }
+            }
+        };
+        for kind in ["assignment", "augmented_assignment"] {
+            for node in index.named(kind) {
+                if let (Some(left), Some(right)) = (node.field("left"), node.field("right")) {
+                    attribute(node, &left, right.clone());
+                    if kind == "assignment"
+                        && matches!(left.kind().as_ref(), "pattern_list" | "tuple_pattern")
+                    {
+                        let names: Vec<String> = left
+                            .named_children()
+                            .map(|t| match t.kind().as_ref() {
+                                "identifier" => t.text().to_string(),
+                                // `a, *rest = …`, `a, (b, c) = …`: not unpacked by element
+                                _ => String::new(),
+                            })
+                            .collect();
+                        self.unpacked.insert(right.range().start, names);
+                    }
+                }
+            }
+        }
+        // `parts.append(v)`, `parts[k].append(v)`, `d[k] = v`: the container holds `v` from
+        // then on, in addition to what it held.
+        let filled = |flows: &mut Flows<'r>,
+                      statement: &PyNode<'r>,
+                      container: &PyNode<'r>,
+                      value: PyNode<'r>| {
+            let mut root = container.clone();
+            for _ in 0..8 {
+                if root.kind() != "subscript" {
+                    break;
+                }
+                match root.field("value") {
+                    Some(inner) => root = inner,
+                    None => return,
+                }
+            }
+            if root.kind() != "identifier" {
+                return;
+            }
+            // Only a container of this function (bound or a parameter here): `cache.add(k, v)`
+            // on an imported object says nothing about what `cache.get(k)` returns.
+            let scope = symbols.scope_of(statement.range().start);
+            let name = root.text().to_string();
+            let local = flows.by_name.contains_key(&(name.clone(), scope))
+                || flows
+                    .functions
+                    .get(&scope)
+                    .is_some_and(|f| f.params.contains(&name));
+            if !local {
+                return;
+            }
+            let flow = Flow {
+                scope,
+                from: statement.range().end,
+                kind: FlowKind::Augment,
+                value,
+                within: None,
+            };
+            flows
+                .by_name
+                .entry((name, flow.scope))
+                .or_default()
+                .push(flow);
+        };
+        for call in index.named("call") {
+            let Some(function) = call.field("function").filter(|f| f.kind() == "attribute") else {
+                continue;
+            };
+            let method = function.field("attribute").map(|a| a.text().to_string());
+            if !matches!(
+                method.as_deref(),
+                Some("append" | "extend" | "add" | "insert" | "update" | "appendleft")
+            ) {
+                continue;
+            }
+            let (Some(container), Some(args)) = (function.field("object"), call.field("arguments"))
+            else {
+                continue;
+            };
+            if container.kind() == "identifier" || container.kind() == "subscript" {
+                filled(self, call, &container, args);
+            }
+        }
+        for node in index.named("assignment") {
+            if let (Some(left), Some(right)) = (node.field("left"), node.field("right")) {
+                if left.kind() == "subscript" {
+                    if let Some(container) = left.field("value") {
+                        filled(self, node, &container, right);
+                    }
+                }
+            }
+        }
+        for def in index.named("function_definition") {
+            let Some(list) = def.field("parameters") else {
+                continue;
+            };
+            let at = def.range().start;
+            for param in list.named_children() {
+                let Some(name) = param
+                    .field("name")
+                    .or_else(|| param.named_children().find(|c| c.kind() == "identifier"))
+                else {
+                    continue;
+                };
+                let name = name.text().to_string();
+                let annotation = param.field("type").map(|t| t.text().to_string());
+                if annotation.as_deref().is_some_and(is_numeric_type) {
+                    self.numeric_params.insert((at, name.clone()));
+                }
+                if let Some(default) = param.field("value") {
+                    let named = match default.kind().as_ref() {
+                        "identifier" => is_constant_name(&default.text()),
+                        "attribute" => default
+                            .field("attribute")
+                            .is_some_and(|a| is_constant_name(&a.text())),
+                        _ => false,
+                    };
+                    if named {
+                        self.option_params
+                            .insert((at, name), default.text().to_string());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `int`, `Optional[int]`, `UUID`, `uuid.UUID`, `int | None`: annotations of values whose text
+/// is a number or a UUID.
+fn is_numeric_type(annotation: &str) -> bool {
+    let bare = annotation
+        .trim()
+        .trim_start_matches("Optional[")
+        .trim_start_matches("typing.Optional[")
+        .trim_end_matches(']');
+    let bare = bare.strip_suffix("| None").unwrap_or(bare).trim();
+    matches!(
+        bare,
+        "int" | "float" | "bool" | "Decimal" | "decimal.Decimal" | "UUID" | "uuid.UUID"
+    )
 }
 
 /// The identifiers a binding target binds: `x`, `a, b`, `(a, [b, c])`, `*rest`.
@@ -575,6 +768,8 @@ pub struct Tracer<'a, 'r> {
     steps: Cell<usize>,
     /// Names being resolved, to stop at cycles (`sql = sql + x`).
     resolving: std::cell::RefCell<HashSet<(String, usize)>>,
+    /// Template places that only hold names or keywords, for rules that give them.
+    positions: Option<&'a Positions>,
 }
 
 impl<'a, 'r> Tracer<'a, 'r> {
@@ -590,7 +785,15 @@ impl<'a, 'r> Tracer<'a, 'r> {
             sanitiser,
             steps: Cell::new(0),
             resolving: Default::default(),
+            positions: None,
         }
+    }
+
+    /// Values pasted where only a name or keyword can stand (`positions`) count as such,
+    /// unless they are request data.
+    pub fn with_positions(mut self, positions: &'a Positions) -> Self {
+        self.positions = Some(positions).filter(|p| !p.is_empty());
+        self
     }
 
     /// Where `value` came from.
@@ -617,6 +820,9 @@ impl<'a, 'r> Tracer<'a, 'r> {
         if self.over_budget(depth) {
             return Provenance::at(Origin::Unknown, node, node.text().to_string());
         }
+        if let Some(found) = self.templated(node, depth) {
+            return found;
+        }
         let kind = node.kind();
         match kind.as_ref() {
             "integer" | "float" | "true" | "false" | "none" | "ellipsis" => Provenance::constant(),
@@ -630,6 +836,7 @@ impl<'a, 'r> Tracer<'a, 'r> {
             | "expression_list"
             | "list_splat"
             | "dictionary_splat"
+            | "argument_list"
             | "await" => self.all(node.named_children(), depth),
             "keyword_argument" => self.all(node.field("value").into_iter(), depth),
             // A key names its value (an alias in `extra(select={alias: sql})`, a placeholder
@@ -750,6 +957,9 @@ impl<'a, 'r> Tracer<'a, 'r> {
             if is_constant_name(&attr) {
                 return Provenance::constant();
             }
+            if let Some(found) = self.instance_state(node, &attr, depth) {
+                return found;
+            }
             return Provenance::at(Origin::Unknown, node, node.text().to_string());
         }
         // An imported module's constant: `constants.TABLE`, `settings.DB_TABLE_PREFIX`; a
@@ -803,6 +1013,10 @@ impl<'a, 'r> Tracer<'a, 'r> {
         if PASSTHROUGH.contains(&plain) {
             return self.all(args(), depth);
         }
+        if plain == "collections.defaultdict" {
+            // An empty container; the first argument is the factory of its values.
+            return self.all(args().skip(1), depth);
+        }
         if let Some(found) = self.helper_result(&function, node, depth) {
             return found;
         }
@@ -839,6 +1053,9 @@ impl<'a, 'r> Tracer<'a, 'r> {
                 }
                 return found;
             }
+        }
+        if let Some(found) = self.of_model_classes(node) {
+            return found;
         }
         Provenance::at(Origin::Unknown, node, node.text().to_string())
     }
@@ -999,7 +1216,10 @@ impl<'a, 'r> Tracer<'a, 'r> {
 
     /// The provenance a binding gives its name, with the name as carrier.
     fn carried(&self, flow: &Flow<'r>, name: &str, depth: usize) -> Provenance {
-        let mut found = self.eval(&flow.value, depth + 1);
+        let mut found = match self.unpacked(flow, name, depth) {
+            Some(found) => found,
+            None => self.eval(&flow.value, depth + 1),
+        };
         if found.carrier.is_none() && found.origin != Origin::Constant {
             found.carrier = Some(name.to_string());
             if found.origin != Origin::Request {
@@ -1049,6 +1269,17 @@ impl<'a, 'r> Tracer<'a, 'r> {
         if name == "self" || name == "cls" || (name == "request" && function.view) {
             return Some(Provenance::at(Origin::Unknown, node, name.to_string()));
         }
+        if self
+            .flows
+            .numeric_params
+            .contains(&(scope, name.to_string()))
+        {
+            return Some(Provenance::at(
+                Origin::Sanitised,
+                node,
+                "a number".to_string(),
+            ));
+        }
         let request_at = usize::from(first_is_self);
         let origin = if function.view && position > request_at {
             Origin::Request
@@ -1061,6 +1292,11 @@ impl<'a, 'r> Tracer<'a, 'r> {
         if origin == Origin::Parameter {
             if let Some(passed) = self.callers_pass(scope, function, position, name, depth) {
                 return Some(passed);
+            }
+            if let Some(default) = self.flows.option_params.get(&(scope, name.to_string())) {
+                // `mode=DEFAULT`: one of the named constants the code offers.
+                let source = format!("an option defaulting to `{default}`");
+                return Some(Provenance::at(Origin::Sanitised, node, source));
             }
         }
         Some(found)
@@ -1126,6 +1362,379 @@ impl<'a, 'r> Tracer<'a, 'r> {
     }
 }
 
+impl<'a, 'r> Tracer<'a, 'r> {
+    /// A template (`"… %s" % x`, `"… {}".format(x)`, an f-string, `"…" + x`) whose holes are
+    /// graded by the place they fill, for a rule that gives `positions`: a parameter or a
+    /// value of unknown origin where only a name or keyword can stand is taken for one.
+    /// `None` when there are no positions or `node` is no template this follows.
+    fn templated(&self, node: &PyNode<'r>, depth: usize) -> Option<Provenance> {
+        /// Bytes of text before a hole that are looked at (`Positions` reads fewer).
+        const TAIL: usize = 1024;
+        let positions = self.positions?;
+        let parts = self.template_parts(node)?;
+        let mut result = Provenance::constant();
+        for (i, part) in parts.iter().enumerate() {
+            let Part::Hole(Some(value)) = part else {
+                continue;
+            };
+            // Only the end of the text before matters, and the first character after.
+            let mut before = String::new();
+            for part in parts[..i].iter().rev() {
+                let text = match part {
+                    Part::Text(t) => t.as_str(),
+                    Part::Hole(_) => "x",
+                };
+                let cut = text.len().saturating_sub(TAIL);
+                let cut = (cut..=text.len())
+                    .find(|&c| text.is_char_boundary(c))
+                    .unwrap_or(text.len());
+                before.insert_str(0, &text[cut..]);
+                if before.len() >= TAIL {
+                    break;
+                }
+            }
+            let after: String = parts[i + 1..]
+                .iter()
+                .map_while(|p| match p {
+                    Part::Text(t) => Some(t.as_str()),
+                    Part::Hole(_) => None,
+                })
+                .flat_map(|t| t.chars())
+                .take(1)
+                .collect();
+            let mut found = self.eval(value, depth + 1);
+            if matches!(found.origin, Origin::Parameter | Origin::Unknown)
+                && positions.names_only(&before, &after)
+            {
+                found = Provenance::at(Origin::Sanitised, value, "a name or keyword".to_string());
+            }
+            result = result.worst(found);
+        }
+        Some(result)
+    }
+
+    /// The literal text and the holes of a template, each hole with the value that fills it
+    /// (`None` for one formatted as a number).
+    fn template_parts(&self, node: &PyNode<'r>) -> Option<Vec<Part<'r>>> {
+        const MOST: usize = 128;
+        match node.kind().as_ref() {
+            "string" if node.children().any(|c| c.kind() == "interpolation") => {
+                let mut parts = Vec::new();
+                for child in node.children() {
+                    match child.kind().as_ref() {
+                        "string_start" | "string_end" => {}
+                        "interpolation" => {
+                            let numeric = is_numeric_interpolation(&child);
+                            let value = child.named_children().next().filter(|_| !numeric);
+                            parts.push(Part::Hole(value));
+                        }
+                        _ => parts.push(Part::Text(child.text().to_string())),
+                    }
+                }
+                (parts.len() <= MOST).then_some(parts)
+            }
+            "binary_operator" => {
+                let op = node.field("operator").map(|o| o.text().to_string());
+                match op.as_deref() {
+                    Some("%") => {
+                        let template = self.literal_text(&node.field("left")?, 1)?;
+                        let pieces = holes::percent_pieces(&template)?;
+                        let right = node.field("right")?;
+                        let fill = |key: &Key| -> Option<PyNode<'r>> {
+                            match (right.kind().as_ref(), key) {
+                                ("tuple", Key::Position(i)) => right
+                                    .named_children()
+                                    .filter(|c| c.kind() != "comment")
+                                    .nth(*i),
+                                ("dictionary", Key::Name(name)) => right
+                                    .named_children()
+                                    .filter(|c| c.kind() == "pair")
+                                    .find(|p| {
+                                        p.field("key").is_some_and(|k| {
+                                            self.literal_text(&k, 0).as_deref() == Some(name)
+                                        })
+                                    })
+                                    .and_then(|p| p.field("value")),
+                                (_, Key::Position(0)) => Some(right.clone()),
+                                _ => None,
+                            }
+                        };
+                        let holes = pieces
+                            .iter()
+                            .filter(|p| matches!(p, Piece::Hole { .. }))
+                            .count();
+                        let single = !matches!(right.kind().as_ref(), "tuple" | "dictionary");
+                        if single && holes != 1 {
+                            return None;
+                        }
+                        fill_pieces(pieces, fill, MOST)
+                    }
+                    Some("+") => {
+                        let mut operands = Vec::new();
+                        let mut current = node.clone();
+                        while current.kind() == "binary_operator"
+                            && current.field("operator").is_some_and(|o| o.text() == "+")
+                        {
+                            operands.push(current.field("right")?);
+                            current = current.field("left")?;
+                            if operands.len() > MOST {
+                                return None;
+                            }
+                        }
+                        operands.push(current);
+                        operands.reverse();
+                        let parts: Vec<Part<'r>> = operands
+                            .into_iter()
+                            .map(|o| match self.literal_text(&o, 1) {
+                                Some(text) => Part::Text(text),
+                                None => Part::Hole(Some(o)),
+                            })
+                            .collect();
+                        parts
+                            .iter()
+                            .any(|p| matches!(p, Part::Text(_)))
+                            .then_some(parts)
+                    }
+                    _ => None,
+                }
+            }
+            "call" => {
+                let function = node.field("function")?;
+                if function.kind() != "attribute"
+                    || function
+                        .field("attribute")
+                        .is_none_or(|a| a.text() != "format")
+                {
+                    return None;
+                }
+                let template = self.literal_text(&function.field("object")?, 1)?;
+                let pieces = holes::brace_pieces(&template)?;
+                let args = super::symbols::CallArgs::of(node);
+                let splat = node
+                    .field("arguments")
+                    .is_some_and(|a| a.named_children().any(|c| c.kind() == "list_splat"));
+                if args.keyword_splat || splat {
+                    return None;
+                }
+                let fill = |key: &Key| match key {
+                    Key::Position(i) => args.positional.get(*i).cloned(),
+                    Key::Name(name) => args.keyword(name).cloned(),
+                };
+                fill_pieces(pieces, fill, MOST)
+            }
+            _ => None,
+        }
+    }
+
+    /// The text of a string literal without placeholders (directly, implicitly concatenated,
+    /// or through a name bound to one), without its quotes.
+    fn literal_text(&self, node: &PyNode<'r>, follow: usize) -> Option<String> {
+        match node.kind().as_ref() {
+            "string" => {
+                if node.children().any(|c| c.kind() == "interpolation") {
+                    return None;
+                }
+                Some(
+                    node.children()
+                        .filter(|c| !matches!(c.kind().as_ref(), "string_start" | "string_end"))
+                        .map(|c| c.text().to_string())
+                        .collect(),
+                )
+            }
+            "concatenated_string" => node
+                .named_children()
+                .map(|c| self.literal_text(&c, 0))
+                .collect(),
+            "parenthesized_expression" => {
+                let inner = node.named_children().next()?;
+                self.literal_text(&inner, follow)
+            }
+            "identifier" if follow > 0 => {
+                let value = self.symbols.resolve_value(node);
+                (value.range() != node.range())
+                    .then(|| self.literal_text(&value, follow - 1))
+                    .flatten()
+            }
+            _ => None,
+        }
+    }
+
+    /// `self.x`, as set in its class: what every `self.x = …` of the class's methods (or `x =
+    /// …` in its body) gives, when that is constant, sanitised or request data. `None` when
+    /// the class never sets it or its values come from outside.
+    fn instance_state(&self, node: &PyNode<'r>, attr: &str, depth: usize) -> Option<Provenance> {
+        let class = self.symbols.class_of(node.range().start)?;
+        let values = self
+            .flows
+            .attrs
+            .get(&(class, attr.to_string()))
+            .filter(|v| v.len() <= MAX_FANOUT)?;
+        let key = (format!("self.{attr}"), class);
+        if !self.resolving.borrow_mut().insert(key.clone()) {
+            // `self.x = self.x + …`: the other assignments decide.
+            return Some(Provenance::constant());
+        }
+        let mut found = values
+            .iter()
+            .map(|v| self.eval(v, depth + 1))
+            .fold(Provenance::constant(), Provenance::worst);
+        self.resolving.borrow_mut().remove(&key);
+        match found.origin {
+            // Whoever builds the object decides (a constructor's parameter, a field's value):
+            // the attribute stays the evidence, as for state set outside the class.
+            Origin::Parameter | Origin::Unknown => None,
+            _ => {
+                if found.carrier.is_none() && found.origin != Origin::Constant {
+                    found.carrier = Some(format!("self.{attr}"));
+                }
+                Some(found)
+            }
+        }
+    }
+
+    /// `get_typename(queryset.model)`, `label_for(type(obj))`: a call given only model classes
+    /// (and literal options) computes a name from code, not from data.
+    fn of_model_classes(&self, call: &PyNode<'r>) -> Option<Provenance> {
+        let args = super::symbols::CallArgs::of(call);
+        let literal = |v: &PyNode<'r>| {
+            matches!(
+                v.kind().as_ref(),
+                "true" | "false" | "none" | "integer" | "float"
+            ) || self.literal_text(v, 0).is_some()
+        };
+        let classes = !args.positional.is_empty()
+            && !args.keyword_splat
+            && args.keywords.iter().all(|(_, v)| literal(v))
+            && args.positional.iter().all(|a| self.is_model_class(a));
+        classes.then(|| Provenance::at(Origin::Sanitised, call, "a model class".to_string()))
+    }
+
+    fn is_model_class(&self, node: &PyNode<'r>) -> bool {
+        let node = self.symbols.resolve_value(node);
+        match node.kind().as_ref() {
+            "attribute" => {
+                let attr = node.field("attribute").map(|a| a.text().to_string());
+                let Some(object) = node.field("object") else {
+                    return false;
+                };
+                let object = self.symbols.resolve_value(&object).text().to_lowercase();
+                match attr.as_deref() {
+                    Some("concrete_model" | "proxy_for_model" | "__class__") => true,
+                    // The model of a queryset, manager or `_meta`; not `self.model`, which on a
+                    // model instance may be a field holding data (a device's `model`).
+                    Some("model") => ["queryset", "qs", "objects", "_meta", "manager"]
+                        .iter()
+                        .any(|end| object.ends_with(end)),
+                    _ => false,
+                }
+            }
+            "call" => {
+                node.field("function").is_some_and(|f| f.text() == "type")
+                    && super::symbols::CallArgs::of(&node).positional.len() == 1
+            }
+            _ => false,
+        }
+    }
+
+    /// `a, b = f(…)` / `a, b = x, y`: the element of the value that `name` takes, where the
+    /// value is a tuple or a helper of this file that returns tuples.
+    fn unpacked(&self, flow: &Flow<'r>, name: &str, depth: usize) -> Option<Provenance> {
+        if flow.kind != FlowKind::Assign
+            || !matches!(
+                flow.value.kind().as_ref(),
+                "expression_list" | "tuple" | "call"
+            )
+        {
+            return None;
+        }
+        let targets = self.flows.unpacked.get(&flow.value.range().start)?;
+        if targets.iter().any(String::is_empty) {
+            return None;
+        }
+        let index = targets.iter().position(|t| t == name)?;
+        let element = |value: &PyNode<'r>| -> Option<PyNode<'r>> {
+            let items: Vec<PyNode<'r>> = value
+                .named_children()
+                .filter(|c| c.kind() != "comment")
+                .collect();
+            (items.len() == targets.len()).then(|| items[index].clone())
+        };
+        if flow.value.kind() != "call" {
+            return Some(self.eval(&element(&flow.value)?, depth + 1));
+        }
+        // A helper defined once in the file whose every `return` is a tuple of that size.
+        let function = flow.value.field("function")?;
+        let helper = match function.kind().as_ref() {
+            "identifier" => function.text().to_string(),
+            "attribute" if function.field("object").is_some_and(|o| o.text() == "self") => {
+                function.field("attribute")?.text().to_string()
+            }
+            _ => return None,
+        };
+        let [def] = self.flows.defs.get(&helper)?.as_slice() else {
+            return None;
+        };
+        let returns = self
+            .flows
+            .returns
+            .get(def)
+            .filter(|r| r.len() <= MAX_FANOUT)?;
+        let elements: Vec<PyNode<'r>> = returns
+            .iter()
+            .map(|r| {
+                matches!(r.kind().as_ref(), "expression_list" | "tuple")
+                    .then(|| element(r))
+                    .flatten()
+            })
+            .collect::<Option<_>>()?;
+        let key = (format!("{helper}()#{index}"), *def);
+        if !self.resolving.borrow_mut().insert(key.clone()) {
+            return Some(Provenance::constant());
+        }
+        let mut found = elements
+            .iter()
+            .map(|e| self.eval(e, depth + 1))
+            .fold(Provenance::constant(), Provenance::worst);
+        self.resolving.borrow_mut().remove(&key);
+        let own = self.flows.functions.get(def).map(|f| f.name.as_str());
+        if found.origin == Origin::Parameter && found.function.as_deref() == own {
+            // Its parameters are what the call passes.
+            let args = flow
+                .value
+                .field("arguments")
+                .into_iter()
+                .flat_map(|a| a.named_children().collect::<Vec<_>>());
+            found = self.all(args, depth);
+        }
+        Some(found)
+    }
+}
+
+/// A template's literal text, or a hole with the value that fills it (`None`: a number).
+enum Part<'r> {
+    Text(String),
+    Hole(Option<PyNode<'r>>),
+}
+
+/// Template pieces with each hole's value found by `fill`; `None` when one has no value.
+fn fill_pieces<'r>(
+    pieces: Vec<Piece>,
+    fill: impl Fn(&Key) -> Option<PyNode<'r>>,
+    most: usize,
+) -> Option<Vec<Part<'r>>> {
+    if pieces.len() > most {
+        return None;
+    }
+    pieces
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => Some(Part::Text(text)),
+            Piece::Hole { numeric: true, .. } => Some(Part::Hole(None)),
+            Piece::Hole { key, .. } => fill(&key).map(|v| Part::Hole(Some(v))),
+        })
+        .collect()
+}
+
 /// `TABLE`, `DEFAULT_ORDER_BY`: a name written as a constant.
 fn is_constant_name(name: &str) -> bool {
     name.chars().any(|c| c.is_ascii_uppercase())
@@ -1139,16 +1748,19 @@ fn is_constant_name(name: &str) -> bool {
 fn interpolations<'r>(node: &PyNode<'r>) -> Vec<PyNode<'r>> {
     node.children()
         .filter(|c| c.kind() == "interpolation")
-        .filter(|i| {
-            !i.children().any(|c| {
-                c.kind() == "format_specifier"
-                    && c.text()
-                        .trim_end()
-                        .ends_with(['d', 'f', 'e', 'g', 'x', 'X', 'o', 'b', '%', 'n'])
-            })
-        })
+        .filter(|i| !is_numeric_interpolation(i))
         .filter_map(|i| i.named_children().next())
         .collect()
+}
+
+/// `{count:d}`, `{price:.2f}`: a placeholder formatted as a number.
+fn is_numeric_interpolation(interpolation: &PyNode<'_>) -> bool {
+    interpolation.children().any(|c| {
+        c.kind() == "format_specifier"
+            && c.text()
+                .trim_end()
+                .ends_with(['d', 'f', 'e', 'g', 'x', 'X', 'o', 'b', '%', 'n'])
+    })
 }
 
 #[cfg(test)]
@@ -1286,6 +1898,137 @@ mod tests {
         let manager =
             "from .models import Story\n\ndef f():\n    sink(Story.objects.get(pk=1).title)\n";
         assert_eq!(origin_of("a.py", manager).0, Origin::Unknown);
+    }
+
+    /// As `origin_of`, with SQL's name-only places given.
+    fn sql_origin_of(rel: &str, src: &str) -> (Origin, String) {
+        let root = parse(src.to_string()).expect("parse");
+        let top = root.root();
+        let index = NodeIndex::build(&top);
+        let symbols = FileSymbols::from_index(&index);
+        let flows = Flows::build(rel, &index, &symbols);
+        let sanitiser = |name: &str| name.ends_with(".quote_name") || name.contains("._meta.");
+        let words = ["FROM", "TABLES", "NOTIFY", "ORDER BY", "MATCH(", "AS"].map(String::from);
+        let positions = Positions::new(&words, &["\"".to_string()]);
+        let tracer = Tracer::new(&symbols, &flows, &sanitiser).with_positions(&positions);
+        let call = index
+            .named("call")
+            .iter()
+            .rev()
+            .find(|c| c.field("function").is_some_and(|f| f.text() == "sink"))
+            .cloned()
+            .expect("a sink call");
+        let arg = call
+            .field("arguments")
+            .and_then(|a| a.named_children().next())
+            .expect("an argument");
+        let found = tracer.trace(&arg);
+        (found.origin, found.describe("views.py"))
+    }
+
+    #[test]
+    fn names_in_places_that_hold_only_names_are_not_values_unless_requested() {
+        let cases = [
+            "def f(table):\n    sink('LOCK TABLES ' + table)\n",
+            "def f(channel, m):\n    sink('NOTIFY {c}, %s'.format(c=channel))\n",
+            "def f(cols, q):\n    sink('MATCH(%s) AGAINST (%%s)' % (cols,))\n",
+            "def f(col):\n    sink(f'SELECT a FROM t ORDER BY a DESC, {col}')\n",
+            "def f(col):\n    sql = 'UPDATE t SET \"{c}\" = %s'\n    sink(sql.format(c=col))\n",
+            "def f(schema, table):\n    sink(f'SELECT 1 FROM {schema}.{table}')\n",
+        ];
+        for case in cases {
+            let (origin, evidence) = sql_origin_of("shop/db.py", case);
+            assert_eq!(origin, Origin::Sanitised, "{evidence} for {case}");
+        }
+        // a value place keeps its origin; so does request data in a name place
+        let value = "def f(name):\n    sink('SELECT 1 FROM t WHERE name = \\'%s\\'' % name)\n";
+        assert_eq!(sql_origin_of("shop/db.py", value).0, Origin::Parameter);
+        let order = "def v(request):\n    col = request.GET['sort']\n    sink(f'SELECT a FROM t ORDER BY {col}')\n";
+        let (origin, evidence) = sql_origin_of("shop/views.py", order);
+        assert_eq!(origin, Origin::Request);
+        assert_eq!(evidence, "`col` comes from `request.GET` at views.py:2");
+        // without positions (another rule) the same name is still a parameter
+        let plain = "def f(table):\n    sink('LOCK TABLES ' + table)\n";
+        assert_eq!(origin_of("shop/db.py", plain).0, Origin::Parameter);
+    }
+
+    #[test]
+    fn long_templates_are_read_from_the_end_of_the_text_before_each_hole() {
+        let padding = "a, ".repeat(50_000);
+        // 50 holes: within the parts a template is split into (more are graded as a whole)
+        let unions = " UNION SELECT 1 FROM {t}".repeat(50);
+        let src = format!("def f(t):\n    sink(f'SELECT {padding} 1 FROM {{t}}{unions}')\n");
+        let (origin, _) = sql_origin_of("shop/db.py", &src);
+        assert_eq!(origin, Origin::Sanitised);
+        let src = format!(
+            "def f(t):\n    sink(f'SELECT {padding} 1 FROM {{t}}{unions} WHERE a = {{t}}')\n"
+        );
+        let (origin, evidence) = sql_origin_of("shop/db.py", &src);
+        assert_eq!(origin, Origin::Parameter);
+        assert_eq!(
+            evidence,
+            "`t` is a parameter of `f` (views.py:2); its callers decide what it holds"
+        );
+    }
+
+    #[test]
+    fn instance_attributes_set_in_the_class_are_followed() {
+        let locked = "from itertools import chain\n\nclass Lock:\n    def __init__(self, write):\n        self.tables = ', '.join(chain('%s WRITE' % m._meta.db_table for m in write))\n\n    def enter(self):\n        sink('LOCK ' + self.tables)\n";
+        assert_eq!(origin_of("a.py", locked).0, Origin::Sanitised);
+        let body = "class Q:\n    table = 'shop_order'\n\n    def run(self):\n        sink('SELECT * FROM ' + self.table)\n";
+        assert_eq!(origin_of("a.py", body).0, Origin::Constant);
+        let requested = "class V:\n    def setup(self, request):\n        self.q = request.GET['q']\n\n    def get(self, request):\n        sink('SELECT ' + self.q)\n";
+        assert_eq!(origin_of("a.py", requested).0, Origin::Request);
+        // a constructor's argument is the caller's: unknown, the attribute as evidence
+        let given = "class Q:\n    def __init__(self, where):\n        self.where = where\n\n    def run(self):\n        sink('SELECT 1 WHERE ' + self.where)\n";
+        let (origin, evidence) = origin_of("a.py", given);
+        assert_eq!(origin, Origin::Unknown);
+        assert_eq!(
+            evidence,
+            "`self.where` (views.py:6) is a value whose origin is not known"
+        );
+    }
+
+    #[test]
+    fn numbers_by_annotation_options_by_default_and_names_of_model_classes() {
+        let typed = "def f(n: int, code: UUID, ok: Optional[bool]):\n    sink(f'SELECT {n}, {code}, {ok}')\n";
+        assert_eq!(origin_of("a.py", typed).0, Origin::Sanitised);
+        let untyped = "def f(n: str):\n    sink(f'SELECT {n}')\n";
+        assert_eq!(origin_of("a.py", untyped).0, Origin::Parameter);
+        let option = "class S:\n    DEFAULT = ''\n    BOOLEAN = ' IN BOOLEAN MODE'\n\n    def search(self, q, mode=DEFAULT):\n        sink('AGAINST (%%s%s)' % mode)\n";
+        let (origin, evidence) = origin_of("a.py", option);
+        assert_eq!(origin, Origin::Sanitised);
+        assert_eq!(
+            evidence,
+            "built only from constants and an option defaulting to `DEFAULT`"
+        );
+        // a literal default says nothing about what callers pass
+        let literal = "def search(q, mode=''):\n    sink('AGAINST (%%s%s)' % mode)\n";
+        assert_eq!(origin_of("a.py", literal).0, Origin::Parameter);
+        let typename = "from .services import typename_of\n\ndef attach(queryset):\n    model = queryset.model\n    sink(\"'{}'\".format(typename_of(model)))\n";
+        assert_eq!(origin_of("a.py", typename).0, Origin::Sanitised);
+        // a model instance's field is data
+        let field = "from .services import describe\n\ndef attach(car):\n    sink(\"'{}'\".format(describe(car.model)))\n";
+        assert_eq!(origin_of("a.py", field).0, Origin::Unknown);
+        let own = "from .services import describe\n\nclass Car:\n    def label(self):\n        sink(\"'{}'\".format(describe(self.model)))\n";
+        assert_eq!(origin_of("a.py", own).0, Origin::Unknown);
+    }
+
+    #[test]
+    fn containers_hold_what_is_added_and_tuples_unpack_by_element() {
+        let appended = "def f(request):\n    parts = []\n    parts.append(request.GET['q'])\n    sink(' AND '.join(parts))\n";
+        assert_eq!(origin_of("a.py", appended).0, Origin::Request);
+        // an imported object is no container of the function's
+        let shared = "from django.core.cache import cache\n\ndef f(k):\n    cache.add(k, 'x')\n    sink(cache.get(k))\n";
+        assert_eq!(origin_of("a.py", shared).0, Origin::Unknown);
+        let keyed = "from collections import defaultdict\n\ndef f(rows):\n    marks = defaultdict(list)\n    for row in rows:\n        marks[row].append('%s')\n    sink(', '.join(marks[1]))\n";
+        assert_eq!(origin_of("a.py", keyed).0, Origin::Constant);
+        let unpacked = "def _sql(obj):\n    return obj.value, '%s'\n\ndef f(obj):\n    value, mark = _sql(obj)\n    sink('SET a = ' + mark)\n";
+        assert_eq!(origin_of("a.py", unpacked).0, Origin::Constant);
+        let other = "def _sql(obj):\n    return obj.value, '%s'\n\ndef f(obj):\n    value, mark = _sql(obj)\n    sink('SET a = ' + value)\n";
+        assert_eq!(origin_of("a.py", other).0, Origin::Parameter);
+        let pair = "def f(request):\n    a, b = 'x', request.GET['b']\n    sink('SELECT ' + a)\n";
+        assert_eq!(origin_of("a.py", pair).0, Origin::Constant);
     }
 
     #[test]

@@ -382,6 +382,11 @@ impl<'r> FileSymbols<'r> {
         scope_at(&self.functions, offset)
     }
 
+    /// The start byte of the innermost `class` around an offset, if any.
+    pub fn class_of(&self, offset: usize) -> Option<usize> {
+        innermost(&self.classes, offset)
+    }
+
     /// What an imported name stands for (`from django.db import connection` binds
     /// `connection` to `django.db.connection`).
     pub fn import_of(&self, name: &str) -> Option<&str> {

@@ -126,6 +126,21 @@ fn facts(
         if !provenance.sanitisers.is_empty() {
             rows.push(("Sanitisers", provenance.sanitisers.join(", ")));
         }
+        if !provenance.identifier_after.is_empty() || !provenance.identifier_quotes.is_empty() {
+            let mut places = Vec::new();
+            if !provenance.identifier_after.is_empty() {
+                places.push(format!("after {}", provenance.identifier_after.join(", ")));
+            }
+            if !provenance.identifier_quotes.is_empty() {
+                let quoted: Vec<String> = provenance
+                    .identifier_quotes
+                    .iter()
+                    .map(|q| format!("{q}…{q}"))
+                    .collect();
+                places.push(format!("inside {}", quoted.join(" ")));
+            }
+            rows.push(("Names only", places.join("; ")));
+        }
     }
     for (severity, reason, files) in &grading.lower {
         let place = if files.is_empty() {

@@ -3,6 +3,7 @@
 //! local bindings.
 
 use crate::findings::{self, fold_whitespace, Severity};
+use crate::model::holes::Positions;
 use crate::model::provenance::{Flows, Origin, Tracer};
 use crate::model::symbols::{CallArgs, FileSymbols, NodeIndex, Safe};
 use crate::parse::python::{self, PyNode, Python};
@@ -121,7 +122,8 @@ pub struct CompiledPattern {
 /// What decides a match's severity beside its clause: provenance and lowering contexts.
 #[derive(Default)]
 struct Grading {
-    provenance: Option<CompiledProvenance>,
+    /// Boxed: rarely present, and large.
+    provenance: Option<Box<CompiledProvenance>>,
     lower: Vec<CompiledLower>,
 }
 
@@ -209,6 +211,7 @@ fn only_called_from(
 struct CompiledProvenance {
     spec: ProvenanceSpec,
     sanitisers: Option<GlobSet>,
+    positions: Positions,
 }
 
 impl CompiledProvenance {
@@ -241,11 +244,12 @@ struct CompiledArg {
 impl CompiledPattern {
     pub fn compile(spec: &PatternSpec) -> Result<Self, String> {
         let provenance = match &spec.provenance {
-            Some(p) => Some(CompiledProvenance {
+            Some(p) => Some(Box::new(CompiledProvenance {
                 spec: p.clone(),
                 sanitisers: name_globs(&p.sanitisers)
                     .map_err(|e| format!("[match.provenance] sanitisers: {e}"))?,
-            }),
+                positions: Positions::new(&p.identifier_after, &p.identifier_quotes),
+            })),
             None => None,
         };
         let mut lower = Vec::new();
@@ -811,7 +815,8 @@ impl CompiledClause {
             let (found, described) = match examined.as_ref() {
                 Some(examined) => {
                     let sanitiser = |qualified: &str| provenance.is_sanitiser(qualified);
-                    let tracer = Tracer::new(&ctx.symbols, ctx.flows(), &sanitiser);
+                    let tracer = Tracer::new(&ctx.symbols, ctx.flows(), &sanitiser)
+                        .with_positions(&provenance.positions);
                     let found = tracer.trace(&examined.given);
                     let file = ctx.rel.rsplit('/').next().unwrap_or(&ctx.rel);
                     (found.origin, Some(found.describe(file)))

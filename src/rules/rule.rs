@@ -193,6 +193,14 @@ pub struct ProvenanceSpec {
     /// safe for this sink: identifier quoters for SQL, escapers for HTML, `shlex.quote`.
     #[serde(default)]
     pub sanitisers: Vec<String>,
+    /// Words after which a template hole can only hold a name or keyword (`FROM`, `NOTIFY`,
+    /// `ORDER BY`, `MATCH(`), also in a list of names after them: a value there that is not
+    /// request data counts as sanitised.
+    #[serde(default)]
+    pub identifier_after: Vec<String>,
+    /// Characters that make a hole they enclose an identifier (`"{column}"` in SQL).
+    #[serde(default)]
+    pub identifier_quotes: Vec<String>,
 }
 
 impl ProvenanceSpec {

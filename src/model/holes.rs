@@ -1,0 +1,306 @@
+//! The holes of a text template (`%`-formatting, `str.format`, f-strings, `+` chains) and
+//! the literal text around each, so provenance can ask what kind of place a value is pasted
+//! into. A rule names the places that only hold names or keywords (for SQL: a table after
+//! `FROM`, a channel after `NOTIFY`, a double-quoted identifier): a value there is not a
+//! value the driver could have bound, so "pass it as a parameter" does not apply.
+
+/// One piece of a template: literal text, or a hole filled by the `key`-th / named argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    Text(String),
+    /// A hole; `numeric` when its conversion makes it a number (`%d`, `{:.2f}`).
+    Hole {
+        key: Key,
+        numeric: bool,
+    },
+}
+
+/// Which argument fills a hole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Key {
+    Position(usize),
+    Name(String),
+}
+
+/// The pieces of a `%` template, or `None` for forms not followed (`%*d`, a bad template).
+pub fn percent_pieces(template: &str) -> Option<Vec<Piece>> {
+    let mut pieces = Vec::new();
+    let mut text = String::new();
+    let mut chars = template.chars().peekable();
+    let mut position = 0;
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            text.push(c);
+            continue;
+        }
+        let mut key = None;
+        if chars.peek() == Some(&'(') {
+            chars.next();
+            let name: String = chars.by_ref().take_while(|&c| c != ')').collect();
+            key = Some(Key::Name(name));
+        }
+        // Flags, width, precision and length modifiers.
+        while chars
+            .peek()
+            .is_some_and(|c| "#0- +.hlL".contains(*c) || c.is_ascii_digit())
+        {
+            chars.next();
+        }
+        let conversion = chars.next()?;
+        if conversion == '%' && key.is_none() {
+            text.push('%');
+            continue;
+        }
+        if !conversion.is_ascii_alphabetic() {
+            return None;
+        }
+        let key = key.unwrap_or_else(|| {
+            position += 1;
+            Key::Position(position - 1)
+        });
+        pieces.push(Piece::Text(std::mem::take(&mut text)));
+        let numeric = "diouxXeEfFgG".contains(conversion);
+        pieces.push(Piece::Hole { key, numeric });
+    }
+    pieces.push(Piece::Text(text));
+    Some(pieces)
+}
+
+/// The pieces of a `str.format` template, or `None` for nested fields (`{:{width}}`).
+pub fn brace_pieces(template: &str) -> Option<Vec<Piece>> {
+    let mut pieces = Vec::new();
+    let mut text = String::new();
+    let mut chars = template.chars().peekable();
+    let mut auto = 0;
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                text.push('}');
+            }
+            '{' => {
+                let field: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                if field.contains('{') {
+                    return None;
+                }
+                let (name, spec) = match field.split_once(':') {
+                    Some((name, spec)) => (name, spec),
+                    None => (field.as_str(), ""),
+                };
+                let name = name.split('!').next().unwrap_or_default();
+                // `{0.attr}`, `{row[key]}`: the hole shows part of the argument.
+                let name = name.split(['.', '[']).next().unwrap_or_default();
+                let key = if name.is_empty() {
+                    auto += 1;
+                    Key::Position(auto - 1)
+                } else if let Ok(n) = name.parse::<usize>() {
+                    Key::Position(n)
+                } else {
+                    Key::Name(name.to_string())
+                };
+                let numeric = spec
+                    .trim_end()
+                    .ends_with(['d', 'f', 'e', 'g', 'x', 'X', 'o', 'b', '%', 'n']);
+                pieces.push(Piece::Text(std::mem::take(&mut text)));
+                pieces.push(Piece::Hole { key, numeric });
+            }
+            _ => text.push(c),
+        }
+    }
+    pieces.push(Piece::Text(text));
+    Some(pieces)
+}
+
+/// The places a rule says hold only names or keywords.
+#[derive(Clone, Debug, Default)]
+pub struct Positions {
+    /// Upper-case, single-spaced, with no space before `(`: `FROM`, `ORDER BY`, `MATCH(`.
+    words: Vec<String>,
+    /// Characters that quote an identifier when they enclose a hole (`"`, `` ` ``).
+    quotes: Vec<char>,
+}
+
+/// How much of the text before a hole is looked at.
+const WINDOW: usize = 160;
+
+impl Positions {
+    pub fn new(words: &[String], quotes: &[String]) -> Self {
+        Positions {
+            words: words.iter().map(|w| normalise(w)).collect(),
+            quotes: quotes.iter().filter_map(|q| q.chars().next()).collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty() && self.quotes.is_empty()
+    }
+
+    /// Whether a hole with literal text `before` and `after` it (earlier holes written as a
+    /// name) stands where only a name or keyword can: directly after one of the words, in a
+    /// list of names after one (`ORDER BY a, `, `MATCH(t.a, `, `FROM schema.`), or enclosed
+    /// in identifier quotes.
+    pub fn names_only(&self, before: &str, after: &str) -> bool {
+        if let (Some(b), Some(a)) = (before.chars().last(), after.chars().next()) {
+            if a == b && self.quotes.contains(&b) {
+                // `name = "{x}"` compares with a value: MySQL reads double quotes as a string.
+                let outside = before[..before.len() - b.len_utf8()].trim_end();
+                let compared = outside.ends_with(['=', '<', '>'])
+                    || matches!(last_word(outside).to_uppercase().as_str(), "LIKE" | "ILIKE");
+                return !compared;
+            }
+        }
+        let start = before
+            .char_indices()
+            .rev()
+            .nth(WINDOW)
+            .map_or(0, |(i, _)| i);
+        let tail = normalise(&before[start..]);
+        let mut text = tail.trim_end();
+        // Each round steps back over one `name,` or `name.` of a list.
+        for _ in 0..16 {
+            if self.ends_with_word(text) {
+                return true;
+            }
+            let Some(rest) = text.strip_suffix(',').or_else(|| text.strip_suffix('.')) else {
+                return false;
+            };
+            let rest = rest.trim_end();
+            let Some(mut shorter) = strip_name(rest) else {
+                return false;
+            };
+            // `ORDER BY a DESC, `: the direction belongs to the name before it.
+            if matches!(last_word(rest), "ASC" | "DESC") {
+                let Some(again) = strip_name(shorter) else {
+                    return false;
+                };
+                shorter = again;
+            }
+            text = shorter;
+        }
+        false
+    }
+
+    fn ends_with_word(&self, text: &str) -> bool {
+        self.words.iter().any(|w| {
+            text.strip_suffix(w.as_str()).is_some_and(|rest| {
+                !rest
+                    .chars()
+                    .last()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            })
+        })
+    }
+}
+
+/// Upper case, whitespace runs as one space, no space before `(`.
+fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() && !word.starts_with('(') {
+            out.push(' ');
+        }
+        out.push_str(&word.to_uppercase());
+    }
+    if text.ends_with(char::is_whitespace) {
+        out.push(' ');
+    }
+    out
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '"' | '`')
+}
+
+fn last_word(text: &str) -> &str {
+    let start = text
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !is_name_char(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    &text[start..]
+}
+
+/// `text` without its last name, or `None` when it does not end in one.
+fn strip_name(text: &str) -> Option<&str> {
+    let word = last_word(text);
+    (!word.is_empty()).then(|| text[..text.len() - word.len()].trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sql() -> Positions {
+        let words = ["FROM", "JOIN", "NOTIFY", "ORDER BY", "MATCH(", "AS"];
+        Positions::new(
+            &words.map(String::from),
+            &["\"".to_string(), "`".to_string()],
+        )
+    }
+
+    #[test]
+    fn names_after_keywords_in_lists_and_in_quotes() {
+        let p = sql();
+        assert!(p.names_only("SELECT * FROM ", " WHERE a = %s"));
+        assert!(p.names_only("select 1 from\n  ", ""));
+        assert!(p.names_only("SELECT * FROM x.", ""));
+        assert!(p.names_only("SELECT 1 ORDER BY a DESC, b, ", ""));
+        assert!(p.names_only("MATCH (t.a, ", ")"));
+        assert!(p.names_only("UPDATE t SET \"", "\" = %s"));
+        assert!(p.names_only("NOTIFY ", ", %s"));
+        // values, and keywords further back, are not names
+        assert!(!p.names_only("SELECT * FROM t WHERE a = ", ""));
+        assert!(!p.names_only("SELECT * FROM t WHERE ", ""));
+        assert!(!p.names_only("SELECT * FROM t WHERE a = '", "'"));
+        assert!(!p.names_only("SELECT 1 WHERE x IN (a, ", ")"));
+        assert!(!p.names_only("SELECT 1 WHERE CLASS = ", ""));
+        assert!(!p.names_only("WHERE name = \"", "'"));
+        assert!(!p.names_only("WHERE name = \"", "\""));
+        assert!(!p.names_only("WHERE name like \"", "\""));
+        assert!(p.names_only("SELECT \"", "\" FROM t"));
+    }
+
+    #[test]
+    fn templates_split_into_text_and_holes() {
+        let hole = |key: Key, numeric| Piece::Hole { key, numeric };
+        let text = |t: &str| Piece::Text(t.to_string());
+        assert_eq!(
+            percent_pieces("MATCH(%s) AGAINST (%%s%s) LIMIT %d").unwrap(),
+            vec![
+                text("MATCH("),
+                hole(Key::Position(0), false),
+                text(") AGAINST (%s"),
+                hole(Key::Position(1), false),
+                text(") LIMIT "),
+                hole(Key::Position(2), true),
+                text(""),
+            ]
+        );
+        assert_eq!(
+            percent_pieces("a %(t)s")
+                .unwrap()
+                .into_iter()
+                .filter(|p| matches!(p, Piece::Hole { .. }))
+                .collect::<Vec<_>>(),
+            vec![hole(Key::Name("t".into()), false)]
+        );
+        assert_eq!(
+            brace_pieces("NOTIFY {channel}, %s {} {{x}} {0.a:d}").unwrap(),
+            vec![
+                text("NOTIFY "),
+                hole(Key::Name("channel".into()), false),
+                text(", %s "),
+                hole(Key::Position(0), false),
+                text(" {x} "),
+                hole(Key::Position(0), true),
+                text(""),
+            ]
+        );
+        assert_eq!(brace_pieces("{:{w}}"), None);
+        assert_eq!(percent_pieces("%*d"), None);
+    }
+}

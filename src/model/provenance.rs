@@ -62,6 +62,9 @@ pub struct Provenance {
     pub line: usize,
     /// For a parameter: the function it belongs to.
     pub function: Option<String>,
+    /// Sanitised only because it is what a project helper returns (trusted when the rule says
+    /// so): HTML the helper built, not data to iterate or read fields of.
+    pub helper: bool,
 }
 
 impl Provenance {
@@ -72,6 +75,7 @@ impl Provenance {
             source: String::new(),
             line: 0,
             function: None,
+            helper: false,
         }
     }
 
@@ -82,6 +86,17 @@ impl Provenance {
             source,
             line: line_of(node),
             function: None,
+            helper: false,
+        }
+    }
+
+    /// A value read out of `self` (an element, a field, an item): data, never the result
+    /// itself, so a helper's trust does not carry over.
+    fn read_from(self, node: &PyNode<'_>) -> Self {
+        if self.helper {
+            Provenance::at(Origin::Unknown, node, node.text().to_string())
+        } else {
+            self
         }
     }
 
@@ -125,6 +140,11 @@ impl Provenance {
             ),
             Origin::Unknown => format!(
                 "`{source}` ({file}:{}) is a value whose origin is not known",
+                self.line
+            ),
+            // Reported only where a rule grades sanitised values (a trusted store): say which.
+            Origin::Sanitised if self.carrier.is_some() => format!(
+                "{subject} comes from `{source}` at {file}:{}, which this rule trusts",
                 self.line
             ),
             Origin::Sanitised => format!("built only from constants and {source}"),
@@ -230,6 +250,8 @@ const PASSTHROUGH: &[&str] = &[
     "enumerate",
     "zip",
     "dict",
+    // `compile(source, filename, "exec")`: the code object is its source
+    "compile",
     "json.loads",
     "json.dumps",
     "open",
@@ -263,7 +285,15 @@ const PASSTHROUGH: &[&str] = &[
     "django.utils.translation.pgettext_lazy",
     "django.utils.translation.ngettext",
     "django.utils.translation.ngettext_lazy",
+    "django.utils.encoding.force_str",
+    "django.utils.encoding.force_text",
+    "django.utils.encoding.smart_str",
+    "django.utils.encoding.smart_text",
 ];
+
+/// Methods whose result is made of their arguments alone: `request.build_absolute_uri(path)`
+/// puts the validated host in front of `path`.
+const ARGUMENT_METHODS: &[&str] = &["build_absolute_uri"];
 
 /// Functions that return numbers: a number pasted into text cannot change its syntax.
 const NUMERIC: &[&str] = &[
@@ -325,6 +355,8 @@ struct Function {
     params: Vec<String>,
     /// The parameters after `request` are URL keyword arguments.
     view: bool,
+    /// The start byte of the class the `def` is a method of.
+    class: Option<usize>,
 }
 
 /// Every binding of a file that provenance follows, built once per file from the node index.
@@ -339,6 +371,9 @@ pub struct Flows<'r> {
     defs: HashMap<String, Vec<usize>>,
     /// Calls by the name they call (`f(...)`, `self.f(...)`), to see what callers pass.
     calls: HashMap<String, Vec<PyNode<'r>>>,
+    /// The file's top-level package (`pretix` for `src/pretix/base/x.py`): imports from it
+    /// are the project's own helpers.
+    package: Option<String>,
 }
 
 impl<'r> Flows<'r> {
@@ -353,6 +388,7 @@ impl<'r> Flows<'r> {
             returns: HashMap::new(),
             defs: HashMap::new(),
             calls: HashMap::new(),
+            package: top_package(rel),
         };
         // A binding by one statement: it holds from the statement's end on.
         let statement = |node: &PyNode<'r>, kind: FlowKind, value: PyNode<'r>| Flow {
@@ -541,7 +577,33 @@ fn describe_function(def: &PyNode<'_>, file_is_views: bool) -> Function {
         } else {
             file_is_views || has_view_decorator(def)
         };
-    Function { name, params, view }
+    Function {
+        name,
+        params,
+        view,
+        class: enclosing_class(def),
+    }
+}
+
+/// The class a `def` is a method of (not a function nested in a method).
+fn enclosing_class(def: &PyNode<'_>) -> Option<usize> {
+    let mut node = def.parent()?;
+    for _ in 0..4 {
+        match node.kind().as_ref() {
+            "class_definition" => return Some(node.range().start),
+            "block" | "decorated_definition" => node = node.parent()?,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// `pretix` for `src/pretix/base/models.py`, `judge` for `judge/views.py`; none for a file at
+/// the root.
+fn top_package(rel: &str) -> Option<String> {
+    let rel = rel.strip_prefix("src/").unwrap_or(rel);
+    let (top, rest) = rel.split_once('/')?;
+    (!rest.is_empty() && !top.is_empty()).then(|| top.to_string())
 }
 
 /// A `def` decorated like a view (`@api_view`, `@login_required`, `@require_POST`, …).
@@ -575,6 +637,9 @@ pub struct Tracer<'a, 'r> {
     steps: Cell<usize>,
     /// Names being resolved, to stop at cycles (`sql = sql + x`).
     resolving: std::cell::RefCell<HashSet<(String, usize)>>,
+    /// What the project's own imported functions return counts as sanitised (see
+    /// [`Tracer::trusting_project_helpers`]).
+    project_helpers: bool,
 }
 
 impl<'a, 'r> Tracer<'a, 'r> {
@@ -590,7 +655,18 @@ impl<'a, 'r> Tracer<'a, 'r> {
             sanitiser,
             steps: Cell::new(0),
             resolving: Default::default(),
+            project_helpers: false,
         }
+    }
+
+    /// The result of a function imported from the project's own package (`from
+    /// shop.utils.html import render_badge`) is taken as built for the sink on purpose, so
+    /// sanitised, unless request data is passed to it; what is read out of it (an element, a
+    /// field, a JSON dump) is not. For a rule whose sink gets whole results of helpers, such
+    /// as HTML marked safe.
+    pub fn trusting_project_helpers(mut self) -> Self {
+        self.project_helpers = true;
+        self
     }
 
     /// Where `value` came from.
@@ -659,6 +735,7 @@ impl<'a, 'r> Tracer<'a, 'r> {
                     return found;
                 }
                 self.all(node.field("value").into_iter(), depth)
+                    .read_from(node)
             }
             "call" => self.call(node, depth),
             _ => Provenance::at(Origin::Unknown, node, node.text().to_string()),
@@ -761,9 +838,16 @@ impl<'a, 'r> Tracer<'a, 'r> {
         if (is_constant_name(&attr) || imported_class) && self.is_module_reference(&object) {
             return Provenance::constant();
         }
-        let inner = self.eval(&object, depth + 1);
+        let inner = self.eval(&object, depth + 1).read_from(node);
         let unnamed_unknown = inner.origin == Origin::Unknown && inner.carrier.is_none();
-        if unnamed_unknown || (inner.origin == Origin::Constant && object.kind() == "identifier") {
+        // An element of a constant collection (`for name, pref in PREFERENCES.items()`) is an
+        // object the code defines, and so are its fields.
+        let constant_element = inner.origin == Origin::Constant && self.loop_element(&object);
+        if unnamed_unknown
+            || (inner.origin == Origin::Constant
+                && object.kind() == "identifier"
+                && !constant_element)
+        {
             // An attribute of something bound to a constant is still not known to be one; of
             // something unknown, the attribute is the better evidence.
             return Provenance::at(Origin::Unknown, node, node.text().to_string());
@@ -780,7 +864,7 @@ impl<'a, 'r> Tracer<'a, 'r> {
             return Provenance::at(Origin::Unknown, node, node.text().to_string());
         };
         let qualified = self.symbols.qualify(&function);
-        if (self.sanitiser)(&qualified) {
+        if (self.sanitiser)(&qualified) || self.sanitiser_alias(&function) {
             return Provenance::at(Origin::Sanitised, node, function.text().to_string());
         }
         if let Some(found) = self.request_data(node) {
@@ -801,7 +885,13 @@ impl<'a, 'r> Tracer<'a, 'r> {
             return Provenance::at(Origin::Sanitised, node, "a number".to_string());
         }
         if PASSTHROUGH.contains(&plain) {
-            return self.all(args(), depth);
+            let found = self.all(args(), depth);
+            // JSON of what a helper returns is its data, not its markup.
+            return if plain == "json.dumps" {
+                found.read_from(node)
+            } else {
+                found
+            };
         }
         if let Some(found) = self.helper_result(&function, node, depth) {
             return found;
@@ -818,9 +908,29 @@ impl<'a, 'r> Tracer<'a, 'r> {
             if NUMERIC_METHODS.contains(&method.as_str()) {
                 return Provenance::at(Origin::Sanitised, node, "a number".to_string());
             }
+            if ARGUMENT_METHODS.contains(&method.as_str()) && args().next().is_some() {
+                return self.all(args(), depth);
+            }
+            // `text.translate(ESCAPES)`: every character mapped by a table the code defines.
+            if method == "translate" && args().count() == 1 {
+                let table = self.all(args(), depth);
+                if table.origin == Origin::Constant {
+                    return Provenance::at(Origin::Sanitised, node, "a character table".into());
+                }
+            }
+            // `CustomFieldChoiceColorChoices.values()`: what an imported class defines.
+            let class_data = receiver.as_ref().is_some_and(|r| {
+                self.is_module_reference(r)
+                    && r.text().starts_with(|c: char| c.is_ascii_uppercase())
+                    && r.text().chars().any(|c| c.is_ascii_lowercase())
+            });
+            if class_data && matches!(method.as_str(), "values" | "keys" | "items") {
+                return Provenance::constant();
+            }
             if CONTAINER_METHODS.contains(&method.as_str()) {
                 // `d.get(key, default)`: what `d` holds, or the default; the key picks one.
-                let default = args().nth(1);
+                // Keywords (`Order.objects.get(code=...)`) pick a row, they are not defaults.
+                let default = args().filter(|a| a.kind() != "keyword_argument").nth(1);
                 // A container, or a call that hands its argument on (`open(path).read()`).
                 let literal = receiver.as_ref().is_some_and(|r| match r.kind().as_ref() {
                     "dictionary" | "list" | "identifier" | "subscript" => true,
@@ -830,7 +940,9 @@ impl<'a, 'r> Tracer<'a, 'r> {
                     }),
                     _ => false,
                 });
-                let found = self.all(receiver.into_iter().chain(default), depth);
+                let found = self
+                    .all(receiver.into_iter().chain(default), depth)
+                    .read_from(node);
                 // From an object of unknown origin (`cache.get(k)`, `Model.objects.get(...)`),
                 // the call itself is the evidence; only a container's contents pass through.
                 let opaque = found.origin == Origin::Constant && !literal;
@@ -840,7 +952,82 @@ impl<'a, 'r> Tracer<'a, 'r> {
                 return found;
             }
         }
+        if self.project_helper(&function) {
+            let passed = self.all(args(), depth);
+            if passed.origin != Origin::Request {
+                let mut found = Provenance::at(
+                    Origin::Sanitised,
+                    node,
+                    format!("what the project's `{}` returns", function.text()),
+                );
+                found.helper = true;
+                return found;
+            }
+        }
         Provenance::at(Origin::Unknown, node, node.text().to_string())
+    }
+
+    /// A function of the project's own package, imported into this file (`render_badge(...)`,
+    /// `html_utils.render_badge(...)`); not a class, whose instances are data.
+    fn project_helper(&self, function: &PyNode<'r>) -> bool {
+        if !self.project_helpers {
+            return false;
+        }
+        let (root, tail) = match function.kind().as_ref() {
+            "identifier" => (function.clone(), None),
+            "attribute" => match (function.field("object"), function.field("attribute")) {
+                (Some(object), Some(attr)) if object.kind() == "identifier" => {
+                    (object, Some(attr.text().to_string()))
+                }
+                _ => return false,
+            },
+            _ => return false,
+        };
+        let Some(target) = self.symbols.import_of(&root.text()) else {
+            return false;
+        };
+        let capital = |s: &str| s.starts_with(|c: char| c.is_ascii_uppercase());
+        let imported = target.rsplit('.').next().unwrap_or(target);
+        if capital(imported) || tail.as_deref().is_some_and(capital) {
+            return false;
+        }
+        target.starts_with('.')
+            || self
+                .flows
+                .package
+                .as_deref()
+                .is_some_and(|p| target.split('.').next() == Some(p))
+    }
+
+    /// `esc = conditional_escape` (Django's `needs_autoescape` idiom, with a no-op when the
+    /// template turned escaping off): a local name bound to one of the rule's sanitisers.
+    fn sanitiser_alias(&self, function: &PyNode<'r>) -> bool {
+        if function.kind() != "identifier" {
+            return false;
+        }
+        let scope = self.symbols.scope_of(function.range().start);
+        self.flows
+            .by_name
+            .get(&(function.text().to_string(), scope))
+            .is_some_and(|flows| {
+                flows.iter().take(MAX_FANOUT).any(|f| {
+                    f.kind == FlowKind::Assign
+                        && matches!(f.value.kind().as_ref(), "identifier" | "attribute")
+                        && (self.sanitiser)(&self.symbols.qualify(&f.value))
+                })
+            })
+    }
+
+    /// Whether `name` is bound only as the element of loops or comprehensions.
+    fn loop_element(&self, name: &PyNode<'r>) -> bool {
+        if name.kind() != "identifier" {
+            return false;
+        }
+        let scope = self.symbols.scope_of(name.range().start);
+        self.flows
+            .by_name
+            .get(&(name.text().to_string(), scope))
+            .is_some_and(|flows| flows.iter().all(|f| f.kind == FlowKind::Element))
     }
 
     /// A call of a function (`build_sql(...)`) or method (`self.build_sql(...)`) defined once in
@@ -866,8 +1053,28 @@ impl<'a, 'r> Tracer<'a, 'r> {
             }
             _ => return None,
         };
-        let [def] = self.flows.defs.get(&name)?.as_slice() else {
-            return None;
+        let defs = self.flows.defs.get(&name)?;
+        let class_of = |d: &usize| self.flows.functions.get(d).and_then(|f| f.class);
+        let def = match defs.as_slice() {
+            // `f(...)` calls a function, never a method of the same name.
+            _ if function.kind() == "identifier" => {
+                let mut plain = defs.iter().filter(|d| class_of(d).is_none());
+                match (plain.next(), plain.next()) {
+                    (Some(def), None) => def,
+                    _ => return None,
+                }
+            }
+            [def] => def,
+            // `self.format_output(...)` where several classes of the file define one: the
+            // caller's own class.
+            _ => {
+                let class = enclosing_class_of(call)?;
+                let mut own = defs.iter().filter(|d| class_of(d) == Some(class));
+                match (own.next(), own.next()) {
+                    (Some(def), None) => def,
+                    _ => return None,
+                }
+            }
         };
         let returns = self
             .flows
@@ -1000,6 +1207,9 @@ impl<'a, 'r> Tracer<'a, 'r> {
     /// The provenance a binding gives its name, with the name as carrier.
     fn carried(&self, flow: &Flow<'r>, name: &str, depth: usize) -> Provenance {
         let mut found = self.eval(&flow.value, depth + 1);
+        if flow.kind == FlowKind::Element {
+            found = found.read_from(&flow.value);
+        }
         if found.carrier.is_none() && found.origin != Origin::Constant {
             found.carrier = Some(name.to_string());
             if found.origin != Origin::Request {
@@ -1124,6 +1334,19 @@ impl<'a, 'r> Tracer<'a, 'r> {
             _ => None,
         }
     }
+}
+
+/// The start byte of the class whose method holds `node`.
+fn enclosing_class_of(node: &PyNode<'_>) -> Option<usize> {
+    let mut current = node.parent();
+    for _ in 0..MAX_DEPTH * 4 {
+        let here = current?;
+        if here.kind() == "function_definition" {
+            return enclosing_class(&here);
+        }
+        current = here.parent();
+    }
+    None
 }
 
 /// `TABLE`, `DEFAULT_ORDER_BY`: a name written as a constant.

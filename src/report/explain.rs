@@ -126,6 +126,10 @@ fn facts(
         if !provenance.sanitisers.is_empty() {
             rows.push(("Sanitisers", provenance.sanitisers.join(", ")));
         }
+        if provenance.trust_project_helpers {
+            let text = "what the project's own imported functions return counts as sanitised";
+            rows.push(("Project helpers", text.to_string()));
+        }
     }
     for (severity, reason, files) in &grading.lower {
         let place = if files.is_empty() {

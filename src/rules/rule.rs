@@ -190,6 +190,11 @@ pub struct ProvenanceSpec {
     /// safe for this sink: identifier quoters for SQL, escapers for HTML, `shlex.quote`.
     #[serde(default)]
     pub sanitisers: Vec<String>,
+    /// What a function imported from the project's own package returns counts as sanitised
+    /// (unless request data is passed to it): for sinks that get whole results of helpers
+    /// built for them, such as HTML marked safe.
+    #[serde(default)]
+    pub trust_project_helpers: bool,
 }
 
 impl ProvenanceSpec {

@@ -1381,15 +1381,26 @@ mod tests {
 
     /// The provenance of the first argument of the last call to `sink(...)`.
     fn origin_of(rel: &str, src: &str) -> (Origin, String) {
+        traced(rel, src, false)
+    }
+
+    /// [`origin_of`], with the project's helpers trusted or not.
+    fn traced(rel: &str, src: &str, helpers: bool) -> (Origin, String) {
         let root = parse(src.to_string()).expect("parse");
         let top = root.root();
         let index = NodeIndex::build(&top);
         let symbols = FileSymbols::from_index(&index);
         let flows = Flows::build(rel, &index, &symbols);
         let sanitiser = |name: &str| {
-            name.ends_with(".quote_name") || name.contains("._meta.") || name == "escape"
+            name.ends_with(".quote_name")
+                || name.contains("._meta.")
+                || name == "escape"
+                || name == "django.utils.html.conditional_escape"
         };
-        let tracer = Tracer::new(&symbols, &flows, &sanitiser);
+        let mut tracer = Tracer::new(&symbols, &flows, &sanitiser);
+        if helpers {
+            tracer = tracer.trusting_project_helpers();
+        }
         let call = index
             .named("call")
             .iter()
@@ -1515,5 +1526,76 @@ mod tests {
     fn a_name_rebuilt_from_itself_keeps_its_origin() {
         let rebuilt = "def search(request):\n    sql = 'SELECT 1 WHERE a = '\n    sql = sql + request.GET['q']\n    sql = sql + ' LIMIT 1'\n    sink(sql)\n";
         assert_eq!(origin_of("a.py", rebuilt).0, Origin::Request);
+    }
+
+    #[test]
+    fn a_method_call_finds_the_def_of_its_own_class_and_a_call_never_a_method() {
+        let two = "class A:\n    def part(self):\n        return 'a'\n\n    def f(self):\n        sink(self.part())\n\nclass B:\n    def part(self):\n        return get()\n";
+        assert_eq!(origin_of("a.py", two).0, Origin::Constant);
+        let other = "class B:\n    def part(self):\n        return get()\n\n    def f(self):\n        sink(self.part())\n\nclass A:\n    def part(self):\n        return 'a'\n";
+        assert_eq!(origin_of("a.py", other).0, Origin::Unknown);
+        // `rows(...)` is the imported function, not the method of the same name
+        let shadow = "from .stats import rows\n\nclass V:\n    def rows(self):\n        return 'x'\n\n    def f(self, qs):\n        sink(rows(qs))\n";
+        let (origin, evidence) = origin_of("a.py", shadow);
+        assert_eq!(origin, Origin::Unknown);
+        assert_eq!(
+            evidence,
+            "`rows(qs)` (views.py:8) is a value whose origin is not known"
+        );
+    }
+
+    #[test]
+    fn sanitisers_under_a_local_name_and_character_tables_sanitise() {
+        let alias = "from django.utils.html import conditional_escape\n\ndef f(value, autoescape):\n    if autoescape:\n        esc = conditional_escape\n    else:\n        esc = lambda x: x\n    sink('<b>%s</b>' % esc(value))\n";
+        assert_eq!(origin_of("a.py", alias).0, Origin::Sanitised);
+        let table = "ESC = {60: '&lt;'}\n\ndef f(value):\n    sink(str(value).translate(ESC))\n";
+        assert_eq!(origin_of("a.py", table).0, Origin::Sanitised);
+        // a table passed in is not known to escape anything
+        let passed = "def f(value, table):\n    sink(value.translate(table))\n";
+        assert_eq!(origin_of("a.py", passed).0, Origin::Unknown);
+    }
+
+    #[test]
+    fn keywords_of_get_pick_a_row_and_loop_elements_of_constants_are_constant() {
+        let row = "def f(request):\n    order = Order.objects.get(event=1, code=request.GET['c'])\n    sink(order.note)\n";
+        assert_eq!(origin_of("a.py", row).0, Origin::Unknown);
+        let default = "def f(request):\n    sink(d.get('k', request.GET['c']))\n";
+        assert_eq!(origin_of("a.py", default).0, Origin::Request);
+        let element = "from .prefs import PREFERENCES\n\ndef f():\n    for name, pref in PREFERENCES.items():\n        sink(f'{name}: {pref.warning}')\n";
+        assert_eq!(origin_of("a.py", element).0, Origin::Constant);
+        let compiled = "PATH = '/etc/app/override.py'\n\ndef f():\n    with open(PATH) as handle:\n        sink(compile(handle.read(), PATH, 'exec'))\n";
+        assert_eq!(origin_of("a.py", compiled).0, Origin::Constant);
+    }
+
+    #[test]
+    fn project_helpers_are_trusted_only_when_asked_and_only_for_their_whole_result() {
+        let helper =
+            "from shop.text import to_html\n\ndef f(product):\n    sink(to_html(product.body))\n";
+        assert_eq!(traced("shop/tags.py", helper, true).0, Origin::Sanitised);
+        assert_eq!(
+            traced("src/shop/tags.py", helper, true).0,
+            Origin::Sanitised
+        );
+        assert_eq!(traced("shop/tags.py", helper, false).0, Origin::Unknown);
+        // another package's function (a library), a class, a field of the result, an element
+        assert_eq!(traced("blog/tags.py", helper, true).0, Origin::Unknown);
+        let class = "from shop.text import Renderer\n\ndef f(p):\n    sink(Renderer(p))\n";
+        assert_eq!(traced("shop/tags.py", class, true).0, Origin::Unknown);
+        let field = "from .users import load\n\ndef f(pk):\n    sink(load(pk).bio)\n";
+        assert_eq!(traced("shop/tags.py", field, true).0, Origin::Unknown);
+        let element = "from .chars import chars\n\ndef f(p):\n    for name, value in chars(p):\n        sink(value)\n";
+        let (origin, evidence) = traced("shop/tags.py", element, true);
+        assert_eq!(origin, Origin::Unknown);
+        assert_eq!(
+            evidence,
+            "`value` comes from `chars(p)` at views.py:4, whose origin is not known"
+        );
+        let dumped =
+            "import json\nfrom . import stats\n\ndef f(p):\n    sink(json.dumps(stats.rows(p)))\n";
+        assert_eq!(traced("shop/tags.py", dumped, true).0, Origin::Unknown);
+        // request data handed to it: the helper's escaping is to be confirmed
+        let request =
+            "from . import text\n\ndef f(request):\n    sink(text.to_html(request.GET['q']))\n";
+        assert_eq!(traced("shop/tags.py", request, true).0, Origin::Unknown);
     }
 }

@@ -128,7 +128,7 @@ fn facts(
         }
         if provenance.trust_project_helpers {
             let text = "what the project's own imported functions return counts as sanitised";
-            rows.push(("Project helpers", text.to_string()));
+            rows.push(("Helpers", text.to_string()));
         }
     }
     for (severity, reason, files) in &grading.lower {
@@ -378,6 +378,7 @@ mod tests {
                 parameter: Some(Severity::Medium),
                 unknown: Some(Severity::Low),
                 sanitisers: vec!["**.verified".into()],
+                trust_project_helpers: true,
                 ..Default::default()
             }),
             lower: vec![(
@@ -411,6 +412,7 @@ Title of SEC001
   Code roles    app critical · command critical · script critical · not checked: migration, test, fixture, template, vendored
   By origin     request critical · parameter medium · unknown low · sanitised not reported · constant not reported
   Sanitisers    **.verified
+  Helpers       what the project's own imported functions return counts as sanitised
   Lowered       to medium when it runs in a task (in **/tasks.py)
   Criterion     Criterion of SEC001
   Rule file     rules/security/SEC001.toml

@@ -491,6 +491,24 @@ impl<'r> Flows<'r> {
             let Some(function) = call.field("function") else {
                 continue;
             };
+            // `parts.append(x)`, `parts.extend(xs)`, `parts.insert(0, x)`: `parts` grows by the
+            // argument, as with `parts += [x]`.
+            if let (Some(object), Some(method)) =
+                (function.field("object"), function.field("attribute"))
+            {
+                let taken = match method.text().as_ref() {
+                    "append" | "extend" => Some(0),
+                    "insert" => Some(1),
+                    _ => None,
+                };
+                let arg = taken.and_then(|i| {
+                    call.field("arguments")
+                        .and_then(|a| a.named_children().filter(|c| c.kind() != "comment").nth(i))
+                });
+                if let (true, Some(arg)) = (object.kind() == "identifier", arg) {
+                    add(&mut flows, &object, statement(call, FlowKind::Augment, arg));
+                }
+            }
             let name = match function.kind().as_ref() {
                 "identifier" => Some(function.text().to_string()),
                 "attribute" => function
@@ -1597,5 +1615,18 @@ mod tests {
         let request =
             "from . import text\n\ndef f(request):\n    sink(text.to_html(request.GET['q']))\n";
         assert_eq!(traced("shop/tags.py", request, true).0, Origin::Unknown);
+    }
+
+    #[test]
+    fn a_list_grows_by_what_is_appended_extended_or_inserted() {
+        let appended = "def f(request):\n    parts = []\n    parts.append(request.GET['x'])\n    sink(''.join(parts))\n";
+        let (origin, evidence) = origin_of("a.py", appended);
+        assert_eq!(origin, Origin::Request);
+        assert_eq!(evidence, "`parts` comes from `request.GET` at views.py:3");
+        let inserted = "def f(name):\n    parts = ['<b>']\n    parts.insert(0, name)\n    sink(''.join(parts))\n";
+        assert_eq!(origin_of("a.py", inserted).0, Origin::Parameter);
+        let constant =
+            "def f():\n    parts = []\n    parts.extend(['a', 'b'])\n    sink(''.join(parts))\n";
+        assert_eq!(origin_of("a.py", constant).0, Origin::Constant);
     }
 }

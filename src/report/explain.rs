@@ -141,6 +141,10 @@ fn facts(
             }
             rows.push(("Names only", places.join("; ")));
         }
+        if provenance.trust_project_helpers {
+            let text = "what the project's own imported functions return counts as sanitised";
+            rows.push(("Helpers", text.to_string()));
+        }
     }
     for (severity, reason, files) in &grading.lower {
         let place = if files.is_empty() {
@@ -389,6 +393,7 @@ mod tests {
                 parameter: Some(Severity::Medium),
                 unknown: Some(Severity::Low),
                 sanitisers: vec!["**.verified".into()],
+                trust_project_helpers: true,
                 ..Default::default()
             }),
             lower: vec![(
@@ -422,6 +427,7 @@ Title of SEC001
   Code roles    app critical · command critical · script critical · worker critical · not checked: migration, test, fixture, template, vendored
   By origin     request critical · parameter medium · unknown low · sanitised not reported · constant not reported
   Sanitisers    **.verified
+  Helpers       what the project's own imported functions return counts as sanitised
   Lowered       to medium when it runs in a task (in **/tasks.py)
   Criterion     Criterion of SEC001
   Rule file     rules/security/SEC001.toml

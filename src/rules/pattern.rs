@@ -815,8 +815,11 @@ impl CompiledClause {
             let (found, described) = match examined.as_ref() {
                 Some(examined) => {
                     let sanitiser = |qualified: &str| provenance.is_sanitiser(qualified);
-                    let tracer = Tracer::new(&ctx.symbols, ctx.flows(), &sanitiser)
+                    let mut tracer = Tracer::new(&ctx.symbols, ctx.flows(), &sanitiser)
                         .with_positions(&provenance.positions);
+                    if provenance.spec.trust_project_helpers {
+                        tracer = tracer.trusting_project_helpers();
+                    }
                     let found = tracer.trace(&examined.given);
                     let file = ctx.rel.rsplit('/').next().unwrap_or(&ctx.rel);
                     (found.origin, Some(found.describe(file)))

@@ -201,6 +201,11 @@ pub struct ProvenanceSpec {
     /// Characters that make a hole they enclose an identifier (`"{column}"` in SQL).
     #[serde(default)]
     pub identifier_quotes: Vec<String>,
+    /// What a function imported from the project's own package returns counts as sanitised
+    /// (unless request data is passed to it): for sinks that get whole results of helpers
+    /// built for them, such as HTML marked safe.
+    #[serde(default)]
+    pub trust_project_helpers: bool,
 }
 
 impl ProvenanceSpec {

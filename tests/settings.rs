@@ -268,8 +268,8 @@ fn seed_app_settings_findings() {
     for rule in ["SEC003", "SEC009", "SEC026", "SEC027"] {
         assert_eq!(check(&r, rule).0, "pass", "{rule}");
     }
-    // A missing CONN_MAX_AGE is high (critical is for an unwired pool); '*' stays high, and
-    // no proxy header keeps SEC012 high.
+    // A missing CONN_MAX_AGE is high (critical is for an unwired pool); '*' stays high; SEC012
+    // is medium even without a proxy header (the redirect is normally the TLS front's job).
     let severity = |rule: &str| {
         r["findings"]
             .as_array()
@@ -281,7 +281,7 @@ fn seed_app_settings_findings() {
     };
     assert_eq!(severity("REL001"), "high");
     assert_eq!(severity("SEC006"), "high");
-    assert_eq!(severity("SEC012"), "high");
+    assert_eq!(severity("SEC012"), "medium");
 }
 
 #[test]

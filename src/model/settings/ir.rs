@@ -468,6 +468,11 @@ impl<'r> Converter<'_, 'r> {
                     .map(|c| self.node(&c, c.range().start, d))
                     .collect(),
             ),
+            // `if FLAG := get_bool_env("FLAG", True):` tests the value it binds.
+            "named_expression" => match node.field("value") {
+                Some(value) => return self.node(&value, ctx, d),
+                None => unknown(&node.text()),
+            },
             "parenthesized_expression" => {
                 match node.named_children().find(|c| c.kind() != "comment") {
                     Some(inner) => return self.node(&inner, ctx, d),

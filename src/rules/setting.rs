@@ -533,7 +533,7 @@ impl Condition {
                     };
                     if let Some((item, hit)) = defining_item(&value, wanted, evidence) {
                         out.push(format!(
-                            "{item} ({}:{}) in {path} has {}",
+                            "{path} names {item} ({}:{}), whose class has {}",
                             hit.rel,
                             hit.line,
                             describe_evidence(wanted)
@@ -545,7 +545,7 @@ impl Condition {
         if let Some(wanted) = &self.code_class {
             if let Some(hit) = class_with(wanted, evidence) {
                 out.push(format!(
-                    "{}.{} ({}:{}) has {}",
+                    "the class {}.{} ({}:{}) has {}",
                     hit.module,
                     hit.class,
                     hit.rel,

@@ -117,14 +117,16 @@ pub fn scan(rel: &str, text: &str, needles: &CodeNeedles) -> CodeFacts {
             }
         }
     }
+    let mut lines: Option<Vec<&str>> = None;
     for (i, absence) in needles.absent.iter().enumerate() {
         for (line, fragment) in fragments(text, &absence.any) {
+            let lines = lines.get_or_insert_with(|| text.lines().collect());
             facts.sites.push(SiteHit {
                 absence: i,
                 rel: rel.to_string(),
                 module: module.clone(),
                 line,
-                function: module_function(text, line),
+                function: module_function(lines, line),
                 fragment,
             });
         }
@@ -236,6 +238,23 @@ fn is_word(c: char) -> bool {
 /// Where each fragment occurs, compared without whitespace and as whole words: (1-based line,
 /// the fragment as written in the rule).
 fn fragments(text: &str, wanted: &[String]) -> Vec<(usize, String)> {
+    // Most files have none of the fragments: their leading word (`render` of `render(request`)
+    // is looked up before the text is squeezed.
+    let lead = |f: &str| -> String {
+        let body = f.trim_start_matches('^');
+        let word: String = body.chars().take_while(|c| is_word(*c)).collect();
+        if word.is_empty() {
+            body.chars().take(1).collect()
+        } else {
+            word
+        }
+    };
+    if !wanted.iter().any(|f| {
+        let l = lead(f);
+        !l.is_empty() && text.contains(l.as_str())
+    }) {
+        return Vec::new();
+    }
     // The text without whitespace, each character keeping its byte offset in `text`.
     let mut squeezed = String::with_capacity(text.len());
     let mut offsets = Vec::with_capacity(text.len());
@@ -260,7 +279,7 @@ fn fragments(text: &str, wanted: &[String]) -> Vec<(usize, String)> {
             None => (false, fragment.as_str()),
         };
         let needle: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-        if needle.is_empty() || !text.contains(needle.chars().next().unwrap_or(' ')) {
+        if needle.is_empty() || !text.contains(lead(fragment).as_str()) {
             continue;
         }
         for (b, _) in squeezed.match_indices(needle.as_str()) {
@@ -291,8 +310,7 @@ fn fragments(text: &str, wanted: &[String]) -> Vec<(usize, String)> {
 }
 
 /// The module-level function (`def name(` at column 0) whose body holds 1-based `line`.
-fn module_function(text: &str, line: usize) -> Option<String> {
-    let lines: Vec<&str> = text.lines().collect();
+fn module_function(lines: &[&str], line: usize) -> Option<String> {
     let here = lines.get(line.checked_sub(1)?)?;
     if indentation(here) == 0 {
         return None;

@@ -496,7 +496,7 @@ fn an_if_decided_by_an_env_default_remembers_what_the_other_branch_assigns() {
 fn a_walrus_condition_on_a_project_env_helper_takes_its_default_branch() {
     let p = profile(&[(
         "settings.py",
-        "from core.utils.params import get_bool_env\nMIDDLEWARE = []\nif ENABLE_CSP := get_bool_env('ENABLE_CSP', True):\n    MIDDLEWARE.append('csp.middleware.CSPMiddleware')\nDEBUG = get_bool_env('DEBUG', False)\n",
+        "from core.utils.params import get_bool_env\nMIDDLEWARE = []\nif ENABLE_CSP := get_bool_env('ENABLE_CSP', True):\n    MIDDLEWARE.append('csp.middleware.CSPMiddleware')\nDEBUG = get_bool_env('DEBUG', True)\n",
     )]);
     assert_eq!(
         kind(&p, "MIDDLEWARE").map(strip),
@@ -507,6 +507,11 @@ fn a_walrus_condition_on_a_project_env_helper_takes_its_default_branch() {
     );
     assert_eq!(
         kind(&p, "DEBUG").map(strip),
-        Some(env(&["DEBUG"], Some(Kind::Bool(false))))
+        Some(env(&["DEBUG"], Some(Kind::Bool(true))))
+    );
+    // The walrus binds its name: a setting can be assigned in the condition itself.
+    assert_eq!(
+        kind(&p, "ENABLE_CSP").map(strip),
+        Some(env(&["ENABLE_CSP"], Some(Kind::Bool(true))))
     );
 }

@@ -377,6 +377,17 @@ mod tests {
     }
 
     #[test]
+    fn a_header_over_several_lines_and_a_docstring_at_column_0_stay_in_the_class() {
+        let text = "class Csp(\n    Base,\n):\n    \"\"\"\nSends the policy.\n\"\"\"\n    header = \"Content-Security-Policy\"\n";
+        let lines: Vec<usize> = scan("a.py", text, &needles())
+            .classes
+            .iter()
+            .map(|h| h.line)
+            .collect();
+        assert_eq!(lines, vec![1]);
+    }
+
+    #[test]
     fn evidence_after_the_class_ends_is_not_the_class_s() {
         let text = "class A:\n    x = 1\n\nHEADER = 'Content-Security-Policy'\n";
         assert!(scan("a.py", text, &needles()).classes.is_empty());

@@ -13,7 +13,7 @@ use crate::parse::{deploy, imports, manifests, python, source};
 use crate::result::{AuditResult, FileError, Verdict};
 use crate::rules::pattern::{FileContext, RawMatch};
 use crate::rules::prefilter::Prefilter;
-use crate::rules::setting::Evidence;
+use crate::rules::setting::{self, CodeFacts, CodeNeedles, Evidence};
 use crate::rules::{CompiledMatcher, LoadedRule};
 use crate::score::{self, Check, CheckStatus, Visibility};
 use crate::suppress::{self, Baseline, Ignores, SuppressionProblem};
@@ -98,6 +98,20 @@ struct FileOutcome {
     copies: Vec<(String, deploy::FileCopy)>,
     /// What the import graph needs of an application, command or script module.
     module: Option<reach::ModuleFacts>,
+    /// What an app file's classes and code show of the setting rules' code evidence.
+    code: CodeFacts,
+}
+
+/// The code evidence every loaded setting rule asks about, in rule order (the project stage
+/// and the per-file stage build the same list).
+fn code_needles(rules: &[&LoadedRule]) -> CodeNeedles {
+    let mut needles = CodeNeedles::default();
+    for rule in rules {
+        if let CompiledMatcher::Setting(s) = &rule.matcher {
+            s.add_needles(&mut needles);
+        }
+    }
+    needles
 }
 
 /// The per-file rules and what the project stage needs, shared by scans and rule examples.
@@ -110,6 +124,7 @@ struct Plan<'a> {
     named: Option<String>,
     /// `[tool.audit.roles]`: roles the user assigned by glob.
     roles: RoleOverrides,
+    code_needles: CodeNeedles,
 }
 
 impl<'a> Plan<'a> {
@@ -125,6 +140,7 @@ impl<'a> Plan<'a> {
                 .any(|r| matches!(r.matcher, CompiledMatcher::Setting(_))),
             named: named.map(str::to_string),
             roles,
+            code_needles: code_needles(rules),
         }
     }
 
@@ -161,6 +177,7 @@ struct Merged {
     settings: Vec<SettingsFile>,
     hints: Vec<ModuleHint>,
     copies: Vec<(String, deploy::FileCopy)>,
+    code: CodeFacts,
     unreadable_settings: Vec<String>,
     /// Python files per code role.
     roles: BTreeMap<Role, usize>,
@@ -179,6 +196,7 @@ impl Merged {
         self.settings.extend(outcome.settings);
         self.hints.extend(outcome.hints);
         self.copies.extend(outcome.copies);
+        self.code.extend(outcome.code);
         if let Some(why) = outcome.unreadable_settings {
             self.unreadable_settings.push(format!("{rel}: {why}"));
         }
@@ -241,6 +259,8 @@ impl Merged {
 struct ProjectOutcome {
     findings: Vec<Finding>,
     notes: BTreeMap<String, String>,
+    /// Per rule id: the project code that makes a passing check pass.
+    passed: BTreeMap<String, String>,
     errors: Vec<FileError>,
     /// A production settings module was found and evaluated.
     settings_found: bool,
@@ -339,6 +359,7 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
                     imports: &imports,
                     dependencies: &dependencies,
                     undecided: project.notes.get(&rule.meta.id),
+                    passed: project.passed.get(&rule.meta.id),
                     has_python,
                 },
             )
@@ -385,6 +406,8 @@ struct Applicability<'a> {
     dependencies: &'a BTreeSet<String>,
     /// Why the project stage could not decide this rule, if it could not.
     undecided: Option<&'a String>,
+    /// The project code that provides what the rule looks for, if a clause was silenced by it.
+    passed: Option<&'a String>,
     /// Some Python file was found: without one, per-file (Python) rules looked at nothing.
     has_python: bool,
 }
@@ -421,7 +444,7 @@ fn check_for(
     } else if let Some(why) = facts.undecided {
         (CheckStatus::NotApplicable, Some(why.clone()))
     } else {
-        (CheckStatus::Pass, None)
+        (CheckStatus::Pass, facts.passed.cloned())
     };
     let undecided = status == CheckStatus::NotApplicable && applicable && facts.undecided.is_some();
     // The findings that make it fail: the active ones, and with --strict the suppressed ones.
@@ -521,6 +544,9 @@ fn analyze_text(
                 defines_tasks: reach::defines_tasks(&text),
             });
         }
+    }
+    if role == Role::App && !plan.code_needles.is_empty() {
+        outcome.code = setting::code::scan(rel, &text, &plan.code_needles);
     }
     if text.contains("audit:") {
         outcome.ignores = Some(suppress::parse_ignores(&text));
@@ -757,8 +783,13 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
             return outcome;
         }
     };
+    let needles = code_needles(rules);
+    let mut code = merged.code.clone();
+    code.sort();
     let evidence = Evidence {
         imports: &merged.imports,
+        needles: &needles,
+        code: &code,
     };
     let sources: BTreeMap<&str, (&str, LineIndex)> = files
         .iter()
@@ -819,6 +850,10 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
                 found.undecided.join("; ")
             );
             outcome.notes.insert(rule.meta.id.clone(), note);
+        }
+        if !found.provided.is_empty() {
+            let note = format!("passes on project evidence: {}", found.provided.join("; "));
+            outcome.passed.insert(rule.meta.id.clone(), note);
         }
     }
     outcome
@@ -907,6 +942,7 @@ mod tests {
             imports: &none,
             dependencies: &none,
             undecided: None,
+            passed: None,
             has_python: true,
         };
         let check = |active: &[Finding], suppressed: &[Finding], strict: bool| {

@@ -475,19 +475,19 @@ fn explain_renders_the_whole_rule() {
 
 #[test]
 fn explain_shows_the_clauses_that_report_below_the_rule_severity() {
-    let (code, text, _) = run(&["explain", "SEC012"]);
+    let (code, text, _) = run(&["explain", "SEC006"]);
     assert_eq!(code, 0);
     let head: Vec<&str> = text.lines().skip(3).take(3).collect();
     assert_eq!(
         head,
         [
-            "  Severity      high (security · transport)",
-            "                medium: SECURE_SSL_REDIRECT is falsy, when SECURE_PROXY_SSL_HEADER is set",
+            "  Severity      high (security · configuration)",
+            "                low: ALLOWED_HOSTS is empty",
             "  Fix plan      phase 1 · Critical security",
         ]
     );
     // Flagged examples that assert a severity say it.
-    assert!(text.contains("  Flagged (line 1, medium):\n"), "{text}");
+    assert!(text.contains("  Flagged (line 1, low):\n"), "{text}");
 }
 
 #[test]

@@ -345,6 +345,14 @@ pub struct SettingCondition {
     /// Some non-test file imports one of these dotted names (or a name below one).
     #[serde(default)]
     pub imports: Vec<String>,
+    /// A test on a list of dotted class paths (`MIDDLEWARE`): an item names a class defined
+    /// in the project's app code whose source has this evidence (the project does the job
+    /// itself).
+    pub defines_class: Option<CodeEvidence>,
+    /// Some class in the project's app code has this evidence.
+    pub code_class: Option<CodeEvidence>,
+    /// No app code has any of these code fragments (see [`CodeAbsence`]).
+    pub code_lacks: Option<CodeAbsence>,
     /// At least one of these conditions holds.
     #[serde(default)]
     pub any: Vec<SettingCondition>,
@@ -366,6 +374,31 @@ pub struct SettingCondition {
     /// Clause only: the severity of this clause's findings when it is lower than the rule's
     /// (the rule's `severity` is the highest any clause gives).
     pub severity: Option<Severity>,
+}
+
+/// What a class's source must show: every `contains` fragment somewhere in the class (its
+/// `class` line and body), and one line holding every `line` fragment. Plain text, compared
+/// case-sensitively.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeEvidence {
+    #[serde(default)]
+    pub contains: Vec<String>,
+    #[serde(default)]
+    pub line: Vec<String>,
+}
+
+/// Code fragments none of which may appear in app code. Compared without whitespace (so
+/// `render(request` finds `render(\n    request`) and as whole words (`TemplateView` is not
+/// `ProjectTemplateViewSet`); a fragment starting with `^` must start its line. A fragment
+/// inside a module-level function that one of the `except_named_by` settings names by its
+/// dotted path (`CSRF_FAILURE_VIEW`) does not count.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeAbsence {
+    pub any: Vec<String>,
+    #[serde(default)]
+    pub except_named_by: Vec<String>,
 }
 
 /// A class of settings value for `is`.
@@ -395,6 +428,9 @@ pub enum SettingClass {
     NonEmpty,
     /// A non-empty string.
     String,
+    /// Another branch of an `if` on an environment variable assigns the setting: the `if`
+    /// took its branch from the variable's default, and setting the variable replaces it.
+    EnvSwitched,
     /// A string naming a host that belongs to one deployment (`rules/hosts.rs`): localhost, an
     /// IP, a service name, a private or environment name, a data-store URL; not a vendor's
     /// public endpoint.

@@ -9,10 +9,13 @@
 use crate::findings::Severity;
 use crate::model::settings::{glob_match, py_eq, Kind, Loc, Lookup, Profile, Undecided, Value};
 use crate::rules::hosts;
-use crate::rules::rule::{SettingClass, SettingCondition, SettingSpec};
+use crate::rules::rule::{CodeAbsence, CodeEvidence, SettingClass, SettingCondition, SettingSpec};
 use std::collections::BTreeSet;
 
+pub mod code;
 mod describe;
+
+pub use code::{CodeFacts, CodeNeedles};
 
 /// A compiled `setting` matcher.
 pub struct CompiledSetting {
@@ -33,6 +36,8 @@ struct Condition {
     setting: Option<String>,
     tests: Vec<Test>,
     imports: Vec<String>,
+    code_class: Option<CodeEvidence>,
+    code_lacks: Option<CodeAbsence>,
     any: Vec<Condition>,
     all: Vec<Condition>,
 }
@@ -49,6 +54,8 @@ enum Test {
     NotGlob(String),
     GreaterThan(f64),
     LessThan(f64),
+    /// An item names a project class with this evidence.
+    DefinesClass(CodeEvidence),
 }
 
 /// One clause that held: where it points and its rendered message.
@@ -68,12 +75,18 @@ pub struct SettingOutcome {
     pub matches: Vec<SettingMatch>,
     /// Why some clause could not be decided (sorted, without duplicates).
     pub undecided: Vec<String>,
+    /// Project code that silenced a clause which held otherwise (a middleware that sends the
+    /// header itself, with its file and line): the evidence of a check that passes.
+    pub provided: Vec<String>,
 }
 
 /// Project facts beyond the settings that conditions may ask about.
 pub struct Evidence<'a> {
     /// Dotted names imported by non-test files (`django.core.cache`, `django.core.cache.cache`).
     pub imports: &'a BTreeSet<String>,
+    /// The code evidence the rules asked about, and what app files showed of it.
+    pub needles: &'a CodeNeedles,
+    pub code: &'a CodeFacts,
 }
 
 /// Three-valued result of a condition; `Yes` carries the list item a `contains` found.
@@ -147,6 +160,16 @@ impl CompiledSetting {
         Ok(CompiledSetting { clauses })
     }
 
+    /// Adds the code evidence this rule's conditions ask about.
+    pub fn add_needles(&self, needles: &mut CodeNeedles) {
+        for clause in &self.clauses {
+            let nested = clause.when.iter().chain(&clause.unless);
+            for condition in std::iter::once(&clause.condition).chain(nested) {
+                condition.add_needles(needles);
+            }
+        }
+    }
+
     /// Every clause on the production profile.
     pub fn evaluate(&self, profile: &Profile, evidence: &Evidence<'_>) -> SettingOutcome {
         let mut outcome = SettingOutcome::default();
@@ -154,11 +177,12 @@ impl CompiledSetting {
             for path in profile.expand(&clause.setting) {
                 let path = profile.source_path(&path);
                 let lookup = profile.lookup(&path);
-                let mut result = clause.condition.tests_on(&path, &lookup, profile);
+                let mut result = clause.condition.tests_on(&path, &lookup, profile, evidence);
                 // Only the clause's own tests choose where the finding points.
                 for condition in &clause.when {
                     result = result.and(condition.eval(profile, evidence, &path).anonymous());
                 }
+                let held = matches!(result, Tri::Yes(_));
                 for condition in &clause.unless {
                     // An exception that cannot be decided (a host read from the environment)
                     // does not silence what the clause's own tests decided.
@@ -166,6 +190,13 @@ impl CompiledSetting {
                         Tri::Undecided(_) => Tri::No,
                         decided => decided,
                     };
+                    if held && matches!(silenced, Tri::Yes(_)) && matches!(result, Tri::Yes(_)) {
+                        for why in condition.explain(profile, evidence, &path) {
+                            if !outcome.provided.contains(&why) {
+                                outcome.provided.push(why);
+                            }
+                        }
+                    }
                     result = result.and(silenced.not());
                 }
                 match result {
@@ -175,10 +206,16 @@ impl CompiledSetting {
                             .and_then(|i| i.at.clone())
                             .or_else(|| lookup.at.clone())
                             .unwrap_or_else(|| profile.entry_loc());
-                        let message = clause
-                            .message
-                            .as_ref()
-                            .map(|m| render(m, &path, &lookup, item.as_ref(), profile));
+                        let found = clause
+                            .when
+                            .iter()
+                            .flat_map(|c| c.explain(profile, evidence, &path))
+                            .next()
+                            .unwrap_or_default();
+                        let message = clause.message.as_ref().map(|m| {
+                            render(m, &path, &lookup, item.as_ref(), profile)
+                                .replace("{evidence}", &found)
+                        });
                         // One finding per location; a literal copied into other settings is
                         // named after the setting that writes it.
                         let severity = clause.severity;
@@ -219,6 +256,10 @@ impl CompiledSetting {
             }
         }
         outcome.undecided.sort();
+        // Evidence of a clause that still found something elsewhere is no pass.
+        if !outcome.matches.is_empty() {
+            outcome.provided.clear();
+        }
         outcome
     }
 }
@@ -234,9 +275,18 @@ fn compile_clause(spec: &SettingCondition) -> Result<Clause, String> {
     if condition.tests.is_empty() {
         return Err(format!("the clause on `{setting}` states no test (`is`, `equals`, `in`, `contains`, `lacks`, `glob`, …)"));
     }
-    if !condition.imports.is_empty() || !condition.any.is_empty() || !condition.all.is_empty() {
+    if !condition.imports.is_empty()
+        || !condition.any.is_empty()
+        || !condition.all.is_empty()
+        || condition.code_class.is_some()
+        || condition.code_lacks.is_some()
+        || condition
+            .tests
+            .iter()
+            .any(|t| matches!(t, Test::DefinesClass(_)))
+    {
         return Err(
-            "`imports`, `any` and `all` belong in `when` or `unless`, not in the clause itself"
+            "`imports`, `any`, `all`, `defines_class`, `code_class` and `code_lacks` belong in `when` or `unless`, not in the clause itself"
                 .to_string(),
         );
     }
@@ -301,6 +351,21 @@ fn compile_condition(spec: &SettingCondition, is_clause: bool) -> Result<Conditi
     if let Some(n) = spec.less_than {
         tests.push(Test::LessThan(n));
     }
+    if let Some(e) = &spec.defines_class {
+        check_evidence(e)?;
+        tests.push(Test::DefinesClass(e.clone()));
+    }
+    if let Some(e) = &spec.code_class {
+        check_evidence(e)?;
+    }
+    if let Some(a) = &spec.code_lacks {
+        if a.any
+            .iter()
+            .all(|f| f.trim_start_matches('^').trim().is_empty())
+        {
+            return Err("`code_lacks` needs at least one code fragment in `any`".to_string());
+        }
+    }
     let nested = |list: &[SettingCondition]| -> Result<Vec<Condition>, String> {
         list.iter().map(|c| compile_condition(c, false)).collect()
     };
@@ -308,6 +373,8 @@ fn compile_condition(spec: &SettingCondition, is_clause: bool) -> Result<Conditi
         setting: spec.setting.clone(),
         tests,
         imports: spec.imports.clone(),
+        code_class: spec.code_class.clone(),
+        code_lacks: spec.code_lacks.clone(),
         any: nested(&spec.any)?,
         all: nested(&spec.all)?,
     };
@@ -320,6 +387,8 @@ fn compile_condition(spec: &SettingCondition, is_clause: bool) -> Result<Conditi
     if !is_clause
         && condition.setting.is_none()
         && condition.imports.is_empty()
+        && condition.code_class.is_none()
+        && condition.code_lacks.is_none()
         && condition.any.is_empty()
         && condition.all.is_empty()
     {
@@ -328,6 +397,14 @@ fn compile_condition(spec: &SettingCondition, is_clause: bool) -> Result<Conditi
         );
     }
     Ok(condition)
+}
+
+fn check_evidence(e: &CodeEvidence) -> Result<(), String> {
+    let fragments = e.contains.iter().chain(&e.line);
+    if e.contains.is_empty() && e.line.is_empty() || fragments.clone().any(|f| f.is_empty()) {
+        return Err("code evidence needs non-empty `contains` or `line` fragments".to_string());
+    }
+    Ok(())
 }
 
 /// A TOML literal as a settings value.
@@ -355,9 +432,17 @@ impl Condition {
             for path in profile.expand(&pattern) {
                 let path = profile.source_path(&path);
                 let lookup = profile.lookup(&path);
-                any = any.or(self.tests_on(&path, &lookup, profile));
+                any = any.or(self.tests_on(&path, &lookup, profile, evidence));
             }
             result = result.and(any);
+        }
+        if let Some(wanted) = &self.code_class {
+            result = result.and(Tri::from_bool(class_with(wanted, evidence).is_some()));
+        }
+        if let Some(absence) = &self.code_lacks {
+            result = result.and(Tri::from_bool(
+                present_sites(absence, profile, evidence).is_empty(),
+            ));
         }
         if !self.imports.is_empty() {
             let imported = self.imports.iter().any(|wanted| {
@@ -384,10 +469,16 @@ impl Condition {
     }
 
     /// Every test of this condition on one looked-up setting.
-    fn tests_on(&self, path: &str, lookup: &Lookup, profile: &Profile) -> Tri {
+    fn tests_on(
+        &self,
+        path: &str,
+        lookup: &Lookup,
+        profile: &Profile,
+        evidence: &Evidence<'_>,
+    ) -> Tri {
         let mut result = Tri::Yes(None);
         for test in &self.tests {
-            result = result.and(test.eval(path, lookup, profile));
+            result = result.and(test.eval(path, lookup, profile, evidence));
             if matches!(result, Tri::No) {
                 break;
             }
@@ -396,8 +487,205 @@ impl Condition {
     }
 }
 
+impl Condition {
+    fn add_needles(&self, needles: &mut CodeNeedles) {
+        for test in &self.tests {
+            if let Test::DefinesClass(e) = test {
+                needles.add_class(e);
+            }
+        }
+        if let Some(e) = &self.code_class {
+            needles.add_class(e);
+        }
+        if let Some(a) = &self.code_lacks {
+            needles.add_absent(a);
+        }
+        for c in self.any.iter().chain(&self.all) {
+            c.add_needles(needles);
+        }
+    }
+
+    /// What project code makes this condition hold, for a message or a check's note:
+    /// `pretix.base.middleware.SecurityMiddleware (pretix/base/middleware.py:341) has
+    /// "Content-Security-Policy"`. Empty for conditions on settings alone.
+    fn explain(&self, profile: &Profile, evidence: &Evidence<'_>, current: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(pattern) = &self.setting {
+            for test in &self.tests {
+                if let Test::Is(SettingClass::EnvSwitched) = test {
+                    for path in profile.expand(&relative_path(pattern, current)) {
+                        if let Some(switch) = profile.switch_of(&path) {
+                            let vars = switch.vars.join(", ");
+                            out.push(format!(
+                                "the `if` at {}:{} assigns {} when {vars} is set",
+                                switch.at.file, switch.line, switch.name
+                            ));
+                        }
+                    }
+                }
+                let Test::DefinesClass(wanted) = test else {
+                    continue;
+                };
+                for path in profile.expand(&relative_path(pattern, current)) {
+                    let lookup = profile.lookup(&profile.source_path(&path));
+                    let Some(value) = lookup.value.as_ref().map(|v| v.clone().certain()) else {
+                        continue;
+                    };
+                    if let Some((item, hit)) = defining_item(&value, wanted, evidence) {
+                        out.push(format!(
+                            "{path} names {item} ({}:{}), whose class has {}",
+                            hit.rel,
+                            hit.line,
+                            describe_evidence(wanted)
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(wanted) = &self.code_class {
+            if let Some(hit) = class_with(wanted, evidence) {
+                out.push(format!(
+                    "the class {}.{} ({}:{}) has {}",
+                    hit.module,
+                    hit.class,
+                    hit.rel,
+                    hit.line,
+                    describe_evidence(wanted)
+                ));
+            }
+        }
+        if let Some(absence) = &self.code_lacks {
+            if present_sites(absence, profile, evidence).is_empty() {
+                let list: Vec<String> = absence
+                    .any
+                    .iter()
+                    .map(|f| format!("`{}`", f.trim_start_matches('^')))
+                    .collect();
+                out.push(format!("no app code has {}", list.join(", ")));
+            }
+        }
+        for c in self.any.iter().chain(&self.all) {
+            out.extend(c.explain(profile, evidence, current));
+        }
+        out
+    }
+}
+
+/// `"Content-Security-Policy"`, `a line with "password" and "min_length="`.
+fn describe_evidence(e: &CodeEvidence) -> String {
+    let quoted = |xs: &[String]| {
+        xs.iter()
+            .map(|x| format!("{x:?}"))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    let mut parts = Vec::new();
+    if !e.contains.is_empty() {
+        parts.push(quoted(&e.contains));
+    }
+    if !e.line.is_empty() {
+        parts.push(format!("a line with {}", quoted(&e.line)));
+    }
+    parts.join(" and ")
+}
+
+/// The first class in app code with the evidence.
+fn class_with<'e>(wanted: &CodeEvidence, evidence: &'e Evidence<'_>) -> Option<&'e code::ClassHit> {
+    let index = evidence.needles.classes.iter().position(|e| e == wanted)?;
+    evidence.code.classes.iter().find(|h| h.evidence == index)
+}
+
+/// The places in app code that have one of the fragments, leaving out functions a listed
+/// setting names by dotted path.
+fn present_sites<'e>(
+    absence: &CodeAbsence,
+    profile: &Profile,
+    evidence: &'e Evidence<'_>,
+) -> Vec<&'e code::SiteHit> {
+    let Some(index) = evidence.needles.absent.iter().position(|a| a == absence) else {
+        return Vec::new();
+    };
+    let named: Vec<String> = absence
+        .except_named_by
+        .iter()
+        .filter_map(|s| match profile.lookup(s).value.map(Value::certain) {
+            Some(Value {
+                kind: Kind::Str(dotted),
+                ..
+            }) => Some(dotted),
+            _ => None,
+        })
+        .collect();
+    evidence
+        .code
+        .sites
+        .iter()
+        .filter(|site| site.absence == index)
+        .filter(|site| {
+            let Some(function) = &site.function else {
+                return true;
+            };
+            let full = format!("{}.{function}", site.module);
+            !named
+                .iter()
+                .any(|n| full == *n || full.ends_with(&format!(".{n}")))
+        })
+        .collect()
+}
+
+/// The item of a list of dotted paths naming a project class with the evidence.
+fn defining_item<'e>(
+    value: &Value,
+    wanted: &CodeEvidence,
+    evidence: &'e Evidence<'_>,
+) -> Option<(String, &'e code::ClassHit)> {
+    let index = evidence.needles.classes.iter().position(|e| e == wanted)?;
+    let Kind::List(items) = &value.kind else {
+        return None;
+    };
+    items.iter().find_map(|item| match &item.kind {
+        Kind::Str(dotted) => evidence
+            .code
+            .class_named(index, dotted)
+            .map(|hit| (dotted.clone(), hit)),
+        _ => None,
+    })
+}
+
+/// `defines_class` on a value: yes for a certain item, undecided when only an item some
+/// undecidable branch adds names such a class.
+fn defines_class(value: &Value, wanted: &CodeEvidence, evidence: &Evidence<'_>, path: &str) -> Tri {
+    let Some(index) = evidence.needles.classes.iter().position(|e| e == wanted) else {
+        return Tri::No;
+    };
+    let Kind::List(items) = &value.kind else {
+        return Tri::No;
+    };
+    let mut maybe = None;
+    for item in items.iter() {
+        match &item.kind {
+            Kind::Str(dotted) if evidence.code.class_named(index, dotted).is_some() => {
+                return Tri::Yes(Some(item.clone()));
+            }
+            Kind::Maybe { value: inner, why } => {
+                if let Kind::Str(dotted) = &inner.kind {
+                    if evidence.code.class_named(index, dotted).is_some() {
+                        maybe.get_or_insert_with(|| {
+                            format!(
+                                "{dotted} is in {path} only when {why}, which audit cannot decide"
+                            )
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    maybe.map_or(Tri::No, Tri::Undecided)
+}
+
 impl Test {
-    fn eval(&self, path: &str, lookup: &Lookup, profile: &Profile) -> Tri {
+    fn eval(&self, path: &str, lookup: &Lookup, profile: &Profile, evidence: &Evidence<'_>) -> Tri {
         let elsewhere = || {
             Tri::Undecided(format!(
                 "{path} is not set in {}, but may come from `from {} import *`, which audit could not follow",
@@ -431,8 +719,8 @@ impl Test {
             };
             let unset = profile.lookup_unset(path);
             return match (
-                self.eval(path, &set, profile),
-                self.eval(path, &unset, profile),
+                self.eval(path, &set, profile, evidence),
+                self.eval(path, &unset, profile, evidence),
             ) {
                 (Tri::Yes(item), Tri::Yes(_)) => Tri::Yes(item),
                 (Tri::No, Tri::No) => Tri::No,
@@ -458,6 +746,7 @@ impl Test {
                 SettingClass::Env => Some(env.is_some()),
                 SettingClass::EnvWithDefault => Some(env == Some(true)),
                 SettingClass::EnvRequired => Some(env == Some(false)),
+                SettingClass::EnvSwitched => Some(profile.switch_of(path).is_some()),
                 _ => None,
             };
             if let Some(b) = decided {
@@ -489,6 +778,7 @@ impl Test {
             }
             Test::GreaterThan(n) => Tri::from_bool(number(value).is_some_and(|v| v > *n)),
             Test::LessThan(n) => Tri::from_bool(number(value).is_some_and(|v| v < *n)),
+            Test::DefinesClass(wanted) => defines_class(value, wanted, evidence, path),
         }
     }
 }
@@ -547,7 +837,8 @@ fn is_class(class: SettingClass, value: &Value) -> bool {
         | SettingClass::Literal
         | SettingClass::Env
         | SettingClass::EnvWithDefault
-        | SettingClass::EnvRequired => false,
+        | SettingClass::EnvRequired
+        | SettingClass::EnvSwitched => false,
     }
 }
 

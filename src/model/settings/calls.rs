@@ -28,6 +28,20 @@ pub(super) enum Reader {
 /// `get_env` → `str`. Only names that say they read the environment.
 pub(super) fn env_helper_cast(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
+    // `get_bool_env`, `get_int_env`: the cast between `get_` and `_env`.
+    if let Some(cast) = lower
+        .strip_prefix("get_")
+        .and_then(|rest| rest.strip_suffix("_env"))
+    {
+        return match cast {
+            "str" | "string" => Some("str"),
+            "bool" | "boolean" => Some("bool"),
+            "int" | "integer" => Some("int"),
+            "float" => Some("float"),
+            "list" => Some("list"),
+            _ => None,
+        };
+    }
     let stem = lower
         .strip_prefix("get_env")
         .or_else(|| lower.strip_prefix("getenv_"))

@@ -114,6 +114,41 @@ pub(super) struct Evaluator<'a> {
     /// Files read at run time that may override what was assigned before them (`exec` of a
     /// file, a star import of a module the repository lacks), where and how.
     pub(super) overrides: Vec<(Loc, String)>,
+    /// Names a branch not taken would assign, where the `if` was decided by the default of an
+    /// environment read (`if REDIS_HOST:` with `REDIS_HOST = os.getenv("REDIS_HOST")`).
+    pub(super) switches: Vec<Switch>,
+}
+
+/// A setting the deployment replaces by setting an environment variable: an `if` on an
+/// environment read picked its branch from the read's default, and another branch assigns
+/// the setting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Switch {
+    /// The top-level name the other branch assigns (`CACHES`).
+    pub name: String,
+    /// The condition of the `if`, and its 1-based line.
+    pub at: Loc,
+    pub line: usize,
+    pub vars: Vec<String>,
+}
+
+/// Top-level names a block assigns, nested blocks included.
+fn assigned_names(body: &[Stmt], out: &mut Vec<String>) {
+    for stmt in body {
+        match stmt {
+            Stmt::Assign { targets, .. } => out.extend(targets.iter().map(|t| t.name.clone())),
+            Stmt::AugAssign { target, .. } | Stmt::Mutate { target, .. } => {
+                out.push(target.name.clone());
+            }
+            Stmt::If { arms, orelse } => {
+                for (_, b) in arms {
+                    assigned_names(b, out);
+                }
+                assigned_names(orelse, out);
+            }
+            _ => {}
+        }
+    }
 }
 
 impl<'a> Evaluator<'a> {
@@ -126,6 +161,7 @@ impl<'a> Evaluator<'a> {
             unresolved: BTreeSet::new(),
             incomplete: Vec::new(),
             overrides: Vec::new(),
+            switches: Vec::new(),
         }
     }
 
@@ -327,15 +363,42 @@ impl<'a> Evaluator<'a> {
     fn if_statement(&mut self, frame: &mut Frame<'_>, arms: &[(Node, Vec<Stmt>)], orelse: &[Stmt]) {
         let mut open: Vec<(Value, &[Stmt], &Node)> = Vec::new();
         let mut last: &[Stmt] = orelse;
+        // Bodies passed over because an environment read's default decided the condition.
+        let mut switched: Vec<(&[Stmt], &Node, Vec<String>)> = Vec::new();
         for (cond, body) in arms {
             let c = eval(frame, cond, 0);
+            let vars = c.env_vars().to_vec();
             match c.truth() {
                 Some(true) => {
                     last = body;
+                    if !vars.is_empty() {
+                        switched.push((orelse, cond, vars));
+                    }
                     break;
                 }
-                Some(false) => {}
+                Some(false) => {
+                    if !vars.is_empty() {
+                        switched.push((body, cond, vars));
+                    }
+                }
                 None => open.push((c, body, cond)),
+            }
+        }
+        for (body, cond, vars) in switched {
+            let mut names = Vec::new();
+            assigned_names(body, &mut names);
+            let at = loc(frame, cond.span);
+            let line = frame.line(cond.span.0);
+            for name in names {
+                let switch = Switch {
+                    name,
+                    at: at.clone(),
+                    line,
+                    vars: vars.clone(),
+                };
+                if !self.switches.contains(&switch) {
+                    self.switches.push(switch);
+                }
             }
         }
         let Some((first, _, cond)) = open.first() else {

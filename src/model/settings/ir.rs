@@ -156,7 +156,27 @@ impl<'r> Converter<'_, 'r> {
                 }
             }
             "import_from_statement" => self.import_from(node, out),
-            "if_statement" => out.push(self.if_statement(node)),
+            "if_statement" => {
+                // `if NAME := value:` binds NAME before the test (only the first condition
+                // always runs, so an `elif`'s binding is not followed).
+                if let Some(cond) = node.field("condition") {
+                    if cond.kind() == "named_expression" {
+                        if let (Some(name), Some(value)) = (cond.field("name"), cond.field("value"))
+                        {
+                            let start = node.range().start;
+                            out.push(Stmt::Assign {
+                                targets: vec![Target {
+                                    name: name.text().to_string(),
+                                    keys: Vec::new(),
+                                    too_deep: false,
+                                }],
+                                value: self.node(&value, start, 0),
+                            });
+                        }
+                    }
+                }
+                out.push(self.if_statement(node));
+            }
             "try_statement" => {
                 // The body runs; `except` handlers are the unusual path. `else`/`finally` run too.
                 for child in node.named_children() {
@@ -468,6 +488,11 @@ impl<'r> Converter<'_, 'r> {
                     .map(|c| self.node(&c, c.range().start, d))
                     .collect(),
             ),
+            // `if FLAG := get_bool_env("FLAG", True):` tests the value it binds.
+            "named_expression" => match node.field("value") {
+                Some(value) => return self.node(&value, ctx, d),
+                None => unknown(&node.text()),
+            },
             "parenthesized_expression" => {
                 match node.named_children().find(|c| c.kind() != "comment") {
                     Some(inner) => return self.node(&inner, ctx, d),

@@ -37,6 +37,9 @@ pub struct Profile {
     /// Files read at run time that may override what was assigned before them, where and how
     /// (`the file run with exec() at dmoj/settings.py:611`).
     pub overrides: Vec<(Loc, String)>,
+    /// Settings another branch of an `if` on an environment read assigns (the deployment's
+    /// switch, such as a Redis cache when `REDIS_HOST` is set).
+    pub switches: Vec<super::eval::Switch>,
 }
 
 /// The answer to a setting path.
@@ -61,6 +64,12 @@ impl Profile {
             .iter()
             .find(|(o, _)| at.end == 0 || o.file != at.file || at.start < o.start)
             .map(|(_, how)| how.as_str())
+    }
+
+    /// The switch that lets the deployment replace the top-level setting of `path`, if any.
+    pub fn switch_of(&self, path: &str) -> Option<&super::eval::Switch> {
+        let top = path.split('.').next().unwrap_or(path);
+        self.switches.iter().find(|s| s.name == top)
     }
 
     /// Looks up a dotted path (`DATABASES.default.CONN_MAX_AGE`, `PASSWORD_HASHERS.0`).
@@ -377,6 +386,7 @@ pub fn production_profile(
         unresolved: evaluator.unresolved.into_iter().collect(),
         incomplete: evaluator.incomplete,
         overrides: evaluator.overrides,
+        switches: evaluator.switches,
     }))
 }
 

@@ -467,3 +467,51 @@ OTHER = {"default": db}
     assert_eq!(stripped("OTHER.default.NAME"), Some(s("n")));
     assert_eq!(stripped("OTHER.default.CONN_MAX_AGE"), Some(Kind::Int(30)));
 }
+
+#[test]
+fn an_if_decided_by_an_env_default_remembers_what_the_other_branch_assigns() {
+    let p = profile(&[(
+        "settings.py",
+        "import os\nREDIS = os.getenv('REDIS', None)\nCACHES = {}\nif REDIS:\n    CACHES['default'] = {'BACKEND': 'redis'}\n    if REDIS.startswith('s'):\n        SESSION_ENGINE = 'cache'\nelse:\n    DEBUG = False\nif True:\n    X = 1\nelse:\n    Y = 2\n",
+    )]);
+    let switches: Vec<(&str, usize, Vec<String>)> = p
+        .switches
+        .iter()
+        .map(|s| (s.name.as_str(), s.line, s.vars.clone()))
+        .collect();
+    // The branch taken (DEBUG) and an `if` on a literal (Y) are no switch.
+    assert_eq!(
+        switches,
+        vec![
+            ("CACHES", 4, vec!["REDIS".to_string()]),
+            ("SESSION_ENGINE", 4, vec!["REDIS".to_string()]),
+        ]
+    );
+    assert!(p.switch_of("CACHES.default.BACKEND").is_some());
+    assert!(p.switch_of("DEBUG").is_none());
+    assert_eq!(kind(&p, "CACHES"), Some(Kind::dict(Vec::new())));
+}
+
+#[test]
+fn a_walrus_condition_on_a_project_env_helper_takes_its_default_branch() {
+    let p = profile(&[(
+        "settings.py",
+        "from core.utils.params import get_bool_env\nMIDDLEWARE = []\nif ENABLE_CSP := get_bool_env('ENABLE_CSP', True):\n    MIDDLEWARE.append('csp.middleware.CSPMiddleware')\nDEBUG = get_bool_env('DEBUG', True)\n",
+    )]);
+    assert_eq!(
+        kind(&p, "MIDDLEWARE").map(strip),
+        Some(Kind::list(vec![Value::new(
+            s("csp.middleware.CSPMiddleware"),
+            None
+        )]))
+    );
+    assert_eq!(
+        kind(&p, "DEBUG").map(strip),
+        Some(env(&["DEBUG"], Some(Kind::Bool(true))))
+    );
+    // The walrus binds its name: a setting can be assigned in the condition itself.
+    assert_eq!(
+        kind(&p, "ENABLE_CSP").map(strip),
+        Some(env(&["ENABLE_CSP"], Some(Kind::Bool(true))))
+    );
+}

@@ -42,6 +42,15 @@ impl Condition {
         if !self.imports.is_empty() {
             parts.push(format!("the code imports {}", self.imports.join(" or ")));
         }
+        if let Some(e) = &self.code_class {
+            parts.push(format!(
+                "a class in app code has {}",
+                super::describe_evidence(e)
+            ));
+        }
+        if let Some(a) = &self.code_lacks {
+            parts.push(format!("no app code has {}", a.any.join(", ")));
+        }
         if !self.any.is_empty() {
             let any: Vec<String> = self.any.iter().map(Condition::describe).collect();
             parts.push(format!("({})", any.join(" or ")));
@@ -67,6 +76,9 @@ impl Test {
             Test::NotGlob(g) => format!("does not match {g}"),
             Test::GreaterThan(n) => format!("> {n}"),
             Test::LessThan(n) => format!("< {n}"),
+            Test::DefinesClass(e) => {
+                format!("names a project class with {}", super::describe_evidence(e))
+            }
         }
     }
 }
@@ -88,6 +100,7 @@ fn class_name(class: SettingClass) -> &'static str {
         SettingClass::NonEmpty => "non-empty",
         SettingClass::String => "a non-empty string",
         SettingClass::DeploymentHost => "a host of one deployment",
+        SettingClass::EnvSwitched => "replaced by a branch on an environment variable",
     }
 }
 

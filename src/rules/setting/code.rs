@@ -1,0 +1,413 @@
+//! Code evidence for setting rules: what a project's own classes do (a middleware that sends
+//! the Content-Security-Policy itself, a form that enforces a password length) and code
+//! fragments that are absent (no view renders a template). Read from each app file's text in
+//! the per-file stage, for the needles the loaded setting rules ask about; nothing is run.
+
+use crate::model::settings::module_of;
+use crate::rules::rule::{CodeAbsence, CodeEvidence};
+
+/// Every piece of code evidence the loaded setting rules ask about, deduplicated.
+#[derive(Clone, Debug, Default)]
+pub struct CodeNeedles {
+    pub classes: Vec<CodeEvidence>,
+    pub absent: Vec<CodeAbsence>,
+}
+
+impl CodeNeedles {
+    pub fn is_empty(&self) -> bool {
+        self.classes.is_empty() && self.absent.is_empty()
+    }
+
+    pub(super) fn add_class(&mut self, evidence: &CodeEvidence) {
+        if !self.classes.contains(evidence) {
+            self.classes.push(evidence.clone());
+        }
+    }
+
+    pub(super) fn add_absent(&mut self, absence: &CodeAbsence) {
+        if !self.absent.contains(absence) {
+            self.absent.push(absence.clone());
+        }
+    }
+}
+
+/// A class whose source has one piece of class evidence.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClassHit {
+    /// Index into [`CodeNeedles::classes`].
+    pub evidence: usize,
+    pub rel: String,
+    /// Dotted module of the file (`pretix.base.middleware`).
+    pub module: String,
+    pub class: String,
+    /// 1-based line of the `class` statement.
+    pub line: usize,
+}
+
+/// Where a fragment that should be absent was found.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SiteHit {
+    /// Index into [`CodeNeedles::absent`].
+    pub absence: usize,
+    pub rel: String,
+    pub module: String,
+    pub line: usize,
+    /// The module-level function it is in, if any.
+    pub function: Option<String>,
+    pub fragment: String,
+}
+
+/// What the app files showed of the needles.
+#[derive(Clone, Debug, Default)]
+pub struct CodeFacts {
+    pub classes: Vec<ClassHit>,
+    pub sites: Vec<SiteHit>,
+}
+
+impl CodeFacts {
+    pub fn extend(&mut self, other: CodeFacts) {
+        self.classes.extend(other.classes);
+        self.sites.extend(other.sites);
+    }
+
+    /// Files merge in path order, so the facts are already deterministic; sorting makes them
+    /// independent of it.
+    pub fn sort(&mut self) {
+        self.classes.sort();
+        self.sites.sort();
+    }
+
+    /// The class `dotted` (`pretix.base.middleware.SecurityMiddleware`) names, when it has
+    /// the evidence: the module may be written from a source root below the scanned folder
+    /// (`netbox.middleware` for `netbox/netbox/middleware.py`).
+    pub fn class_named(&self, evidence: usize, dotted: &str) -> Option<&ClassHit> {
+        let (module, class) = dotted.rsplit_once('.')?;
+        let suffix = format!(".{module}");
+        self.classes
+            .iter()
+            .filter(|h| h.evidence == evidence && h.class == class)
+            .filter(|h| h.module == module || h.module.ends_with(&suffix))
+            .min_by_key(|h| h.module.len())
+    }
+}
+
+/// The evidence one app file holds.
+pub fn scan(rel: &str, text: &str, needles: &CodeNeedles) -> CodeFacts {
+    let mut facts = CodeFacts::default();
+    let (module, _) = module_of(rel);
+    let wanted: Vec<usize> = (0..needles.classes.len())
+        .filter(|&i| {
+            let e = &needles.classes[i];
+            e.contains.iter().all(|c| text.contains(c.as_str()))
+                && e.line.iter().all(|c| text.contains(c.as_str()))
+        })
+        .collect();
+    if !wanted.is_empty() {
+        for (name, line, source) in classes(text) {
+            for &i in &wanted {
+                if has_evidence(&needles.classes[i], &source) {
+                    facts.classes.push(ClassHit {
+                        evidence: i,
+                        rel: rel.to_string(),
+                        module: module.clone(),
+                        class: name.to_string(),
+                        line,
+                    });
+                }
+            }
+        }
+    }
+    let mut lines: Option<Vec<&str>> = None;
+    for (i, absence) in needles.absent.iter().enumerate() {
+        for (line, fragment) in fragments(text, &absence.any) {
+            let lines = lines.get_or_insert_with(|| text.lines().collect());
+            facts.sites.push(SiteHit {
+                absence: i,
+                rel: rel.to_string(),
+                module: module.clone(),
+                line,
+                function: module_function(lines, line),
+                fragment,
+            });
+        }
+    }
+    facts
+}
+
+fn has_evidence(evidence: &CodeEvidence, source: &str) -> bool {
+    evidence
+        .contains
+        .iter()
+        .all(|c| source.contains(c.as_str()))
+        && (evidence.line.is_empty()
+            || source
+                .lines()
+                .any(|l| evidence.line.iter().all(|c| l.contains(c.as_str()))))
+}
+
+fn indentation(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// Every `class` statement: its name, 1-based line and source (header and body). The body
+/// ends at the first code line indented no deeper than the `class` line; lines inside a
+/// triple-quoted string and comment lines never end it.
+fn classes(text: &str) -> Vec<(&str, usize, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let in_string = string_lines(&lines);
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if in_string[i] {
+            continue;
+        }
+        let trimmed = line.trim_start();
+        let Some(rest) = trimmed.strip_prefix("class ") else {
+            continue;
+        };
+        let name_len = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if name_len == 0 {
+            continue;
+        }
+        let indent = indentation(line);
+        let mut end = i + 1;
+        while end < lines.len() {
+            let next = lines[end];
+            let code = next.trim_start();
+            // Blank and comment lines, string contents and the `):` closing a header continued
+            // over several lines never end the body.
+            let inside = in_string[end]
+                || code.is_empty()
+                || code.starts_with('#')
+                || code.starts_with(')')
+                || indentation(next) > indent;
+            let ends = !inside;
+            if ends {
+                break;
+            }
+            end += 1;
+        }
+        found.push((&rest[..name_len], i + 1, lines[i..end].join("\n")));
+    }
+    found
+}
+
+/// For each line, whether it starts inside a triple-quoted string.
+fn string_lines(lines: &[&str]) -> Vec<bool> {
+    let mut inside: Option<&str> = None;
+    lines
+        .iter()
+        .map(|line| {
+            let starts_inside = inside.is_some();
+            let mut rest = *line;
+            loop {
+                match inside {
+                    Some(quote) => match rest.find(quote) {
+                        Some(at) => {
+                            rest = &rest[at + 3..];
+                            inside = None;
+                        }
+                        None => break,
+                    },
+                    None => {
+                        let code = rest.split('#').next().unwrap_or("");
+                        let next = ["\"\"\"", "'''"]
+                            .into_iter()
+                            .filter_map(|q| code.find(q).map(|at| (at, q)))
+                            .min();
+                        match next {
+                            Some((at, quote)) => {
+                                rest = &rest[at + 3..];
+                                inside = Some(quote);
+                            }
+                            None => break,
+                        }
+                    }
+                }
+            }
+            starts_inside
+        })
+        .collect()
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Where each fragment occurs, compared without whitespace and as whole words: (1-based line,
+/// the fragment as written in the rule).
+fn fragments(text: &str, wanted: &[String]) -> Vec<(usize, String)> {
+    // Most files have none of the fragments: their leading word (`render` of `render(request`)
+    // is looked up before the text is squeezed.
+    let lead = |f: &str| -> String {
+        let body = f.trim_start_matches('^');
+        let word: String = body.chars().take_while(|c| is_word(*c)).collect();
+        if word.is_empty() {
+            body.chars().take(1).collect()
+        } else {
+            word
+        }
+    };
+    if !wanted.iter().any(|f| {
+        let l = lead(f);
+        !l.is_empty() && text.contains(l.as_str())
+    }) {
+        return Vec::new();
+    }
+    // The text without whitespace, each character keeping its byte offset in `text`.
+    let mut squeezed = String::with_capacity(text.len());
+    let mut offsets = Vec::with_capacity(text.len());
+    for (at, c) in text.char_indices() {
+        if !c.is_whitespace() {
+            squeezed.push(c);
+            offsets.push(at);
+        }
+    }
+    // `offsets` is indexed by character; map byte positions of `squeezed` to characters.
+    let char_at: Vec<usize> = {
+        let mut map = vec![0; squeezed.len() + 1];
+        for (n, (b, _)) in squeezed.char_indices().enumerate() {
+            map[b] = n;
+        }
+        map
+    };
+    let mut found = Vec::new();
+    for fragment in wanted {
+        let (line_start, body) = match fragment.strip_prefix('^') {
+            Some(b) => (true, b),
+            None => (false, fragment.as_str()),
+        };
+        let needle: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+        if needle.is_empty() || !text.contains(lead(fragment).as_str()) {
+            continue;
+        }
+        for (b, _) in squeezed.match_indices(needle.as_str()) {
+            let first = offsets[char_at[b]];
+            let last_char = char_at[b] + needle.chars().count() - 1;
+            let last = offsets[last_char];
+            let before = text[..first].chars().next_back();
+            let after = text[last..].chars().nth(1);
+            let starts_word = needle.starts_with(is_word);
+            let ends_word = needle.ends_with(is_word);
+            if starts_word && before.is_some_and(is_word) {
+                continue;
+            }
+            if ends_word && after.is_some_and(is_word) {
+                continue;
+            }
+            let line_begin = text[..first].rfind('\n').map_or(0, |n| n + 1);
+            if line_start && !text[line_begin..first].trim().is_empty() {
+                continue;
+            }
+            let line = text[..first].matches('\n').count() + 1;
+            found.push((line, fragment.clone()));
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// The module-level function (`def name(` at column 0) whose body holds 1-based `line`.
+fn module_function(lines: &[&str], line: usize) -> Option<String> {
+    let here = lines.get(line.checked_sub(1)?)?;
+    if indentation(here) == 0 {
+        return None;
+    }
+    for candidate in lines[..line - 1].iter().rev() {
+        let code = candidate.trim_end();
+        if code.is_empty() || indentation(code) > 0 || code.starts_with('#') {
+            continue;
+        }
+        let def = code
+            .strip_prefix("async def ")
+            .or_else(|| code.strip_prefix("def "))?;
+        let name = def.split(|c: char| !is_word(c)).next()?;
+        return (!name.is_empty()).then(|| name.to_string());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn needles() -> CodeNeedles {
+        CodeNeedles {
+            classes: vec![CodeEvidence {
+                contains: vec!["Content-Security-Policy".to_string()],
+                line: vec![],
+            }],
+            absent: vec![CodeAbsence {
+                any: vec![
+                    "render(request".to_string(),
+                    "TemplateView".to_string(),
+                    "^template_name='".to_string(),
+                ],
+                except_named_by: vec![],
+            }],
+        }
+    }
+
+    #[test]
+    fn a_class_body_with_the_evidence_is_found_with_its_line() {
+        let text = "import x\n\nclass Other:\n    pass\n\n\nclass SecurityMiddleware(MiddlewareMixin):\n    \"\"\"Sends\nno header here\n\"\"\"\n    def __call__(self, request):\n        resp = self.get_response(request)\n# a comment at column 0\n        resp['Content-Security-Policy'] = 'x'\n        return resp\n\n\ndef after():\n    return 'Content-Security-Policy'\n";
+        let facts = scan("app/middleware.py", text, &needles());
+        assert_eq!(
+            facts.classes,
+            vec![ClassHit {
+                evidence: 0,
+                rel: "app/middleware.py".to_string(),
+                module: "app.middleware".to_string(),
+                class: "SecurityMiddleware".to_string(),
+                line: 7,
+            }]
+        );
+        assert!(facts
+            .class_named(0, "app.middleware.SecurityMiddleware")
+            .is_some());
+        assert!(facts
+            .class_named(0, "middleware.SecurityMiddleware")
+            .is_some());
+        assert!(facts.class_named(0, "app.middleware.Other").is_none());
+        assert!(facts
+            .class_named(0, "pp.middleware.SecurityMiddleware")
+            .is_none());
+    }
+
+    #[test]
+    fn a_header_over_several_lines_and_a_docstring_at_column_0_stay_in_the_class() {
+        let text = "class Csp(\n    Base,\n):\n    \"\"\"\nSends the policy.\n\"\"\"\n    header = \"Content-Security-Policy\"\n";
+        let lines: Vec<usize> = scan("a.py", text, &needles())
+            .classes
+            .iter()
+            .map(|h| h.line)
+            .collect();
+        assert_eq!(lines, vec![1]);
+    }
+
+    #[test]
+    fn evidence_after_the_class_ends_is_not_the_class_s() {
+        let text = "class A:\n    x = 1\n\nHEADER = 'Content-Security-Policy'\n";
+        assert!(scan("a.py", text, &needles()).classes.is_empty());
+    }
+
+    #[test]
+    fn fragments_match_across_whitespace_as_whole_words() {
+        let text = "def csrf_failure(request, reason=''):\n    return render(\n        request,\n        'x.html')\n\nclass ProjectTemplateViewSet(ViewSet):\n    template_name = 'a.html'\n\nx = Response(data, template_name='users.html')\n";
+        let facts = scan("plane/views.py", text, &needles());
+        let sites: Vec<(usize, &str, Option<&str>)> = facts
+            .sites
+            .iter()
+            .map(|s| (s.line, s.fragment.as_str(), s.function.as_deref()))
+            .collect();
+        assert_eq!(
+            sites,
+            vec![
+                (2, "render(request", Some("csrf_failure")),
+                (7, "^template_name='", None),
+            ]
+        );
+    }
+}

@@ -27,23 +27,7 @@ fn audit(case: &str) -> (Vec<String>, Vec<String>) {
             )
         })
         .collect();
-    let checks = report["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .map(|c| {
-            let note = c["note"]
-                .as_str()
-                .map(|n| format!(" {n}"))
-                .unwrap_or_default();
-            format!(
-                "{} {}{note}",
-                c["rule"].as_str().unwrap_or_default(),
-                c["status"].as_str().unwrap_or_default()
-            )
-        })
-        .collect();
-    (findings, checks)
+    (findings, common::check_notes(&report))
 }
 
 #[test]

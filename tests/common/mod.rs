@@ -40,6 +40,26 @@ pub fn run_json(root: &Path, extra: &[&str]) -> (i32, Value, String) {
     )
 }
 
+/// `RULE status note` for every check of a JSON report (the note only when there is one).
+pub fn check_notes(report: &Value) -> Vec<String> {
+    report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| {
+            let note = c["note"]
+                .as_str()
+                .map(|n| format!(" {n}"))
+                .unwrap_or_default();
+            format!(
+                "{} {}{note}",
+                c["rule"].as_str().unwrap_or_default(),
+                c["status"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
 /// Writes `bytes` to `root/rel`, creating its folders.
 pub fn write(root: &Path, rel: &str, bytes: &[u8]) {
     let path = root.join(rel);

@@ -77,6 +77,20 @@ const TASK_DECORATORS: &[&str] = &[
     "job",
 ];
 
+/// Module and package names of code written for workers (`tasks.py`, `bgtasks/`, `jobs.py`).
+const TASK_MODULES: &[&str] = &[
+    "tasks", "bgtasks", "jobs", "workers", "worker", "celery", "cron",
+];
+
+/// A module that defines tasks is an entry into background work only when it is named for
+/// it: a `signals/handlers.py` with one `@shared_task` among its receivers still runs in
+/// requests.
+fn is_task_module(rel: &str) -> bool {
+    module_of(rel).split('.').any(|part| {
+        TASK_MODULES.contains(&part) || part.ends_with("_tasks") || part.ends_with("_jobs")
+    })
+}
+
 /// Whether a file's text defines a background task: some line is a task decorator.
 pub fn defines_tasks(text: &str) -> bool {
     text.lines().any(|line| {
@@ -136,7 +150,7 @@ pub fn background_only(files: &[ModuleFacts]) -> BTreeMap<String, Vec<String>> {
         .iter()
         .map(|f| match f.role {
             Role::Command | Role::Script => Kind::Entry,
-            Role::App | Role::Worker if f.defines_tasks => Kind::Entry,
+            Role::App | Role::Worker if f.defines_tasks && is_task_module(&f.rel) => Kind::Entry,
             Role::App => Kind::Request,
             Role::Worker => Kind::Entry,
             _ => Kind::Neutral,
@@ -244,6 +258,23 @@ mod tests {
             facts("a/views.py", Role::App, &["a.two"], false),
         ];
         assert!(background_only(&files).is_empty());
+    }
+
+    #[test]
+    fn a_task_among_signal_receivers_does_not_make_their_module_an_entry() {
+        let files = [
+            facts(
+                "docs/signals/handlers.py",
+                Role::App,
+                &["docs.actions"],
+                true,
+            ),
+            facts("docs/actions.py", Role::App, &[], false),
+            facts("docs/bgtasks/consume.py", Role::App, &["docs.parse"], true),
+            facts("docs/parse.py", Role::App, &[], false),
+        ];
+        let rels: Vec<String> = background_only(&files).into_keys().collect();
+        assert_eq!(rels, ["docs/parse.py"]);
     }
 
     #[test]

@@ -236,7 +236,7 @@ impl Merged {
             if cap < finding.severity {
                 finding.severity = cap;
                 finding.message.push_str(&format!(
-                    "; only background work reaches this module: it is imported only by task modules, commands or scripts ({})",
+                    "; only background work reaches this module: it is imported only by task modules, commands, scripts or modules only they reach ({})",
                     importers.join(", ")
                 ));
             }
@@ -542,6 +542,7 @@ fn analyze_text(
                 role,
                 imports: imports::resolved_modules(&found, &reach::package_of(rel)),
                 defines_tasks: reach::defines_tasks(&text),
+                assigned: plan.roles.role_for(rel).is_some(),
             });
         }
     }

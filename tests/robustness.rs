@@ -235,3 +235,27 @@ fn gitignored_and_excluded_files_are_not_scanned() {
         vec![("SEC022".to_string(), "app/d.py".to_string(), 2)]
     );
 }
+
+/// Thousands of helpers in one file, each a candidate for REL003's "called only from tasks"
+/// lowering: every function's callers are looked up in one index, so this stays linear.
+#[test]
+fn many_helpers_in_one_file_are_each_judged_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from("import requests\nfrom celery import shared_task\n\n");
+    for i in 0..3000 {
+        text.push_str(&format!("def f{i}(u):\n    return requests.get(u)\n\n"));
+    }
+    text.push_str("@shared_task\ndef nightly(u):\n    return f7(u)\n");
+    write(dir.path(), "shop/client.py", text.as_bytes());
+    let (code, report, stderr) = run_json(dir.path(), &["--select", "REL003"]);
+    assert_eq!(code, 1, "{stderr}");
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 3000);
+    // only f7 is called, and only from the task
+    let medium: Vec<u64> = findings
+        .iter()
+        .filter(|f| f["severity"] == "medium")
+        .map(|f| f["line"].as_u64().unwrap_or_default())
+        .collect();
+    assert_eq!(medium, vec![4 + 7 * 3 + 1]);
+}

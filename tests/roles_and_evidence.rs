@@ -177,7 +177,7 @@ fn modules_only_background_work_imports_take_the_worker_role() {
         .unwrap_or_default();
     assert!(
         message
-            .ends_with("it is imported only by task modules, commands or scripts (shop/sync.py)"),
+            .ends_with("it is imported only by task modules, commands, scripts or modules only they reach (shop/sync.py)"),
         "{message}"
     );
     assert_eq!(

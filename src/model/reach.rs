@@ -14,6 +14,8 @@ pub struct ModuleFacts {
     pub imports: BTreeSet<String>,
     /// It defines a background task (`@shared_task`, `@app.task`, `@actor`, …).
     pub defines_tasks: bool,
+    /// The user assigned its role in the config: the graph leaves it as it is.
+    pub assigned: bool,
 }
 
 /// Modules Django wires in by name (URLconfs, views, middleware, models, signals…): they run in
@@ -42,6 +44,30 @@ const WIRED_NAMES: &[&str] = &[
     "schema",
     "resolvers",
     "mutations",
+    // named by dotted strings in settings (AUTHENTICATION_BACKENDS, DRF classes, STORAGES,
+    // AUTH_PASSWORD_VALIDATORS, DATABASE_ROUTERS, social-auth pipelines, allauth adapters…)
+    "backends",
+    "backend",
+    "auth",
+    "authentication",
+    "permissions",
+    "throttling",
+    "storage",
+    "storages",
+    "validators",
+    "routers",
+    "pipeline",
+    "adapters",
+    "renderers",
+    "parsers",
+    "pagination",
+    "filters",
+    "widgets",
+    "fields",
+    "managers",
+    "checks",
+    "loaders",
+    "finders",
 ];
 /// Packages whose every module is wired in by name.
 const WIRED_PACKAGES: &[&str] = &["views", "urls", "viewsets", "middleware", "templatetags"];
@@ -109,14 +135,16 @@ pub fn background_only(files: &[ModuleFacts]) -> BTreeMap<String, Vec<String>> {
     // Every dotted suffix of a module names it: `src/shop/sync.py` answers `shop.sync` too.
     let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, file) in files.iter().enumerate() {
+        // A one-part tail (`utils`, `requests`) would tie every `import utils` (or the
+        // library of that name) to every such file: only the whole name answers it.
         let module = module_of(&file.rel);
+        by_name.entry(module.clone()).or_default().push(i);
         let mut rest = module.as_str();
-        loop {
-            by_name.entry(rest.to_string()).or_default().push(i);
-            match rest.split_once('.') {
-                Some((_, tail)) => rest = tail,
-                None => break,
+        while let Some((_, tail)) = rest.split_once('.') {
+            if tail.contains('.') {
+                by_name.entry(tail.to_string()).or_default().push(i);
             }
+            rest = tail;
         }
     }
     // importers[j]: the files importing file j (each once).
@@ -134,26 +162,24 @@ pub fn background_only(files: &[ModuleFacts]) -> BTreeMap<String, Vec<String>> {
         let module = module_of(&file.rel);
         let last = module.rsplit('.').next().unwrap_or("");
         file.role == Role::App
+            && !file.assigned
             && !file.defines_tasks
             && !WIRED_NAMES.contains(&last)
             && !module.split('.').any(|part| WIRED_PACKAGES.contains(&part))
     };
-    // An importer is an entry into background work, neutral (migrations and the like), or
-    // code that may serve requests; only candidates can change from the last to the first.
+    // An importer is an entry into background work or code that may serve requests; only
+    // candidates can change from the second to the first.
     #[derive(Clone, Copy, PartialEq)]
     enum Kind {
         Entry,
-        Neutral,
         Request,
     }
     let mut kind: Vec<Kind> = files
         .iter()
         .map(|f| match f.role {
-            Role::Command | Role::Script => Kind::Entry,
-            Role::App | Role::Worker if f.defines_tasks && is_task_module(&f.rel) => Kind::Entry,
-            Role::App => Kind::Request,
-            Role::Worker => Kind::Entry,
-            _ => Kind::Neutral,
+            Role::Command | Role::Script | Role::Worker => Kind::Entry,
+            _ if f.defines_tasks && is_task_module(&f.rel) => Kind::Entry,
+            _ => Kind::Request,
         })
         .collect();
     // pending[j]: importers of j that may still serve requests.
@@ -212,6 +238,7 @@ mod tests {
             role,
             imports: imports.iter().map(|s| s.to_string()).collect(),
             defines_tasks: tasks,
+            assigned: false,
         }
     }
 
@@ -275,6 +302,35 @@ mod tests {
         ];
         let rels: Vec<String> = background_only(&files).into_keys().collect();
         assert_eq!(rels, ["docs/parse.py"]);
+    }
+
+    #[test]
+    fn modules_settings_name_by_string_and_assigned_roles_never_move() {
+        let mut assigned = facts("shop/feeds.py", Role::App, &[], false);
+        assigned.assigned = true;
+        let files = [
+            facts(
+                "shop/management/commands/pull.py",
+                Role::Command,
+                &["shop.sso.backends", "shop.feeds"],
+                false,
+            ),
+            facts("shop/sso/backends.py", Role::App, &[], false),
+            assigned,
+        ];
+        assert!(background_only(&files).is_empty());
+    }
+
+    #[test]
+    fn a_one_part_import_names_only_a_top_level_module() {
+        let files = [
+            facts("shop/tasks.py", Role::App, &["utils", "requests"], true),
+            facts("shop/utils.py", Role::App, &[], false),
+            facts("shop/requests.py", Role::App, &[], false),
+            facts("utils.py", Role::App, &[], false),
+        ];
+        let rels: Vec<String> = background_only(&files).into_keys().collect();
+        assert_eq!(rels, ["utils.py"]);
     }
 
     #[test]

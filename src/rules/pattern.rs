@@ -51,6 +51,11 @@ pub struct FileContext<'r> {
     refs: OnceCell<Vec<(PyNode<'r>, String)>>,
     /// Bindings for provenance, built the first time a rule asks.
     flows: OnceCell<Flows<'r>>,
+    /// Calls of a plain name or a `self.`/`cls.` method, by that name (`callers_inside`).
+    calls_by_name: OnceCell<std::collections::HashMap<String, Vec<PyNode<'r>>>>,
+    /// `callers_inside` answers by (function start, rule address, depth): each function of the
+    /// file is judged once per lowering, however many matches it holds.
+    caller_answers: RefCell<std::collections::HashMap<(usize, usize, usize), bool>>,
     /// Notes of the rule that ran last (a work budget hit), taken by `take_notes`.
     notes: RefCell<Vec<String>>,
 }
@@ -72,6 +77,8 @@ impl<'r> FileContext<'r> {
             calls: OnceCell::new(),
             refs: OnceCell::new(),
             flows: OnceCell::new(),
+            calls_by_name: OnceCell::new(),
+            caller_answers: RefCell::new(std::collections::HashMap::new()),
             notes: RefCell::new(Vec::new()),
         }
     }
@@ -85,6 +92,37 @@ impl<'r> FileContext<'r> {
     fn flows(&self) -> &Flows<'r> {
         self.flows
             .get_or_init(|| Flows::build(&self.rel, &self.index, &self.symbols))
+    }
+
+    /// Calls by the name they call: `name(...)`, `self.name(...)`, `cls.name(...)`. Another
+    /// object's method of the same name (`cache.get(...)`) is someone else's function.
+    fn calls_named(&self, name: &str) -> &[PyNode<'r>] {
+        let map = self.calls_by_name.get_or_init(|| {
+            let mut map: std::collections::HashMap<String, Vec<PyNode<'r>>> = Default::default();
+            for call in self.index.named("call") {
+                let Some(callee) = call.field("function") else {
+                    continue;
+                };
+                let called = match callee.kind().as_ref() {
+                    "identifier" => Some(callee.text().to_string()),
+                    "attribute" => {
+                        let own = callee
+                            .field("object")
+                            .is_some_and(|o| matches!(o.text().as_ref(), "self" | "cls"));
+                        callee
+                            .field("attribute")
+                            .filter(|_| own)
+                            .map(|a| a.text().to_string())
+                    }
+                    _ => None,
+                };
+                if let Some(called) = called {
+                    map.entry(called).or_default().push(call.clone());
+                }
+            }
+            map
+        });
+        map.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// Every call with its qualified callee, as a `/`-separated path for glob matching.
@@ -174,28 +212,38 @@ fn only_called_from(
     meter: &mut Meter,
     depth: usize,
 ) -> bool {
+    if meter.stopped_at.is_some() {
+        return false;
+    }
     let Some(def) = node.ancestors().find(|n| n.kind() == "function_definition") else {
         return false;
     };
+    let key = (def.range().start, rule as *const Structural as usize, depth);
+    if let Some(known) = ctx.caller_answers.borrow().get(&key) {
+        return *known;
+    }
+    let answer = callers_all_inside(ctx, &def, rule, meter, depth);
+    ctx.caller_answers.borrow_mut().insert(key, answer);
+    answer
+}
+
+/// [`only_called_from`] for the function `def`, unmemoised.
+fn callers_all_inside(
+    ctx: &FileContext<'_>,
+    def: &PyNode<'_>,
+    rule: &Structural,
+    meter: &mut Meter,
+    depth: usize,
+) -> bool {
     let Some(name) = def.field("name").map(|n| n.text().to_string()) else {
         return false;
     };
     let (start, end) = (def.range().start, def.range().end);
+    // a call inside the function itself (recursion) says nothing about who runs it
     let sites: Vec<_> = ctx
-        .index
-        .named("call")
+        .calls_named(&name)
         .iter()
-        .filter(|call| {
-            // `name(...)`, `self.name(...)`, `mod.name(...)`; a call inside the function itself
-            // (recursion) says nothing about who runs it
-            let callee = call.field("function");
-            let named = callee.is_some_and(|f| match f.kind().as_ref() {
-                "identifier" => f.text() == name,
-                "attribute" => f.field("attribute").is_some_and(|a| a.text() == name),
-                _ => false,
-            });
-            named && !(start <= call.range().start && call.range().end <= end)
-        })
+        .filter(|call| !(start <= call.range().start && call.range().end <= end))
         .take(CALLER_SITES + 1)
         .collect();
     if sites.is_empty() || sites.len() > CALLER_SITES {

@@ -1605,7 +1605,7 @@ impl<'a, 'r> Tracer<'a, 'r> {
             let Part::Hole(Some(value)) = part else {
                 continue;
             };
-            // Only the end of the text before matters, and the first character after.
+            // Only the end of the text before matters, and the first characters after.
             let mut before = String::new();
             for part in parts[..i].iter().rev() {
                 let text = match part {
@@ -1628,7 +1628,7 @@ impl<'a, 'r> Tracer<'a, 'r> {
                     Part::Hole(_) => None,
                 })
                 .flat_map(|t| t.chars())
-                .take(1)
+                .take(8)
                 .collect();
             let mut found = self.eval(value, depth + 1);
             if matches!(found.origin, Origin::Parameter | Origin::Unknown)

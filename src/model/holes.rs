@@ -135,6 +135,30 @@ impl Positions {
         }
     }
 
+    /// As [`Positions::new`], refusing what would make every hole a name or be dropped
+    /// silently: a blank word, a quote that is not exactly one non-blank character.
+    pub fn checked(words: &[String], quotes: &[String]) -> Result<Self, String> {
+        for (i, word) in words.iter().enumerate() {
+            if word.trim().is_empty() {
+                return Err(format!(
+                    "identifier_after[{i}] is blank: it would make every hole a name"
+                ));
+            }
+        }
+        for (i, quote) in quotes.iter().enumerate() {
+            let mut chars = quote.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if !c.is_whitespace() => {}
+                _ => {
+                    return Err(format!(
+                        "identifier_quotes[{i}] is {quote:?}: give exactly one quote character"
+                    ))
+                }
+            }
+        }
+        Ok(Self::new(words, quotes))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.words.is_empty() && self.quotes.is_empty()
     }
@@ -355,6 +379,28 @@ mod tests {
         assert!(p.names_only("SELECT 1 WHERE a IN (SELECT b FROM ", ")"));
         assert!(p.names_only("SELECT EXTRACT(YEAR FROM d) FROM ", ""));
         assert!(p.names_only("SELECT count(*) FROM ", ""));
+    }
+
+    #[test]
+    fn blank_words_and_quotes_that_are_not_one_character_are_refused() {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let q = strings(&["\""]);
+        assert!(Positions::checked(&strings(&["FROM", "ORDER BY"]), &q).is_ok());
+        assert_eq!(
+            Positions::checked(&strings(&["FROM", "  "]), &q)
+                .err()
+                .as_deref(),
+            Some("identifier_after[1] is blank: it would make every hole a name")
+        );
+        assert!(Positions::checked(&strings(&[""]), &[]).is_err());
+        for bad in ["", "''", " "] {
+            assert_eq!(
+                Positions::checked(&[], &strings(&[bad])).err(),
+                Some(format!(
+                    "identifier_quotes[0] is {bad:?}: give exactly one quote character"
+                ))
+            );
+        }
     }
 
     #[test]

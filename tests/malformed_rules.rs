@@ -433,3 +433,33 @@ fn a_lowering_by_callers_is_what_its_examples_see() {
     assert_eq!(code, 0, "stderr: {stderr}");
     assert_eq!(stdout, "ok     USR001 (2 examples)\n1 passed, 0 failed\n");
 }
+
+#[test]
+fn blank_identifier_words_and_bad_identifier_quotes_are_refused() {
+    let with = |lines: &str| {
+        VALID.replace(
+            "calls = [\"print\"]",
+            &format!("calls = [\"print\"]\n\n[match.provenance]\nparameter = \"low\"\n{lines}"),
+        )
+    };
+    refused(
+        &with("identifier_after = [\"FROM\", \"  \"]"),
+        "USR001-no-print.toml",
+        &["[match.provenance] identifier_after[1] is blank: it would make every hole a name"],
+    );
+    refused(
+        &with("identifier_after = [\"\"]"),
+        "USR001-no-print.toml",
+        &["[match.provenance] identifier_after[0] is blank"],
+    );
+    refused(
+        &with("identifier_quotes = [\"\"]"),
+        "USR001-no-print.toml",
+        &["[match.provenance] identifier_quotes[0] is \"\": give exactly one quote character"],
+    );
+    refused(
+        &with("identifier_quotes = ['\"', \"''\"]"),
+        "USR001-no-print.toml",
+        &["[match.provenance] identifier_quotes[1] is \"''\": give exactly one quote character"],
+    );
+}

@@ -135,24 +135,60 @@ impl Positions {
         }
     }
 
+    /// As [`Positions::new`], refusing what would make every hole a name or be dropped
+    /// silently: a blank word, a quote that is not exactly one non-blank character.
+    pub fn checked(words: &[String], quotes: &[String]) -> Result<Self, String> {
+        for (i, word) in words.iter().enumerate() {
+            if word.trim().is_empty() {
+                return Err(format!(
+                    "identifier_after[{i}] is blank: it would make every hole a name"
+                ));
+            }
+        }
+        for (i, quote) in quotes.iter().enumerate() {
+            let mut chars = quote.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if !c.is_whitespace() => {}
+                _ => {
+                    return Err(format!(
+                        "identifier_quotes[{i}] is {quote:?}: give exactly one quote character"
+                    ))
+                }
+            }
+        }
+        Ok(Self::new(words, quotes))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.words.is_empty() && self.quotes.is_empty()
     }
 
     /// Whether a hole with literal text `before` and `after` it (earlier holes written as a
-    /// name) stands where only a name or keyword can: directly after one of the words, in a
-    /// list of names after one (`ORDER BY a, `, `MATCH(t.a, `, `FROM schema.`), or enclosed
-    /// in identifier quotes.
+    /// name; `after` may be only its first few characters) stands where only a name or
+    /// keyword can: directly after one of the words, in a list of names after one
+    /// (`ORDER BY a, `, `MATCH(t.a, `, `FROM schema.`), or enclosed in identifier quotes where
+    /// a name stands (`SELECT "x"`, `t."x"`, a fragment `"x" = …`).
     pub fn names_only(&self, before: &str, after: &str) -> bool {
         if let (Some(b), Some(a)) = (before.chars().last(), after.chars().next()) {
             if a == b && self.quotes.contains(&b) {
-                // `name = "{x}"` compares with a value: MySQL reads double quotes as a string.
-                let outside = before[..before.len() - b.len_utf8()].trim_end();
-                let compared = outside.ends_with(['=', '<', '>'])
-                    || matches!(last_word(outside).to_uppercase().as_str(), "LIKE" | "ILIKE");
-                return !compared;
+                // A quoted hole is a name only where a name stands anyway (`SELECT "x"`,
+                // `SET "x" =`, `t."x"`, `FROM "x"`): elsewhere (`VALUES ("x")`, `IN ("x")`,
+                // `= "x"`) MySQL reads double quotes as a string.
+                let outside = &before[..before.len() - b.len_utf8()];
+                // A fragment that starts `"x" = …` names the column it sets or compares.
+                let assigned = after[a.len_utf8()..].trim_start().starts_with('=');
+                if outside.trim().is_empty() && assigned {
+                    return true;
+                }
+                return self.in_name_place(outside, &["SELECT", "SET"], true);
             }
         }
+        self.in_name_place(before, &[], false)
+    }
+
+    /// Whether the end of `before` is a place for a name: directly after one of the words (or
+    /// `extra`), after a `.` when `dotted`, or in a list of names after one of them.
+    fn in_name_place(&self, before: &str, extra: &[&str], dotted: bool) -> bool {
         let start = before
             .char_indices()
             .rev()
@@ -160,9 +196,12 @@ impl Positions {
             .map_or(0, |(i, _)| i);
         let tail = normalise(&before[start..]);
         let mut text = tail.trim_end();
+        if dotted && text.ends_with('.') {
+            return true;
+        }
         // Each round steps back over one `name,` or `name.` of a list.
         for _ in 0..16 {
-            if self.ends_with_word(text) {
+            if self.ends_with_word(text, extra) {
                 return true;
             }
             let Some(rest) = text.strip_suffix(',').or_else(|| text.strip_suffix('.')) else {
@@ -184,16 +223,62 @@ impl Positions {
         false
     }
 
-    fn ends_with_word(&self, text: &str) -> bool {
-        self.words.iter().any(|w| {
-            text.strip_suffix(w.as_str()).is_some_and(|rest| {
-                !rest
+    fn ends_with_word(&self, text: &str, extra: &[&str]) -> bool {
+        let words = self
+            .words
+            .iter()
+            .map(String::as_str)
+            .chain(extra.iter().copied());
+        for w in words {
+            let Some(rest) = text.strip_suffix(w) else {
+                continue;
+            };
+            if rest
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            {
+                continue;
+            }
+            // `IS DISTINCT FROM x`, `EXTRACT(YEAR FROM x)`, `TRIM(' ' FROM x)`: a value.
+            if w.ends_with("FROM") && from_takes_a_value(rest) {
+                continue;
+            }
+            return true;
+        }
+        false
+    }
+}
+
+/// Whether a `FROM` after `rest` takes a value: it follows `DISTINCT`, or it sits inside the
+/// parentheses of a function call (`EXTRACT(`, `TRIM(`, `SUBSTRING(`) rather than a subquery.
+fn from_takes_a_value(rest: &str) -> bool {
+    if last_word(rest.trim_end()) == "DISTINCT" {
+        return true;
+    }
+    // The innermost parenthesis still open before the `FROM` (`rest` is a bounded window).
+    let mut depth = 0usize;
+    for (i, c) in rest.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' if depth > 0 => depth -= 1,
+            '(' => {
+                let inside = rest[i + 1..].trim_start();
+                let called = rest[..i]
                     .chars()
                     .last()
-                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
-            })
-        })
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_');
+                let word = last_word(&rest[..i]);
+                let keyword = matches!(
+                    word,
+                    "FROM" | "JOIN" | "IN" | "EXISTS" | "AS" | "ANY" | "ALL"
+                );
+                return called && !keyword && !inside.starts_with("SELECT");
+            }
+            _ => {}
+        }
     }
+    false
 }
 
 /// Upper case, whitespace runs as one space, no space before `(`.
@@ -262,6 +347,60 @@ mod tests {
         assert!(!p.names_only("WHERE name = \"", "\""));
         assert!(!p.names_only("WHERE name like \"", "\""));
         assert!(p.names_only("SELECT \"", "\" FROM t"));
+    }
+
+    #[test]
+    fn quoted_holes_are_names_only_where_a_name_stands() {
+        let p = sql();
+        assert!(p.names_only("SELECT \"a\", \"", "\" FROM t"));
+        assert!(p.names_only("SELECT * FROM \"", "\""));
+        assert!(p.names_only("SELECT t.\"", "\" FROM t"));
+        assert!(p.names_only("SELECT 1 FROM \"s\".\"", "\""));
+        assert!(!p.names_only("UPDATE t SET a = 1, \"", "\" = 2"));
+        // values: MySQL reads double quotes as a string
+        assert!(!p.names_only("INSERT INTO t (label) VALUES (\"", "\")"));
+        assert!(!p.names_only("SELECT 1 FROM t WHERE a IN (\"", "\")"));
+        assert!(!p.names_only("SELECT 1 FROM t WHERE a IN (\"b\", \"", "\")"));
+        assert!(!p.names_only("SELECT 1 FROM t WHERE a = 1 AND b <> \"", "\""));
+        assert!(!p.names_only("\"", "\""));
+        assert!(!p.names_only("\"", "\", 1"));
+        assert!(p.names_only("\"", "\" = %s"));
+    }
+
+    #[test]
+    fn from_takes_a_value_after_distinct_and_inside_function_calls() {
+        let p = sql();
+        assert!(!p.names_only("SELECT 1 FROM t WHERE a IS DISTINCT FROM ", ""));
+        assert!(!p.names_only("SELECT EXTRACT(YEAR FROM ", ") FROM t"));
+        assert!(!p.names_only("SELECT trim (both ' ' from ", ")"));
+        assert!(!p.names_only("SELECT SUBSTRING(a FROM ", " FOR 2)"));
+        // a subquery's FROM, and FROM after a finished call, still take a table
+        assert!(p.names_only("SELECT * FROM (SELECT a FROM ", ") s"));
+        assert!(p.names_only("SELECT 1 WHERE a IN (SELECT b FROM ", ")"));
+        assert!(p.names_only("SELECT EXTRACT(YEAR FROM d) FROM ", ""));
+        assert!(p.names_only("SELECT count(*) FROM ", ""));
+    }
+
+    #[test]
+    fn blank_words_and_quotes_that_are_not_one_character_are_refused() {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let q = strings(&["\""]);
+        assert!(Positions::checked(&strings(&["FROM", "ORDER BY"]), &q).is_ok());
+        assert_eq!(
+            Positions::checked(&strings(&["FROM", "  "]), &q)
+                .err()
+                .as_deref(),
+            Some("identifier_after[1] is blank: it would make every hole a name")
+        );
+        assert!(Positions::checked(&strings(&[""]), &[]).is_err());
+        for bad in ["", "''", " "] {
+            assert_eq!(
+                Positions::checked(&[], &strings(&[bad])).err(),
+                Some(format!(
+                    "identifier_quotes[0] is {bad:?}: give exactly one quote character"
+                ))
+            );
+        }
     }
 
     #[test]

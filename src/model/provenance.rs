@@ -382,9 +382,6 @@ pub struct Flows<'r> {
     attrs: HashMap<(usize, String), Vec<PyNode<'r>>>,
     /// Parameters annotated as numbers (`n: int`, `code: UUID`), by (function, name).
     numeric_params: HashSet<(usize, String)>,
-    /// Parameters whose default is a named constant (`mode=DEFAULT`): an option, by
-    /// (function, name), with the default's text.
-    option_params: HashMap<(usize, String), String>,
     /// `a, b = value`: the names unpacked, by the start byte of the value.
     unpacked: HashMap<usize, Vec<String>>,
     /// The file's top-level package (`pretix` for `src/pretix/base/x.py`): imports from it
@@ -406,7 +403,6 @@ impl<'r> Flows<'r> {
             calls: HashMap::new(),
             attrs: HashMap::new(),
             numeric_params: HashSet::new(),
-            option_params: HashMap::new(),
             unpacked: HashMap::new(),
             package: top_package(rel),
         };
@@ -694,20 +690,7 @@ impl<'r> Flows<'r> {
                 let name = name.text().to_string();
                 let annotation = param.field("type").map(|t| t.text().to_string());
                 if annotation.as_deref().is_some_and(is_numeric_type) {
-                    self.numeric_params.insert((at, name.clone()));
-                }
-                if let Some(default) = param.field("value") {
-                    let named = match default.kind().as_ref() {
-                        "identifier" => is_constant_name(&default.text()),
-                        "attribute" => default
-                            .field("attribute")
-                            .is_some_and(|a| is_constant_name(&a.text())),
-                        _ => false,
-                    };
-                    if named {
-                        self.option_params
-                            .insert((at, name), default.text().to_string());
-                    }
+                    self.numeric_params.insert((at, name));
                 }
             }
         }
@@ -1497,17 +1480,6 @@ impl<'a, 'r> Tracer<'a, 'r> {
         if name == "self" || name == "cls" || (name == "request" && function.view) {
             return Some(Provenance::at(Origin::Unknown, node, name.to_string()));
         }
-        if self
-            .flows
-            .numeric_params
-            .contains(&(scope, name.to_string()))
-        {
-            return Some(Provenance::at(
-                Origin::Sanitised,
-                node,
-                "a number".to_string(),
-            ));
-        }
         let request_at = usize::from(first_is_self);
         let origin = if function.view && position > request_at {
             Origin::Request
@@ -1518,13 +1490,24 @@ impl<'a, 'r> Tracer<'a, 'r> {
         found.carrier = Some(name.to_string());
         found.function = Some(function.name.clone());
         if origin == Origin::Parameter {
-            if let Some(passed) = self.callers_pass(scope, function, position, name, depth) {
-                return Some(passed);
+            let passed = self.callers_pass(scope, function, position, name, depth);
+            // `size: int`: a number, unless request data reaches it. Python does not enforce
+            // hints and Django does not either, so a hint never outweighs a request's value
+            // (a view's URL argument, or what a caller passes).
+            let requested = passed.as_ref().is_some_and(|p| p.origin == Origin::Request);
+            let numeric = self
+                .flows
+                .numeric_params
+                .contains(&(scope, name.to_string()));
+            if numeric && !requested {
+                return Some(Provenance::at(
+                    Origin::Sanitised,
+                    node,
+                    "a number".to_string(),
+                ));
             }
-            if let Some(default) = self.flows.option_params.get(&(scope, name.to_string())) {
-                // `mode=DEFAULT`: one of the named constants the code offers.
-                let source = format!("an option defaulting to `{default}`");
-                return Some(Provenance::at(Origin::Sanitised, node, source));
+            if let Some(passed) = passed {
+                return Some(passed);
             }
         }
         Some(found)
@@ -1605,7 +1588,7 @@ impl<'a, 'r> Tracer<'a, 'r> {
             let Part::Hole(Some(value)) = part else {
                 continue;
             };
-            // Only the end of the text before matters, and the first character after.
+            // Only the end of the text before matters, and the first characters after.
             let mut before = String::new();
             for part in parts[..i].iter().rev() {
                 let text = match part {
@@ -1628,7 +1611,7 @@ impl<'a, 'r> Tracer<'a, 'r> {
                     Part::Hole(_) => None,
                 })
                 .flat_map(|t| t.chars())
-                .take(1)
+                .take(8)
                 .collect();
             let mut found = self.eval(value, depth + 1);
             if matches!(found.origin, Origin::Parameter | Origin::Unknown)
@@ -2242,18 +2225,34 @@ mod tests {
     }
 
     #[test]
-    fn numbers_by_annotation_options_by_default_and_names_of_model_classes() {
+    fn numbers_by_annotation_not_options_by_default_and_names_of_model_classes() {
         let typed = "def f(n: int, code: UUID, ok: Optional[bool]):\n    sink(f'SELECT {n}, {code}, {ok}')\n";
         assert_eq!(origin_of("a.py", typed).0, Origin::Sanitised);
         let untyped = "def f(n: str):\n    sink(f'SELECT {n}')\n";
         assert_eq!(origin_of("a.py", untyped).0, Origin::Parameter);
+        // Django does not enforce hints: a view's URL argument is request data, `: int` or not
+        let view = "def detail(request, pk: int):\n    sink('SELECT 1 WHERE id = %s' % pk)\n";
+        let (origin, evidence) = origin_of("shop/views.py", view);
+        assert_eq!(origin, Origin::Request, "{evidence}");
+        let method =
+            "class V:\n    def get(self, request, pk: int):\n        sink(f'SELECT {pk}')\n";
+        assert_eq!(origin_of("shop/views.py", method).0, Origin::Request);
+        // nor what a caller passes from the request
+        let passed = "def _load(pk: int):\n    sink('SELECT 1 WHERE id = %s' % pk)\n\ndef v(request):\n    _load(request.GET['pk'])\n";
+        assert_eq!(origin_of("shop/views.py", passed).0, Origin::Request);
+        let constant = "def _load(pk: int):\n    sink('SELECT 1 WHERE id = %s' % pk)\n\ndef f(x):\n    _load(x)\n";
+        assert_eq!(origin_of("shop/views.py", constant).0, Origin::Sanitised);
+        // a constant default says nothing about what other callers pass
         let option = "class S:\n    DEFAULT = ''\n    BOOLEAN = ' IN BOOLEAN MODE'\n\n    def search(self, q, mode=DEFAULT):\n        sink('AGAINST (%%s%s)' % mode)\n";
         let (origin, evidence) = origin_of("a.py", option);
-        assert_eq!(origin, Origin::Sanitised);
+        assert_eq!(origin, Origin::Parameter);
         assert_eq!(
             evidence,
-            "built only from constants and an option defaulting to `DEFAULT`"
+            "`mode` is a parameter of `search` (views.py:6); its callers decide what it holds"
         );
+        let module =
+            "DEFAULT = 'a'\n\ndef f(col=DEFAULT):\n    sink(\"SELECT 1 WHERE a = '%s'\" % col)\n";
+        assert_eq!(origin_of("a.py", module).0, Origin::Parameter);
         // a literal default says nothing about what callers pass
         let literal = "def search(q, mode=''):\n    sink('AGAINST (%%s%s)' % mode)\n";
         assert_eq!(origin_of("a.py", literal).0, Origin::Parameter);

@@ -296,7 +296,8 @@ impl CompiledPattern {
                 spec: p.clone(),
                 sanitisers: name_globs(&p.sanitisers)
                     .map_err(|e| format!("[match.provenance] sanitisers: {e}"))?,
-                positions: Positions::new(&p.identifier_after, &p.identifier_quotes),
+                positions: Positions::checked(&p.identifier_after, &p.identifier_quotes)
+                    .map_err(|e| format!("[match.provenance] {e}"))?,
             })),
             None => None,
         };

@@ -117,16 +117,20 @@ pub fn scan(rel: &str, text: &str, needles: &CodeNeedles) -> CodeFacts {
             }
         }
     }
-    let mut lines: Option<Vec<&str>> = None;
+    let mut functions: Option<Vec<Option<&str>>> = None;
     for (i, absence) in needles.absent.iter().enumerate() {
         for (line, fragment) in fragments(text, &absence.any) {
-            let lines = lines.get_or_insert_with(|| text.lines().collect());
+            let functions = functions.get_or_insert_with(|| module_functions(text));
             facts.sites.push(SiteHit {
                 absence: i,
                 rel: rel.to_string(),
                 module: module.clone(),
                 line,
-                function: module_function(lines, line),
+                function: functions
+                    .get(line - 1)
+                    .copied()
+                    .flatten()
+                    .map(str::to_string),
                 fragment,
             });
         }
@@ -282,25 +286,37 @@ fn fragments(text: &str, wanted: &[String]) -> Vec<(usize, String)> {
         if needle.is_empty() || !text.contains(lead(fragment).as_str()) {
             continue;
         }
+        let needle_chars = needle.chars().count();
+        let starts_word = needle.starts_with(is_word);
+        let ends_word = needle.ends_with(is_word);
+        // Hits come in text order: newlines are counted forward from the previous hit, so
+        // the whole text is walked once per fragment however many hits it has.
+        let mut counted = 0;
+        let mut line = 1;
+        let mut line_begin = 0;
         for (b, _) in squeezed.match_indices(needle.as_str()) {
-            let first = offsets[char_at[b]];
-            let last_char = char_at[b] + needle.chars().count() - 1;
-            let last = offsets[last_char];
+            let first_char = char_at[b];
+            let first = offsets[first_char];
+            let last = offsets[first_char + needle_chars - 1];
             let before = text[..first].chars().next_back();
             let after = text[last..].chars().nth(1);
-            let starts_word = needle.starts_with(is_word);
-            let ends_word = needle.ends_with(is_word);
             if starts_word && before.is_some_and(is_word) {
                 continue;
             }
             if ends_word && after.is_some_and(is_word) {
                 continue;
             }
-            let line_begin = text[..first].rfind('\n').map_or(0, |n| n + 1);
-            if line_start && !text[line_begin..first].trim().is_empty() {
+            for (n, _) in text[counted..first].match_indices('\n') {
+                line += 1;
+                line_begin = counted + n + 1;
+            }
+            counted = first;
+            // Only whitespace before it on its line: the previous non-whitespace character
+            // (the one before it in `squeezed`) is on an earlier line.
+            let starts_line = first_char == 0 || offsets[first_char - 1] < line_begin;
+            if line_start && !starts_line {
                 continue;
             }
-            let line = text[..first].matches('\n').count() + 1;
             found.push((line, fragment.clone()));
         }
     }
@@ -309,24 +325,28 @@ fn fragments(text: &str, wanted: &[String]) -> Vec<(usize, String)> {
     found
 }
 
-/// The module-level function (`def name(` at column 0) whose body holds 1-based `line`.
-fn module_function(lines: &[&str], line: usize) -> Option<String> {
-    let here = lines.get(line.checked_sub(1)?)?;
-    if indentation(here) == 0 {
-        return None;
-    }
-    for candidate in lines[..line - 1].iter().rev() {
-        let code = candidate.trim_end();
-        if code.is_empty() || indentation(code) > 0 || code.starts_with('#') {
-            continue;
-        }
-        let def = code
-            .strip_prefix("async def ")
-            .or_else(|| code.strip_prefix("def "))?;
-        let name = def.split(|c: char| !is_word(c)).next()?;
-        return (!name.is_empty()).then(|| name.to_string());
-    }
-    None
+/// For each line (0-based), the module-level function (`def name(` at column 0) whose body
+/// holds it: the nearest code line at column 0 above it, when that is a `def`. A line at
+/// column 0 is in none. One forward pass.
+fn module_functions(text: &str) -> Vec<Option<&str>> {
+    let mut current: Option<&str> = None;
+    text.lines()
+        .map(|line| {
+            let code = line.trim_end();
+            if code.is_empty() || code.starts_with('#') {
+                return if indentation(line) > 0 { current } else { None };
+            }
+            if indentation(code) > 0 {
+                return current;
+            }
+            current = code
+                .strip_prefix("async def ")
+                .or_else(|| code.strip_prefix("def "))
+                .and_then(|def| def.split(|c: char| !is_word(c)).next())
+                .filter(|name| !name.is_empty());
+            None
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -407,6 +427,64 @@ mod tests {
             vec![
                 (2, "render(request", Some("csrf_failure")),
                 (7, "^template_name='", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn many_hits_are_found_in_one_pass_with_their_lines_and_functions() {
+        // 20k hits in a method, one in a module-level function, and 20k on one line: each
+        // hit's line and function used to be found by rescanning from the start of the text.
+        let needles = CodeNeedles {
+            classes: vec![],
+            absent: vec![CodeAbsence {
+                any: vec!["cache.delete".to_string(), "^cache.delete".to_string()],
+                except_named_by: vec![],
+            }],
+        };
+        let n = 20_000;
+        let mut text =
+            "from django.core.cache import cache\n\nclass Store:\n    def clear(self, k):\n"
+                .to_string();
+        text.push_str(&"        cache.delete(k)\n".repeat(n));
+        text.push_str("\n\ndef purge(k):\n    cache.delete(k)\n");
+        text.push_str(&format!("x = [{}]\n", "cache.delete(k), ".repeat(n)));
+        let facts = scan("app/store.py", &text, &needles);
+        let sites: Vec<(usize, &str, Option<&str>)> = facts
+            .sites
+            .iter()
+            .map(|s| (s.line, s.fragment.as_str(), s.function.as_deref()))
+            .collect();
+        let mut expected = Vec::new();
+        for line in 5..5 + n {
+            expected.push((line, "^cache.delete", None));
+            expected.push((line, "cache.delete", None));
+        }
+        let purge = n + 8;
+        expected.push((purge, "^cache.delete", Some("purge")));
+        expected.push((purge, "cache.delete", Some("purge")));
+        expected.push((purge + 1, "cache.delete", None));
+        assert_eq!(sites, expected);
+    }
+
+    #[test]
+    fn the_function_of_a_line_is_the_nearest_def_at_column_0() {
+        let text = "def a():\n    x = 1\n# note\n\n    y = 2\n\nclass B:\n    z = 3\nasync def c(r):\n    w\n  \nq = 1\n";
+        assert_eq!(
+            module_functions(text),
+            vec![
+                None,
+                Some("a"),
+                None,
+                None,
+                Some("a"),
+                None,
+                None,
+                None,
+                None,
+                Some("c"),
+                Some("c"),
+                None,
             ]
         );
     }

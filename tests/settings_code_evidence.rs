@@ -96,3 +96,22 @@ fn a_cache_an_environment_variable_replaces_is_medium_and_says_where() {
     // `if ENABLE_CSP := get_bool_env("ENABLE_CSP", True):` takes its branch by default.
     assert!(checks.contains(&"SEC028 pass".to_string()), "{checks:?}");
 }
+
+#[test]
+fn a_cache_assigned_again_after_the_if_is_no_longer_switched_and_stays_high() {
+    // The env-switch project with `CACHES = {locmem}` after the `if REDIS_HOST:` block: the
+    // Redis branch can no longer reach production.
+    let (findings, _) = audit("env-switch-overridden");
+    assert_eq!(
+        findings,
+        [
+            "SEC013 settings.py:1 medium SESSION_COOKIE_SECURE is False (not set; Django's default): \
+             the session cookie is also sent over plain HTTP",
+            "SEC008 settings.py:22 high MIDDLEWARE has no django.middleware.security.SecurityMiddleware: \
+             the SECURE_* settings have no effect",
+            "REL014 settings.py:25 high the default cache is \
+             'django.core.cache.backends.locmem.LocMemCache', private to each process, while the \
+             application relies on the cache",
+        ]
+    );
+}

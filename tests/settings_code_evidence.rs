@@ -115,3 +115,23 @@ fn a_cache_assigned_again_after_the_if_is_no_longer_switched_and_stays_high() {
         ]
     );
 }
+
+#[test]
+fn a_management_command_or_a_script_that_deletes_a_cache_key_is_code_evidence() {
+    // The views only read the cache; the invalidation is in app/management/commands/ (a
+    // command) or scripts/ (a script): the cache is relied on across processes, high.
+    for case in ["command-invalidates", "script-invalidates"] {
+        let (findings, _) = audit(case);
+        let rel014: Vec<&String> = findings
+            .iter()
+            .filter(|f| f.starts_with("REL014"))
+            .collect();
+        assert_eq!(
+            rel014,
+            ["REL014 settings.py:1 high the default cache is \
+                 'django.core.cache.backends.locmem.LocMemCache' (not set; Django's default), \
+                 private to each process, while the application relies on the cache"],
+            "{case}"
+        );
+    }
+}

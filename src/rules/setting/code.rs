@@ -1,7 +1,8 @@
 //! Code evidence for setting rules: what a project's own classes do (a middleware that sends
 //! the Content-Security-Policy itself, a form that enforces a password length) and code
-//! fragments that are absent (no view renders a template). Read from each app file's text in
-//! the per-file stage, for the needles the loaded setting rules ask about; nothing is run.
+//! fragments that are absent (no view renders a template). Read from the text of each app,
+//! management command and script file in the per-file stage, for the needles the loaded setting
+//! rules ask about; nothing is run.
 
 use crate::model::settings::module_of;
 use crate::rules::rule::{CodeAbsence, CodeEvidence};

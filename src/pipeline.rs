@@ -546,7 +546,9 @@ fn analyze_text(
             });
         }
     }
-    if role == Role::App && !plan.code_needles.is_empty() {
+    // Code evidence: what runs in production, requests, workers, management commands and
+    // scripts alike (a command that deletes a cache key invalidates it as a view would).
+    if matches!(role, Role::App | Role::Command | Role::Script) && !plan.code_needles.is_empty() {
         outcome.code = setting::code::scan(rel, &text, &plan.code_needles);
     }
     if text.contains("audit:") {

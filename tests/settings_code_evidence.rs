@@ -96,3 +96,42 @@ fn a_cache_an_environment_variable_replaces_is_medium_and_says_where() {
     // `if ENABLE_CSP := get_bool_env("ENABLE_CSP", True):` takes its branch by default.
     assert!(checks.contains(&"SEC028 pass".to_string()), "{checks:?}");
 }
+
+#[test]
+fn a_cache_assigned_again_after_the_if_is_no_longer_switched_and_stays_high() {
+    // The env-switch project with `CACHES = {locmem}` after the `if REDIS_HOST:` block: the
+    // Redis branch can no longer reach production.
+    let (findings, _) = audit("env-switch-overridden");
+    assert_eq!(
+        findings,
+        [
+            "SEC013 settings.py:1 medium SESSION_COOKIE_SECURE is False (not set; Django's default): \
+             the session cookie is also sent over plain HTTP",
+            "SEC008 settings.py:22 high MIDDLEWARE has no django.middleware.security.SecurityMiddleware: \
+             the SECURE_* settings have no effect",
+            "REL014 settings.py:25 high the default cache is \
+             'django.core.cache.backends.locmem.LocMemCache', private to each process, while the \
+             application relies on the cache",
+        ]
+    );
+}
+
+#[test]
+fn a_management_command_or_a_script_that_deletes_a_cache_key_is_code_evidence() {
+    // The views only read the cache; the invalidation is in app/management/commands/ (a
+    // command) or scripts/ (a script): the cache is relied on across processes, high.
+    for case in ["command-invalidates", "script-invalidates"] {
+        let (findings, _) = audit(case);
+        let rel014: Vec<&String> = findings
+            .iter()
+            .filter(|f| f.starts_with("REL014"))
+            .collect();
+        assert_eq!(
+            rel014,
+            ["REL014 settings.py:1 high the default cache is \
+                 'django.core.cache.backends.locmem.LocMemCache' (not set; Django's default), \
+                 private to each process, while the application relies on the cache"],
+            "{case}"
+        );
+    }
+}

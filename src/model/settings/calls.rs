@@ -33,24 +33,23 @@ pub(super) fn env_helper_cast(name: &str) -> Option<&'static str> {
         .strip_prefix("get_")
         .and_then(|rest| rest.strip_suffix("_env"))
     {
-        return match cast {
-            "str" | "string" => Some("str"),
-            "bool" | "boolean" => Some("bool"),
-            "int" | "integer" => Some("int"),
-            "float" => Some("float"),
-            "list" => Some("list"),
-            _ => None,
-        };
+        return helper_cast(cast).filter(|_| !cast.is_empty());
     }
     let stem = lower
         .strip_prefix("get_env")
         .or_else(|| lower.strip_prefix("getenv_"))
         .or_else(|| lower.strip_prefix("env_"))
         .or_else(|| lower.strip_prefix("read_env"))?;
-    let cast = stem
-        .trim_start_matches(['_', 'v'])
-        .trim_start_matches("ar_");
-    match cast {
+    helper_cast(
+        stem.trim_start_matches(['_', 'v'])
+            .trim_start_matches("ar_"),
+    )
+}
+
+/// The cast a word in a helper's name stands for (`flag` → `bool`, `tuple` → `list`); `""`
+/// (a plain `get_env`) reads a string.
+fn helper_cast(word: &str) -> Option<&'static str> {
+    match word {
         "" | "str" | "string" => Some("str"),
         "bool" | "boolean" | "flag" => Some("bool"),
         "int" | "integer" => Some("int"),
@@ -529,4 +528,35 @@ pub(super) fn cache_from_url(url: &Value, at: &Loc) -> Value {
         vec![("BACKEND".to_string(), backend)]
     });
     lit(Kind::dict(entries), at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::env_helper_cast;
+
+    #[test]
+    fn both_spellings_of_a_helper_name_know_the_same_casts() {
+        let casts = [
+            ("str", Some("str")),
+            ("string", Some("str")),
+            ("bool", Some("bool")),
+            ("boolean", Some("bool")),
+            ("flag", Some("bool")),
+            ("int", Some("int")),
+            ("integer", Some("int")),
+            ("float", Some("float")),
+            ("list", Some("list")),
+            ("tuple", Some("list")),
+            ("secret", None),
+        ];
+        for (word, cast) in casts {
+            assert_eq!(env_helper_cast(&format!("get_{word}_env")), cast, "{word}");
+            assert_eq!(env_helper_cast(&format!("get_env_{word}")), cast, "{word}");
+            assert_eq!(env_helper_cast(&format!("env_{word}")), cast, "{word}");
+        }
+        assert_eq!(env_helper_cast("get_FLAG_env"), Some("bool"));
+        assert_eq!(env_helper_cast("get_env"), Some("str"));
+        assert_eq!(env_helper_cast("get__env"), None);
+        assert_eq!(env_helper_cast("get_secret"), None);
+    }
 }

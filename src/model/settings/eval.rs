@@ -12,7 +12,7 @@ use super::{
     is_non_production_name, SettingsFile, MAX_EVAL_STEPS, MAX_EXPR_DEPTH, MAX_IMPORT_DEPTH,
 };
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -115,14 +115,24 @@ pub(super) struct Evaluator<'a> {
     /// file, a star import of a module the repository lacks), where and how.
     pub(super) overrides: Vec<(Loc, String)>,
     /// Names a branch not taken would assign, where the `if` was decided by the default of an
-    /// environment read (`if REDIS_HOST:` with `REDIS_HOST = os.getenv("REDIS_HOST")`).
+    /// environment read (`if REDIS_HOST:` with `REDIS_HOST = os.getenv("REDIS_HOST")`), and
+    /// no unconditional assignment run after it replaced: filled when the profile's module
+    /// finishes, from `recorded`.
     pub(super) switches: Vec<Switch>,
+    /// The switches in the order recorded; `None` where a later unconditional assignment of
+    /// the name overrode one.
+    recorded: Vec<Option<Switch>>,
+    /// The live switches, and where each is in `recorded`, by name.
+    live: HashSet<Switch>,
+    by_name: HashMap<String, Vec<usize>>,
+    /// How many `if` statements the statement being run is inside (across imports).
+    branch_depth: usize,
 }
 
 /// A setting the deployment replaces by setting an environment variable: an `if` on an
 /// environment read picked its branch from the read's default, and another branch assigns
 /// the setting.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Switch {
     /// The top-level name the other branch assigns (`CACHES`).
     pub name: String,
@@ -162,6 +172,30 @@ impl<'a> Evaluator<'a> {
             incomplete: Vec::new(),
             overrides: Vec::new(),
             switches: Vec::new(),
+            recorded: Vec::new(),
+            live: HashSet::new(),
+            by_name: HashMap::new(),
+            branch_depth: 0,
+        }
+    }
+
+    fn record_switch(&mut self, switch: Switch) {
+        if self.live.insert(switch.clone()) {
+            self.by_name
+                .entry(switch.name.clone())
+                .or_default()
+                .push(self.recorded.len());
+            self.recorded.push(Some(switch));
+        }
+    }
+
+    /// An assignment of `name` outside any `if`, run after the switches recorded so far: the
+    /// other branches' values of the name can no longer reach the profile.
+    fn override_switches(&mut self, name: &str) {
+        for at in self.by_name.remove(name).unwrap_or_default() {
+            if let Some(switch) = self.recorded[at].take() {
+                self.live.remove(&switch);
+            }
         }
     }
 
@@ -203,6 +237,9 @@ impl<'a> Evaluator<'a> {
             ));
         }
         self.active.pop();
+        if self.active.is_empty() {
+            self.switches = self.recorded.iter().flatten().cloned().collect();
+        }
         let done = Arc::new(Module {
             ns: frame.ns,
             defined: frame.defined,
@@ -238,6 +275,18 @@ impl<'a> Evaluator<'a> {
         match stmt {
             Stmt::Assign { targets, value } => {
                 self.record_scheme(frame, value);
+                // `CACHES = {…}` after `if REDIS_HOST: CACHES = {…redis…}` replaces both
+                // branches; `CACHES = {**CACHES, …}` keeps what the branch assigned.
+                if self.branch_depth == 0 && !self.by_name.is_empty() {
+                    for target in targets {
+                        if target.keys.is_empty()
+                            && self.by_name.contains_key(&target.name)
+                            && !mentions(value, &target.name)
+                        {
+                            self.override_switches(&target.name);
+                        }
+                    }
+                }
                 let statement = loc(frame, value.span);
                 if let [target] = targets.as_slice() {
                     if target.keys.is_empty()
@@ -303,7 +352,11 @@ impl<'a> Evaluator<'a> {
                     }
                 }
             }
-            Stmt::If { arms, orelse } => self.if_statement(frame, arms, orelse),
+            Stmt::If { arms, orelse } => {
+                self.branch_depth += 1;
+                self.if_statement(frame, arms, orelse);
+                self.branch_depth -= 1;
+            }
             Stmt::Exec { span } => {
                 let line = frame.line(span.0);
                 let how = format!("the file run with exec() at {}:{line}", frame.file.rel);
@@ -390,15 +443,12 @@ impl<'a> Evaluator<'a> {
             let at = loc(frame, cond.span);
             let line = frame.line(cond.span.0);
             for name in names {
-                let switch = Switch {
+                self.record_switch(Switch {
                     name,
                     at: at.clone(),
                     line,
                     vars: vars.clone(),
-                };
-                if !self.switches.contains(&switch) {
-                    self.switches.push(switch);
-                }
+                });
             }
         }
         let Some((first, _, cond)) = open.first() else {

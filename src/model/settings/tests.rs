@@ -515,3 +515,46 @@ fn a_walrus_condition_on_a_project_env_helper_takes_its_default_branch() {
         Some(env(&["ENABLE_CSP"], Some(Kind::Bool(true))))
     );
 }
+
+#[test]
+fn an_unconditional_assignment_after_the_if_overrides_its_switch() {
+    // base.py: CACHES and SESSION_ENGINE are switched by REDIS, A and B too; then A is
+    // rebound inside another `if` (still switched), B is extended from itself (still
+    // switched) and SESSION_ENGINE is rebound at top level (no longer switched).
+    // production.py rebinds CACHES after the star import: no longer switched either.
+    let base = "import os\nREDIS = os.getenv('REDIS', None)\nCACHES = {}\nif REDIS:\n    CACHES = {'default': {'BACKEND': 'redis'}}\n    SESSION_ENGINE = 'cache'\n    A = 1\n    B = {'x': 1}\nif os.getenv('OTHER'):\n    A = 2\nB = {**B, 'y': 2}\nSESSION_ENGINE = 'db'\n";
+    let production = "from .base import *\nCACHES = {'default': {'BACKEND': 'locmem'}}\n";
+    let p = profile(&[
+        ("proj/settings/base.py", base),
+        ("proj/settings/production.py", production),
+    ]);
+    assert_eq!(p.rel, "proj/settings/production.py");
+    let switches: Vec<(&str, &str, usize)> = p
+        .switches
+        .iter()
+        .map(|s| (s.name.as_str(), s.at.file.as_str(), s.line))
+        .collect();
+    assert_eq!(
+        switches,
+        vec![
+            ("A", "proj/settings/base.py", 4),
+            ("B", "proj/settings/base.py", 4),
+        ]
+    );
+    assert!(p.switch_of("CACHES.default.BACKEND").is_none());
+    assert!(p.switch_of("SESSION_ENGINE").is_none());
+}
+
+#[test]
+fn a_switch_recorded_twice_is_kept_once_and_again_after_an_override() {
+    // A branch that assigns a name twice records one switch; after an override, a later
+    // `if` switches the name again.
+    let text = "import os\nREDIS = os.getenv('REDIS', None)\nif REDIS:\n    CACHES = 1\n    CACHES = 2\nCACHES = 3\nif REDIS:\n    CACHES = {}\n    CACHES['x'] = 5\n";
+    let p = profile(&[("settings.py", text)]);
+    let switches: Vec<(&str, usize)> = p
+        .switches
+        .iter()
+        .map(|s| (s.name.as_str(), s.line))
+        .collect();
+    assert_eq!(switches, vec![("CACHES", 7)]);
+}

@@ -1,7 +1,8 @@
 //! Code evidence for setting rules: what a project's own classes do (a middleware that sends
 //! the Content-Security-Policy itself, a form that enforces a password length) and code
-//! fragments that are absent (no view renders a template). Read from each app file's text in
-//! the per-file stage, for the needles the loaded setting rules ask about; nothing is run.
+//! fragments that are absent (no view renders a template). Read from the text of each app,
+//! management command and script file in the per-file stage, for the needles the loaded setting
+//! rules ask about; nothing is run.
 
 use crate::model::settings::module_of;
 use crate::rules::rule::{CodeAbsence, CodeEvidence};
@@ -103,30 +104,43 @@ pub fn scan(rel: &str, text: &str, needles: &CodeNeedles) -> CodeFacts {
         })
         .collect();
     if !wanted.is_empty() {
-        for (name, line, source) in classes(text) {
-            for &i in &wanted {
-                if has_evidence(&needles.classes[i], &source) {
-                    facts.classes.push(ClassHit {
-                        evidence: i,
-                        rel: rel.to_string(),
-                        module: module.clone(),
-                        class: name.to_string(),
-                        line,
-                    });
+        let lines: Vec<&str> = text.lines().collect();
+        let found = classes(&lines);
+        if !found.is_empty() {
+            let index = LineIndex::new(text, &lines);
+            let tests: Vec<(usize, EvidenceTest)> = wanted
+                .iter()
+                .map(|&i| (i, EvidenceTest::new(&needles.classes[i], text, &lines)))
+                .collect();
+            for (name, first, end) in found {
+                for (i, test) in &tests {
+                    if test.holds(&index, first, end) {
+                        facts.classes.push(ClassHit {
+                            evidence: *i,
+                            rel: rel.to_string(),
+                            module: module.clone(),
+                            class: name.to_string(),
+                            line: first + 1,
+                        });
+                    }
                 }
             }
         }
     }
-    let mut lines: Option<Vec<&str>> = None;
+    let mut functions: Option<Vec<Option<&str>>> = None;
     for (i, absence) in needles.absent.iter().enumerate() {
         for (line, fragment) in fragments(text, &absence.any) {
-            let lines = lines.get_or_insert_with(|| text.lines().collect());
+            let functions = functions.get_or_insert_with(|| module_functions(text));
             facts.sites.push(SiteHit {
                 absence: i,
                 rel: rel.to_string(),
                 module: module.clone(),
                 line,
-                function: module_function(lines, line),
+                function: functions
+                    .get(line - 1)
+                    .copied()
+                    .flatten()
+                    .map(str::to_string),
                 fragment,
             });
         }
@@ -134,34 +148,121 @@ pub fn scan(rel: &str, text: &str, needles: &CodeNeedles) -> CodeFacts {
     facts
 }
 
-fn has_evidence(evidence: &CodeEvidence, source: &str) -> bool {
-    evidence
-        .contains
-        .iter()
-        .all(|c| source.contains(c.as_str()))
-        && (evidence.line.is_empty()
-            || source
-                .lines()
-                .any(|l| evidence.line.iter().all(|c| l.contains(c.as_str()))))
+/// Where each line of a text starts and ends (bytes, line break excluded).
+struct LineIndex {
+    spans: Vec<(usize, usize)>,
+}
+
+impl LineIndex {
+    fn new(text: &str, lines: &[&str]) -> LineIndex {
+        let base = text.as_ptr() as usize;
+        let spans = lines
+            .iter()
+            .map(|l| {
+                let start = l.as_ptr() as usize - base;
+                (start, start + l.len())
+            })
+            .collect();
+        LineIndex { spans }
+    }
+
+    /// The bytes of lines `first..end` (`end` > `first`).
+    fn bytes(&self, first: usize, end: usize) -> (usize, usize) {
+        (self.spans[first].0, self.spans[end - 1].1)
+    }
+}
+
+/// One piece of class evidence, indexed over a whole file once so that each class (its lines
+/// as a range) is tested in logarithmic time, however deeply classes nest: where each
+/// `contains` fragment occurs, and how many lines up to each hold every `line` fragment.
+struct EvidenceTest {
+    /// Each `contains` fragment's length and the sorted starts of its occurrences,
+    /// overlapping ones included.
+    contains: Vec<(usize, Vec<usize>)>,
+    /// `lines_before[j]`: how many of the lines before line `j` hold every `line` fragment;
+    /// empty when the evidence has no `line` fragments.
+    lines_before: Vec<usize>,
+}
+
+impl EvidenceTest {
+    fn new(evidence: &CodeEvidence, text: &str, lines: &[&str]) -> EvidenceTest {
+        let contains = evidence
+            .contains
+            .iter()
+            .map(|c| {
+                let mut starts = Vec::new();
+                let mut from = 0;
+                while let Some(at) = text[from..].find(c.as_str()) {
+                    starts.push(from + at);
+                    // The next occurrence may overlap this one: go on after its first char.
+                    from += at + text[from + at..].chars().next().map_or(1, char::len_utf8);
+                }
+                (c.len(), starts)
+            })
+            .collect();
+        let mut lines_before = Vec::new();
+        if !evidence.line.is_empty() {
+            lines_before.reserve(lines.len() + 1);
+            let mut count = 0;
+            lines_before.push(count);
+            for line in lines {
+                if evidence.line.iter().all(|c| line.contains(c.as_str())) {
+                    count += 1;
+                }
+                lines_before.push(count);
+            }
+        }
+        EvidenceTest {
+            contains,
+            lines_before,
+        }
+    }
+
+    /// Whether lines `first..end` show the evidence: every `contains` fragment within them,
+    /// and one line holding every `line` fragment.
+    fn holds(&self, index: &LineIndex, first: usize, end: usize) -> bool {
+        let (start, stop) = index.bytes(first, end);
+        self.contains.iter().all(|(len, starts)| {
+            // The first occurrence at or after `start` ends first.
+            let n = starts.partition_point(|&at| at < start);
+            starts.get(n).is_some_and(|&at| at + len <= stop)
+        }) && (self.lines_before.is_empty() || self.lines_before[end] > self.lines_before[first])
+    }
 }
 
 fn indentation(line: &str) -> usize {
     line.len() - line.trim_start().len()
 }
 
-/// Every `class` statement: its name, 1-based line and source (header and body). The body
-/// ends at the first code line indented no deeper than the `class` line; lines inside a
-/// triple-quoted string and comment lines never end it.
-fn classes(text: &str) -> Vec<(&str, usize, String)> {
-    let lines: Vec<&str> = text.lines().collect();
-    let in_string = string_lines(&lines);
-    let mut found = Vec::new();
+/// Every `class` statement: its name, 0-based line and the line after its source (header and
+/// body). The body ends at the first code line indented no deeper than the `class` line;
+/// lines inside a triple-quoted string and comment lines never end it. One pass: the classes
+/// still open form a stack of strictly increasing indentation, and a code line ends every
+/// open class indented as deep or deeper.
+fn classes<'t>(lines: &[&'t str]) -> Vec<(&'t str, usize, usize)> {
+    let in_string = string_lines(lines);
+    let mut found: Vec<(&str, usize, usize)> = Vec::new();
+    let mut open: Vec<(usize, usize)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
+        let code = line.trim_start();
+        let indent = line.len() - code.len();
+        // Blank and comment lines, string contents and the `):` closing a header continued
+        // over several lines never end a body.
+        let inside =
+            in_string[i] || code.is_empty() || code.starts_with('#') || code.starts_with(')');
+        if !inside {
+            while let Some(&(k, depth)) = open.last() {
+                if depth < indent {
+                    break;
+                }
+                found[k].2 = i;
+                open.pop();
+            }
+        }
         if in_string[i] {
             continue;
         }
-        let trimmed = line.trim_start();
-        let Some(rest) = trimmed.strip_prefix("class ") else {
+        let Some(rest) = code.strip_prefix("class ") else {
             continue;
         };
         let name_len = rest
@@ -170,58 +271,45 @@ fn classes(text: &str) -> Vec<(&str, usize, String)> {
         if name_len == 0 {
             continue;
         }
-        let indent = indentation(line);
-        let mut end = i + 1;
-        while end < lines.len() {
-            let next = lines[end];
-            let code = next.trim_start();
-            // Blank and comment lines, string contents and the `):` closing a header continued
-            // over several lines never end the body.
-            let inside = in_string[end]
-                || code.is_empty()
-                || code.starts_with('#')
-                || code.starts_with(')')
-                || indentation(next) > indent;
-            let ends = !inside;
-            if ends {
-                break;
-            }
-            end += 1;
-        }
-        found.push((&rest[..name_len], i + 1, lines[i..end].join("\n")));
+        open.push((found.len(), indent));
+        found.push((&rest[..name_len], i, lines.len()));
     }
     found
 }
 
-/// For each line, whether it starts inside a triple-quoted string.
+/// For each line, whether it starts inside a triple-quoted string. Outside a string, a `#`
+/// ends the line's code. Each line is walked once.
 fn string_lines(lines: &[&str]) -> Vec<bool> {
     let mut inside: Option<&str> = None;
     lines
         .iter()
         .map(|line| {
             let starts_inside = inside.is_some();
-            let mut rest = *line;
-            loop {
+            let bytes = line.as_bytes();
+            let mut at = 0;
+            while at < bytes.len() {
                 match inside {
-                    Some(quote) => match rest.find(quote) {
-                        Some(at) => {
-                            rest = &rest[at + 3..];
+                    // `at` is always just after an ASCII quote here, a char boundary.
+                    Some(quote) => match line[at..].find(quote) {
+                        Some(n) => {
+                            at += n + 3;
                             inside = None;
                         }
                         None => break,
                     },
                     None => {
-                        let code = rest.split('#').next().unwrap_or("");
-                        let next = ["\"\"\"", "'''"]
-                            .into_iter()
-                            .filter_map(|q| code.find(q).map(|at| (at, q)))
-                            .min();
-                        match next {
-                            Some((at, quote)) => {
-                                rest = &rest[at + 3..];
-                                inside = Some(quote);
-                            }
-                            None => break,
+                        let rest = &bytes[at..];
+                        if rest[0] == b'#' {
+                            break;
+                        }
+                        if rest.starts_with(b"\"\"\"") {
+                            inside = Some("\"\"\"");
+                            at += 3;
+                        } else if rest.starts_with(b"'''") {
+                            inside = Some("'''");
+                            at += 3;
+                        } else {
+                            at += 1;
                         }
                     }
                 }
@@ -282,25 +370,37 @@ fn fragments(text: &str, wanted: &[String]) -> Vec<(usize, String)> {
         if needle.is_empty() || !text.contains(lead(fragment).as_str()) {
             continue;
         }
+        let needle_chars = needle.chars().count();
+        let starts_word = needle.starts_with(is_word);
+        let ends_word = needle.ends_with(is_word);
+        // Hits come in text order: newlines are counted forward from the previous hit, so
+        // the whole text is walked once per fragment however many hits it has.
+        let mut counted = 0;
+        let mut line = 1;
+        let mut line_begin = 0;
         for (b, _) in squeezed.match_indices(needle.as_str()) {
-            let first = offsets[char_at[b]];
-            let last_char = char_at[b] + needle.chars().count() - 1;
-            let last = offsets[last_char];
+            let first_char = char_at[b];
+            let first = offsets[first_char];
+            let last = offsets[first_char + needle_chars - 1];
             let before = text[..first].chars().next_back();
             let after = text[last..].chars().nth(1);
-            let starts_word = needle.starts_with(is_word);
-            let ends_word = needle.ends_with(is_word);
             if starts_word && before.is_some_and(is_word) {
                 continue;
             }
             if ends_word && after.is_some_and(is_word) {
                 continue;
             }
-            let line_begin = text[..first].rfind('\n').map_or(0, |n| n + 1);
-            if line_start && !text[line_begin..first].trim().is_empty() {
+            for (n, _) in text[counted..first].match_indices('\n') {
+                line += 1;
+                line_begin = counted + n + 1;
+            }
+            counted = first;
+            // Only whitespace before it on its line: the previous non-whitespace character
+            // (the one before it in `squeezed`) is on an earlier line.
+            let starts_line = first_char == 0 || offsets[first_char - 1] < line_begin;
+            if line_start && !starts_line {
                 continue;
             }
-            let line = text[..first].matches('\n').count() + 1;
             found.push((line, fragment.clone()));
         }
     }
@@ -309,24 +409,28 @@ fn fragments(text: &str, wanted: &[String]) -> Vec<(usize, String)> {
     found
 }
 
-/// The module-level function (`def name(` at column 0) whose body holds 1-based `line`.
-fn module_function(lines: &[&str], line: usize) -> Option<String> {
-    let here = lines.get(line.checked_sub(1)?)?;
-    if indentation(here) == 0 {
-        return None;
-    }
-    for candidate in lines[..line - 1].iter().rev() {
-        let code = candidate.trim_end();
-        if code.is_empty() || indentation(code) > 0 || code.starts_with('#') {
-            continue;
-        }
-        let def = code
-            .strip_prefix("async def ")
-            .or_else(|| code.strip_prefix("def "))?;
-        let name = def.split(|c: char| !is_word(c)).next()?;
-        return (!name.is_empty()).then(|| name.to_string());
-    }
-    None
+/// For each line (0-based), the module-level function (`def name(` at column 0) whose body
+/// holds it: the nearest code line at column 0 above it, when that is a `def`. A line at
+/// column 0 is in none. One forward pass.
+fn module_functions(text: &str) -> Vec<Option<&str>> {
+    let mut current: Option<&str> = None;
+    text.lines()
+        .map(|line| {
+            let code = line.trim_end();
+            if code.is_empty() || code.starts_with('#') {
+                return if indentation(line) > 0 { current } else { None };
+            }
+            if indentation(code) > 0 {
+                return current;
+            }
+            current = code
+                .strip_prefix("async def ")
+                .or_else(|| code.strip_prefix("def "))
+                .and_then(|def| def.split(|c: char| !is_word(c)).next())
+                .filter(|name| !name.is_empty());
+            None
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -408,6 +512,137 @@ mod tests {
                 (2, "render(request", Some("csrf_failure")),
                 (7, "^template_name='", None),
             ]
+        );
+    }
+
+    #[test]
+    fn many_hits_are_found_in_one_pass_with_their_lines_and_functions() {
+        // 20k hits in a method, one in a module-level function, and 20k on one line: each
+        // hit's line and function used to be found by rescanning from the start of the text.
+        let needles = CodeNeedles {
+            classes: vec![],
+            absent: vec![CodeAbsence {
+                any: vec!["cache.delete".to_string(), "^cache.delete".to_string()],
+                except_named_by: vec![],
+            }],
+        };
+        let n = 20_000;
+        let mut text =
+            "from django.core.cache import cache\n\nclass Store:\n    def clear(self, k):\n"
+                .to_string();
+        text.push_str(&"        cache.delete(k)\n".repeat(n));
+        text.push_str("\n\ndef purge(k):\n    cache.delete(k)\n");
+        text.push_str(&format!("x = [{}]\n", "cache.delete(k), ".repeat(n)));
+        let facts = scan("app/store.py", &text, &needles);
+        let sites: Vec<(usize, &str, Option<&str>)> = facts
+            .sites
+            .iter()
+            .map(|s| (s.line, s.fragment.as_str(), s.function.as_deref()))
+            .collect();
+        let mut expected = Vec::new();
+        for line in 5..5 + n {
+            expected.push((line, "^cache.delete", None));
+            expected.push((line, "cache.delete", None));
+        }
+        let purge = n + 8;
+        expected.push((purge, "^cache.delete", Some("purge")));
+        expected.push((purge, "cache.delete", Some("purge")));
+        expected.push((purge + 1, "cache.delete", None));
+        assert_eq!(sites, expected);
+    }
+
+    #[test]
+    fn the_function_of_a_line_is_the_nearest_def_at_column_0() {
+        let text = "def a():\n    x = 1\n# note\n\n    y = 2\n\nclass B:\n    z = 3\nasync def c(r):\n    w\n  \nq = 1\n";
+        assert_eq!(
+            module_functions(text),
+            vec![
+                None,
+                Some("a"),
+                None,
+                None,
+                Some("a"),
+                None,
+                None,
+                None,
+                None,
+                Some("c"),
+                Some("c"),
+                None,
+            ]
+        );
+    }
+    #[test]
+    fn deeply_nested_classes_are_each_tested_on_their_own_lines() {
+        // Line i is i spaces and `class A:`: every class holds all the ones below it, which
+        // used to be copied into one string per class (cubic in the number of lines).
+        let n = 2_000;
+        let mut text = String::new();
+        for i in 0..n {
+            text.push_str(&" ".repeat(i));
+            text.push_str("class A:\n");
+        }
+        text.push_str(&" ".repeat(n));
+        text.push_str("h = 'Content-Security-Policy'\n");
+        let lines: Vec<usize> = scan("a.py", &text, &needles())
+            .classes
+            .iter()
+            .map(|h| h.line)
+            .collect();
+        assert_eq!(lines, (1..=n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn nested_and_sibling_classes_end_where_their_indentation_does() {
+        let needles = CodeNeedles {
+            classes: vec![
+                CodeEvidence {
+                    contains: vec!["Content-Security-Policy".to_string()],
+                    line: vec![],
+                },
+                CodeEvidence {
+                    contains: vec!["process_response".to_string()],
+                    line: vec!["resp[".to_string(), "Content-Security-Policy".to_string()],
+                },
+            ],
+            absent: vec![],
+        };
+        let text = "class Outer:\n    class Inner:\n        def process_response(self, r, resp):\n            resp['Content-Security-Policy'] = 'x'\n    x = 1\nclass B:\n    def process_response(self, r, resp):\n        h = 'Content-Security-Policy'\n        resp[h] = h\nclass C:\n    pass\n";
+        let facts = scan("a.py", text, &needles);
+        let hits: Vec<(usize, &str, usize)> = facts
+            .classes
+            .iter()
+            .map(|h| (h.evidence, h.class.as_str(), h.line))
+            .collect();
+        assert_eq!(
+            hits,
+            vec![
+                (0, "Outer", 1),
+                (1, "Outer", 1),
+                (0, "Inner", 2),
+                (1, "Inner", 2),
+                (0, "B", 6),
+            ]
+        );
+    }
+
+    #[test]
+    fn triple_quotes_are_followed_in_one_walk_of_each_line() {
+        let long = "\"\"\"x\"\"\" ".repeat(100_000);
+        let lines = [
+            long.as_str(),
+            "x = 1  # \"\"\"",
+            "\"\"\"",
+            "class A:",
+            "\"\"\" '''",
+            "class B:",
+            "'''",
+            "y = 'é' '''",
+            "'''",
+        ];
+        assert_eq!(
+            string_lines(&lines),
+            vec![false, false, false, true, true, true, true, false, true]
         );
     }
 }

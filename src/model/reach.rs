@@ -72,18 +72,16 @@ const WIRED_NAMES: &[&str] = &[
 /// Packages whose every module is wired in by name.
 const WIRED_PACKAGES: &[&str] = &["views", "urls", "viewsets", "middleware", "templatetags"];
 
-/// The dotted module of a path: `shop/jobs/sync.py` is `shop.jobs.sync`, a package's
-/// `__init__.py` the package.
+/// The dotted module of a path (`shop/jobs/sync.py` is `shop.jobs.sync`, a package's
+/// `__init__.py` the package), named as the settings model names modules.
 pub fn module_of(rel: &str) -> String {
-    let stem = rel.strip_suffix(".py").unwrap_or(rel);
-    let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
-    stem.replace('/', ".")
+    crate::model::settings::module_of(rel).0
 }
 
 /// The package a file's relative imports start from.
 pub fn package_of(rel: &str) -> String {
-    let module = module_of(rel);
-    if rel.ends_with("/__init__.py") {
+    let (module, is_package) = crate::model::settings::module_of(rel);
+    if is_package {
         return module;
     }
     match module.rsplit_once('.') {
@@ -111,8 +109,8 @@ const TASK_MODULES: &[&str] = &[
 /// A module that defines tasks is an entry into background work only when it is named for
 /// it: a `signals/handlers.py` with one `@shared_task` among its receivers still runs in
 /// requests.
-fn is_task_module(rel: &str) -> bool {
-    module_of(rel).split('.').any(|part| {
+fn is_task_module(module: &str) -> bool {
+    module.split('.').any(|part| {
         TASK_MODULES.contains(&part) || part.ends_with("_tasks") || part.ends_with("_jobs")
     })
 }
@@ -133,11 +131,11 @@ pub fn defines_tasks(text: &str) -> bool {
 /// evidence. Linear in the number of import edges: each file is settled once.
 pub fn background_only(files: &[ModuleFacts]) -> BTreeMap<String, Vec<String>> {
     // Every dotted suffix of a module names it: `src/shop/sync.py` answers `shop.sync` too.
+    let modules: Vec<String> = files.iter().map(|f| module_of(&f.rel)).collect();
     let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, file) in files.iter().enumerate() {
+    for (i, module) in modules.iter().enumerate() {
         // A one-part tail (`utils`, `requests`) would tie every `import utils` (or the
         // library of that name) to every such file: only the whole name answers it.
-        let module = module_of(&file.rel);
         by_name.entry(module.clone()).or_default().push(i);
         let mut rest = module.as_str();
         while let Some((_, tail)) = rest.split_once('.') {
@@ -158,15 +156,19 @@ pub fn background_only(files: &[ModuleFacts]) -> BTreeMap<String, Vec<String>> {
             }
         }
     }
-    let candidate = |file: &ModuleFacts| {
-        let module = module_of(&file.rel);
-        let last = module.rsplit('.').next().unwrap_or("");
-        file.role == Role::App
-            && !file.assigned
-            && !file.defines_tasks
-            && !WIRED_NAMES.contains(&last)
-            && !module.split('.').any(|part| WIRED_PACKAGES.contains(&part))
-    };
+    // Files that may move to the worker role.
+    let candidate: Vec<bool> = files
+        .iter()
+        .zip(&modules)
+        .map(|(file, module)| {
+            let last = module.rsplit('.').next().unwrap_or("");
+            file.role == Role::App
+                && !file.assigned
+                && !file.defines_tasks
+                && !WIRED_NAMES.contains(&last)
+                && !module.split('.').any(|part| WIRED_PACKAGES.contains(&part))
+        })
+        .collect();
     // An importer is an entry into background work or code that may serve requests; only
     // candidates can change from the second to the first.
     #[derive(Clone, Copy, PartialEq)]
@@ -176,9 +178,10 @@ pub fn background_only(files: &[ModuleFacts]) -> BTreeMap<String, Vec<String>> {
     }
     let mut kind: Vec<Kind> = files
         .iter()
-        .map(|f| match f.role {
+        .zip(&modules)
+        .map(|(f, module)| match f.role {
             Role::Command | Role::Script | Role::Worker => Kind::Entry,
-            _ if f.defines_tasks && is_task_module(&f.rel) => Kind::Entry,
+            _ if f.defines_tasks && is_task_module(module) => Kind::Entry,
             _ => Kind::Request,
         })
         .collect();
@@ -190,7 +193,7 @@ pub fn background_only(files: &[ModuleFacts]) -> BTreeMap<String, Vec<String>> {
     let has_entry = |j: usize, kind: &[Kind]| importers[j].iter().any(|&i| kind[i] == Kind::Entry);
     let mut settled: Vec<usize> = Vec::new();
     let mut queue: Vec<usize> = (0..files.len())
-        .filter(|&j| candidate(&files[j]) && pending[j] == 0 && has_entry(j, &kind))
+        .filter(|&j| candidate[j] && pending[j] == 0 && has_entry(j, &kind))
         .collect();
     // importees[i]: the files i imports, to update when i turns out to be background.
     let mut importees: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
@@ -210,7 +213,7 @@ pub fn background_only(files: &[ModuleFacts]) -> BTreeMap<String, Vec<String>> {
             if was_request {
                 pending[k] = pending[k].saturating_sub(1);
             }
-            if kind[k] == Kind::Request && candidate(&files[k]) && pending[k] == 0 {
+            if kind[k] == Kind::Request && candidate[k] && pending[k] == 0 {
                 queue.push(k);
             }
         }

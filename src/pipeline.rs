@@ -5,6 +5,8 @@
 use crate::discover::{self, DiscoverError, DiscoverOptions, FileKind, SourceFile};
 use crate::findings::{assign_fingerprints, fold_whitespace, Finding, Severity};
 use crate::locate::{to_finding, LineIndex};
+use crate::model::facts::{self, FileFacts};
+use crate::model::project::Project;
 use crate::model::reach;
 use crate::model::roles::{self, Role, RoleOverrides};
 use crate::model::settings::{self, HintSource, ModuleHint, SettingsChoice, SettingsFile};
@@ -13,10 +15,12 @@ use crate::parse::{deploy, imports, manifests, python, source};
 use crate::result::{AuditResult, FileError, Verdict};
 use crate::rules::pattern::{FileContext, RawMatch};
 use crate::rules::prefilter::Prefilter;
+use crate::rules::project::CompiledProject;
 use crate::rules::setting::{self, CodeFacts, CodeNeedles, Evidence};
 use crate::rules::{CompiledMatcher, LoadedRule};
 use crate::score::{self, Check, CheckStatus, Visibility};
 use crate::suppress::{self, Baseline, Ignores, SuppressionProblem};
+use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -96,8 +100,8 @@ struct FileOutcome {
     role: Option<Role>,
     /// Python files a deploy file's build copies into place.
     copies: Vec<(String, deploy::FileCopy)>,
-    /// What the import graph needs of an application, command or script module.
-    module: Option<reach::ModuleFacts>,
+    /// What an application, command or script module contributes to the project model.
+    module: Option<FileFacts>,
     /// What an app file's classes and code show of the setting rules' code evidence.
     code: CodeFacts,
 }
@@ -125,6 +129,32 @@ struct Plan<'a> {
     /// `[tool.audit.roles]`: roles the user assigned by glob.
     roles: RoleOverrides,
     code_needles: CodeNeedles,
+    /// Words of the components project rules look for: a file holding one has its
+    /// definitions read.
+    definition_words: Option<AhoCorasick>,
+    /// Words of the names project rules look for uses of.
+    mention_words: Option<AhoCorasick>,
+}
+
+/// One automaton of `words`, or none when there are none.
+fn automaton(mut words: Vec<String>) -> Option<AhoCorasick> {
+    words.sort();
+    words.dedup();
+    words.retain(|w| !w.is_empty());
+    if words.is_empty() {
+        return None;
+    }
+    AhoCorasick::new(&words).ok()
+}
+
+fn project_rules<'a>(rules: &[&'a LoadedRule]) -> Vec<(&'a LoadedRule, &'a CompiledProject)> {
+    rules
+        .iter()
+        .filter_map(|r| match &r.matcher {
+            CompiledMatcher::Project(p) => Some((*r, p.as_ref())),
+            _ => None,
+        })
+        .collect()
 }
 
 impl<'a> Plan<'a> {
@@ -132,15 +162,31 @@ impl<'a> Plan<'a> {
         let file_rules: Vec<&LoadedRule> =
             rules.iter().copied().filter(|r| r.is_per_file()).collect();
         let prefilter = Prefilter::new(&file_rules);
+        let projects = project_rules(rules);
         Plan {
             file_rules,
             prefilter,
-            wants_settings: rules
-                .iter()
-                .any(|r| matches!(r.matcher, CompiledMatcher::Setting(_))),
+            wants_settings: rules.iter().any(|r| {
+                matches!(
+                    r.matcher,
+                    CompiledMatcher::Setting(_) | CompiledMatcher::Project(_)
+                )
+            }),
             named: named.map(str::to_string),
             roles,
             code_needles: code_needles(rules),
+            definition_words: automaton(
+                projects
+                    .iter()
+                    .flat_map(|(_, p)| p.definition_words())
+                    .collect(),
+            ),
+            mention_words: automaton(
+                projects
+                    .iter()
+                    .flat_map(|(_, p)| p.mention_words())
+                    .collect(),
+            ),
         }
     }
 
@@ -537,12 +583,20 @@ fn analyze_text(
             role,
             Role::App | Role::Command | Role::Script | Role::Worker
         ) {
-            outcome.module = Some(reach::ModuleFacts {
+            outcome.module = Some(FileFacts {
                 rel: rel.to_string(),
+                module: reach::module_of(rel),
                 role,
+                is_test,
+                assigned: plan.roles.role_for(rel).is_some(),
                 imports: imports::resolved_modules(&found, &reach::package_of(rel)),
                 defines_tasks: reach::defines_tasks(&text),
-                assigned: plan.roles.role_for(rel).is_some(),
+                mentions: plan
+                    .mention_words
+                    .as_ref()
+                    .map(|words| facts::mentions(&text, words))
+                    .unwrap_or_default(),
+                ..FileFacts::default()
             });
         }
     }
@@ -565,10 +619,32 @@ fn analyze_text(
         .map(|i| plan.file_rules[i])
         .filter(|r| r.meta.role_cap(role).is_some())
         .collect();
-    if wanted.is_empty() && !settings_candidate {
+    // Components are looked for in application code only.
+    let wants_definitions = role == Role::App
+        && !is_test
+        && plan
+            .definition_words
+            .as_ref()
+            .is_some_and(|words| words.is_match(text.as_bytes()));
+    if wanted.is_empty() && !settings_candidate && !wants_definitions {
         return outcome;
     }
-    let analysis = analyze_parsed(rel, role, text, &wanted, settings_candidate);
+    let analysis = analyze_parsed(
+        rel,
+        role,
+        text,
+        &wanted,
+        Wants {
+            settings: settings_candidate,
+            definitions: wants_definitions,
+        },
+    );
+    if let (Some(module), Some((classes, functions))) =
+        (outcome.module.as_mut(), analysis.definitions)
+    {
+        module.classes = classes;
+        module.functions = functions;
+    }
     if settings_candidate && analysis.settings.is_none() {
         outcome.unreadable_settings = analysis.errors.first().map(|e| e.message.clone());
     }
@@ -621,7 +697,7 @@ pub fn analyze_source(rel: &str, text: String, rules: &[&LoadedRule]) -> SourceA
         .copied()
         .filter(|r| r.meta.role_cap(role).is_some())
         .collect();
-    let parsed = analyze_parsed(rel, role, text, &rules, false);
+    let parsed = analyze_parsed(rel, role, text, &rules, Wants::default());
     SourceAnalysis {
         findings: parsed.findings,
         errors: parsed.errors,
@@ -632,6 +708,16 @@ struct ParsedAnalysis {
     findings: Vec<Finding>,
     errors: Vec<FileError>,
     settings: Option<SettingsFile>,
+    definitions: Option<(Vec<facts::ClassDef>, Vec<facts::FunctionDef>)>,
+}
+
+/// What the tree is read for besides the per-file rules.
+#[derive(Clone, Copy, Default)]
+struct Wants {
+    /// The file is a settings candidate: keep its statements.
+    settings: bool,
+    /// Some project rule may look for a component defined here.
+    definitions: bool,
 }
 
 fn analyze_parsed(
@@ -639,12 +725,13 @@ fn analyze_parsed(
     role: Role,
     text: String,
     rules: &[&LoadedRule],
-    settings_candidate: bool,
+    wants: Wants,
 ) -> ParsedAnalysis {
     let mut analysis = ParsedAnalysis {
         findings: Vec::new(),
         errors: Vec::new(),
         settings: None,
+        definitions: None,
     };
     let note = |message: String| FileError {
         path: rel.to_string(),
@@ -688,8 +775,11 @@ fn analyze_parsed(
     let source = root.get_text();
     // Most parsed files have no finding: index their lines only when one needs a location.
     let lines = std::cell::OnceCell::new();
-    if settings_candidate {
+    if wants.settings {
         analysis.settings = Some(settings::extract_indexed(rel, &root, &index));
+    }
+    if wants.definitions {
+        analysis.definitions = Some(facts::definitions(&top));
     }
     if rules.is_empty() {
         return analysis;
@@ -706,7 +796,7 @@ fn analyze_parsed(
         let matches = match &rule.matcher {
             CompiledMatcher::Pattern(p) => p.find(&ctx),
             CompiledMatcher::Query(q) => q.find(&ctx),
-            CompiledMatcher::Setting(_) => Vec::new(),
+            CompiledMatcher::Setting(_) | CompiledMatcher::Project(_) => Vec::new(),
         };
         for note in ctx.take_notes() {
             analysis.errors.push(FileError {
@@ -744,7 +834,8 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
             _ => None,
         })
         .collect();
-    if setting_rules.is_empty() {
+    let projects = project_rules(rules);
+    if setting_rules.is_empty() && projects.is_empty() {
         return outcome;
     }
     let mut files = merged.settings.clone();
@@ -762,7 +853,7 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
                 .iter()
                 .map(|why| format!("{}: {why}", profile.module))
                 .collect();
-            profile
+            Some(profile)
         }
         Ok(None) => {
             for (rule, _) in &setting_rules {
@@ -771,7 +862,7 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
                     "not applicable: no Django settings module was found".to_string(),
                 );
             }
-            return outcome;
+            None
         }
         Err(message) => {
             outcome.errors.push(FileError {
@@ -783,9 +874,87 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
                     .notes
                     .insert(rule.meta.id.clone(), format!("not applicable: {message}"));
             }
-            return outcome;
+            None
         }
     };
+    if let Some(profile) = &profile {
+        setting_stage(&setting_rules, profile, &files, merged, rules, &mut outcome);
+    }
+    let settings_rels: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
+    let dependencies: BTreeSet<String> =
+        merged.dependencies.iter().map(|d| d.name.clone()).collect();
+    let imports = merged.top_level_imports();
+    let project = Project::build(
+        &merged.modules,
+        profile.as_ref(),
+        &settings_rels,
+        &dependencies,
+        &imports,
+    );
+    let sources: BTreeMap<&str, &str> = files
+        .iter()
+        .map(|f| (f.rel.as_str(), f.source.as_str()))
+        .collect();
+    for (rule, matcher) in projects {
+        let found = matcher.evaluate(&project);
+        if let Some(note) = found.provided {
+            outcome.passed.insert(
+                rule.meta.id.clone(),
+                format!("passes on project evidence: {note}"),
+            );
+        }
+        if let Some(why) = found.undecided.filter(|_| found.matches.is_empty()) {
+            outcome
+                .notes
+                .insert(rule.meta.id.clone(), format!("undecidable: {why}"));
+        }
+        let mut list = Vec::new();
+        for m in found.matches {
+            // A finding on a definition shows its first line; one on a file as a whole
+            // (absent evidence) shows the settings module's first line.
+            let whole = m.line == 0;
+            let source = if whole {
+                match sources.get(m.rel.as_str()) {
+                    Some(s) => s.lines().next().unwrap_or(""),
+                    None => continue,
+                }
+            } else {
+                m.header.as_str()
+            };
+            let raw = RawMatch {
+                severity: None,
+                evidence: None,
+                start: 0,
+                end: source.len(),
+                message: Some(m.message),
+            };
+            let mut finding = to_finding(rule, &m.rel, source, &LineIndex::new(source), raw);
+            if let Some(severity) = m.severity {
+                finding.severity = severity.min(rule.meta.severity);
+            }
+            let line = m.line.max(1);
+            finding.end_line += line - finding.line;
+            finding.line = line;
+            if whole {
+                finding.matched_text = fold_whitespace(&finding.message);
+            }
+            list.push(finding);
+        }
+        assign_fingerprints(&mut list);
+        outcome.findings.extend(list);
+    }
+    outcome
+}
+
+/// Runs every `setting` rule on the production profile.
+fn setting_stage(
+    setting_rules: &[(&LoadedRule, &crate::rules::setting::CompiledSetting)],
+    profile: &settings::Profile,
+    files: &[SettingsFile],
+    merged: &Merged,
+    rules: &[&LoadedRule],
+    outcome: &mut ProjectOutcome,
+) {
     let needles = code_needles(rules);
     let mut code = merged.code.clone();
     code.sort();
@@ -804,7 +973,7 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
         })
         .collect();
     for (rule, matcher) in setting_rules {
-        let found = matcher.evaluate(&profile, &evidence);
+        let found = matcher.evaluate(profile, &evidence);
         let mut findings: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
         for m in found.matches {
             let Some((source, lines)) = sources.get(m.at.file.as_str()) else {
@@ -859,7 +1028,6 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
             outcome.passed.insert(rule.meta.id.clone(), note);
         }
     }
-    outcome
 }
 
 /// Findings and check notes of running `rules` on an in-memory project of `(path, text)` files,

@@ -72,6 +72,11 @@ const SEED_FINDINGS: &[&str] = &[
     "OPS004 apps/backend/config/settings.py:181",
     "OPS004 apps/backend/config/settings.py:182",
     "OPS004 apps/backend/config/settings.py:183",
+    // Project rules: components defined but never wired in, at their definitions.
+    "OPS009 infrastructure/middleware.py:9",
+    "OPS009 infrastructure/middleware.py:23",
+    "OPS009 infrastructure/rate_limiter.py:37",
+    "SEC020 infrastructure/rate_limiter.py:37",
 ];
 
 #[test]
@@ -195,6 +200,9 @@ fn select_and_ignore_filter_rules_by_id_and_prefix() {
             "OPS004 apps/backend/config/settings.py:181",
             "OPS004 apps/backend/config/settings.py:182",
             "OPS004 apps/backend/config/settings.py:183",
+            "OPS009 infrastructure/middleware.py:9",
+            "OPS009 infrastructure/middleware.py:23",
+            "OPS009 infrastructure/rate_limiter.py:37",
         ]
     );
 }
@@ -293,7 +301,7 @@ fn a_repository_without_python_is_inconclusive() {
     assert_eq!(report.get("cap"), None);
     assert_eq!(
         report["coverage"],
-        serde_json::json!({"checks": 32, "passed": 0, "failed": 0, "not_applicable": 32})
+        serde_json::json!({"checks": 34, "passed": 0, "failed": 0, "not_applicable": 34})
     );
     assert_eq!(report["summary"]["files"], 3);
     assert_eq!(report["findings"], serde_json::json!([]));
@@ -335,7 +343,7 @@ fn a_repository_without_python_is_inconclusive() {
   Recommendation  INCONCLUSIVE (no Django settings module was found)
   Settings        none found
   Findings        0 critical, 0 high, 0 medium, 0 low, 0 info
-  Coverage        32 checks: 0 passed, 0 failed, 32 n/a
+  Coverage        34 checks: 0 passed, 0 failed, 34 n/a
 
 Risk by area
   security        NONE

@@ -155,12 +155,12 @@ fn missing_good_example_is_refused() {
 fn matcher_kinds_not_built_yet_say_so() {
     let text = VALID.replace(
         "kind = \"pattern\"\ncalls = [\"print\"]",
-        "kind = \"project\"\npath = \"DEBUG\"",
+        "kind = \"analyzer\"\nname = \"n-plus-one\"",
     );
     refused(
         &text,
         "USR001-no-print.toml",
-        &["matcher kind `project` is not available"],
+        &["matcher kind `analyzer` is not available"],
     );
 }
 
@@ -461,5 +461,18 @@ fn blank_identifier_words_and_bad_identifier_quotes_are_refused() {
         &with("identifier_quotes = ['\"', \"''\"]"),
         "USR001-no-print.toml",
         &["[match.provenance] identifier_quotes[1] is \"''\": give exactly one quote character"],
+    );
+}
+
+#[test]
+fn a_project_rule_without_what_wires_its_components_is_refused() {
+    let text = VALID.replace(
+        "kind = \"pattern\"\ncalls = [\"print\"]",
+        "kind = \"project\"\n[[match.components]]\nnames = [\"*Pool\"]",
+    );
+    refused(
+        &text,
+        "USR001-no-print.toml",
+        &["`[[match.components]]` needs `[match.wired]`"],
     );
 }

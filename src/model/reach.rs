@@ -5,18 +5,7 @@
 use crate::model::roles::Role;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// What the graph needs of one non-test Python file.
-#[derive(Debug, Clone)]
-pub struct ModuleFacts {
-    pub rel: String,
-    pub role: Role,
-    /// Modules it imports, relative imports resolved (`imports::resolved_modules`).
-    pub imports: BTreeSet<String>,
-    /// It defines a background task (`@shared_task`, `@app.task`, `@actor`, …).
-    pub defines_tasks: bool,
-    /// The user assigned its role in the config: the graph leaves it as it is.
-    pub assigned: bool,
-}
+pub use crate::model::facts::FileFacts as ModuleFacts;
 
 /// Modules Django wires in by name (URLconfs, views, middleware, models, signals…): they run in
 /// requests whoever imports them, so the graph never moves them.
@@ -241,7 +230,7 @@ mod tests {
             role,
             imports: imports.iter().map(|s| s.to_string()).collect(),
             defines_tasks: tasks,
-            assigned: false,
+            ..ModuleFacts::default()
         }
     }
 

@@ -2,6 +2,7 @@
 //! compiled once. A bad rule is refused with a message that points into its TOML.
 
 use crate::rules::pattern::CompiledPattern;
+use crate::rules::project::CompiledProject;
 use crate::rules::query::CompiledQuery;
 use crate::rules::rule::{
     AnalyzerSpec, Clause, ExampleFile, ExampleFiles, Examples, LowerSpec, MatchSpec, PatternSpec,
@@ -209,9 +210,12 @@ pub fn parse_rule(path: &str, text: &str) -> Result<LoadedRule, RuleError> {
         MatchSpec::Setting(spec) => CompiledMatcher::Setting(Box::new(
             CompiledSetting::compile(spec).map_err(|m| located(path, text, &m, Some("match")))?,
         )),
+        MatchSpec::Project(spec) => CompiledMatcher::Project(Box::new(
+            CompiledProject::compile(spec).map_err(|m| located(path, text, &m, Some("match")))?,
+        )),
         other => {
             let message = format!(
-                "matcher kind `{}` is not available in this version of audit (only `pattern`, `query` and `setting` are)",
+                "matcher kind `{}` is not available in this version of audit (only `pattern`, `query`, `setting` and `project` are)",
                 other.kind_name()
             );
             return Err(err(message, key_span(text, "kind")));
@@ -220,7 +224,9 @@ pub fn parse_rule(path: &str, text: &str) -> Result<LoadedRule, RuleError> {
     let prefilter = if prefilter.is_empty() {
         match &compiled {
             CompiledMatcher::Pattern(p) => p.default_prefilter(),
-            CompiledMatcher::Query(_) | CompiledMatcher::Setting(_) => Vec::new(),
+            CompiledMatcher::Query(_)
+            | CompiledMatcher::Setting(_)
+            | CompiledMatcher::Project(_) => Vec::new(),
         }
     } else {
         prefilter
@@ -341,7 +347,9 @@ fn match_spec(value: toml::Value) -> Result<MatchSpec, String> {
             };
             Ok(MatchSpec::Setting(Box::new(SettingSpec { clause, any })))
         }
-        "project" => Ok(MatchSpec::Project(table)),
+        "project" => Ok(MatchSpec::Project(Box::new(
+            toml::Value::Table(table).try_into().map_err(strict)?,
+        ))),
         "analyzer" => Ok(MatchSpec::Analyzer(
             toml::Value::Table(table)
                 .try_into::<AnalyzerSpec>()

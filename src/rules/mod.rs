@@ -6,6 +6,7 @@ pub mod hosts;
 pub mod load;
 pub mod pattern;
 pub mod prefilter;
+pub mod project;
 pub mod query;
 pub mod rule;
 pub mod setting;
@@ -44,6 +45,8 @@ pub enum CompiledMatcher {
     Query(Box<query::CompiledQuery>),
     /// Runs once per project on the production settings, not per file.
     Setting(Box<setting::CompiledSetting>),
+    /// Runs once per project on the cross-file model: unwired components, absent evidence.
+    Project(Box<project::CompiledProject>),
 }
 
 impl LoadedRule {

@@ -128,8 +128,8 @@ pub enum MatchSpec {
     Query(QuerySpec),
     /// Conditions on the evaluated production settings (`model/settings.rs`).
     Setting(Box<SettingSpec>),
-    /// Evidence across the repository; built with the wiring issue.
-    Project(toml::Table),
+    /// Evidence across the repository: components defined but not wired in, absent evidence.
+    Project(Box<crate::rules::project::ProjectSpec>),
     /// A named Rust analyzer; its parameters stay in TOML.
     Analyzer(AnalyzerSpec),
 }

@@ -1,0 +1,382 @@
+//! What one file contributes to the project model (DESIGN §4.6): plain data, so a result cache
+//! can keep it. Definitions come from the syntax tree while it is alive; mentions of the names
+//! project rules ask about come from the bytes, so finding who uses a component never needs a
+//! parse of the files that use it.
+
+use crate::model::roles::Role;
+use crate::parse::python::PyNode;
+use aho_corasick::AhoCorasick;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// One Python file's facts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileFacts {
+    pub rel: String,
+    /// Dotted module (`shop/jobs/sync.py` is `shop.jobs.sync`, a package's `__init__.py` the
+    /// package), as the settings model names modules.
+    pub module: String,
+    pub role: Role,
+    pub is_test: bool,
+    /// The user assigned its role in the config: the import graph leaves it as it is.
+    pub assigned: bool,
+    /// Modules it imports, relative imports resolved (`imports::resolved_modules`).
+    pub imports: BTreeSet<String>,
+    /// It defines a background task (`@shared_task`, `@app.task`, `@actor`, …).
+    pub defines_tasks: bool,
+    /// Classes and functions defined at module level (and in module-level `if`/`try` blocks),
+    /// read from the tree when some project rule may be looking for them.
+    pub classes: Vec<ClassDef>,
+    pub functions: Vec<FunctionDef>,
+    /// Identifiers containing a word some project rule asks about, outside comments.
+    pub mentions: Vec<Mention>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassDef {
+    pub name: String,
+    pub line: usize,
+    /// The base expressions as written (`MiddlewareMixin`, `deprecation.MiddlewareMixin`).
+    pub bases: Vec<String>,
+    /// Methods defined in the class body.
+    pub methods: Vec<String>,
+    /// Parameter names of `__init__` after `self`.
+    pub init_params: Vec<String>,
+    /// The definition's first line as written, for a finding's snippet.
+    pub header: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionDef {
+    pub name: String,
+    pub line: usize,
+    /// Decorator expressions as written, without `@` and arguments.
+    pub decorators: Vec<String>,
+}
+
+/// A name used in a file: an identifier (or a dotted string's part) that holds a watched word.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Mention {
+    pub name: String,
+    pub line: usize,
+    /// The line is an import statement (`from .pool import Pool`): in a package's
+    /// `__init__.py` that is a re-export, not a use.
+    pub import: bool,
+    /// Inside a one-line string literal that is not a dotted path (`prefix="ratelimit"`):
+    /// text, not code. A dotted string (`"axes.middleware.AxesMiddleware"`) is code by name.
+    pub text: bool,
+}
+
+/// Module-level classes and functions of a parsed module. The walk descends only into
+/// module-level blocks (`if`, `try`, `with`), never into function bodies, with an explicit
+/// stack, so its depth never follows the input.
+pub fn definitions(root: &PyNode<'_>) -> (Vec<ClassDef>, Vec<FunctionDef>) {
+    let mut classes = Vec::new();
+    let mut functions = Vec::new();
+    let mut stack: Vec<PyNode<'_>> = root.children().collect();
+    stack.reverse();
+    while let Some(node) = stack.pop() {
+        match node.kind().as_ref() {
+            "class_definition" => classes.extend(class_def(&node)),
+            "function_definition" => functions.extend(function_def(&node, Vec::new())),
+            "decorated_definition" => {
+                let decorators = decorator_names(&node);
+                if let Some(inner) = node.field("definition") {
+                    match inner.kind().as_ref() {
+                        "class_definition" => classes.extend(class_def(&inner)),
+                        _ => functions.extend(function_def(&inner, decorators)),
+                    }
+                }
+            }
+            "if_statement" | "try_statement" | "with_statement" | "block" | "else_clause"
+            | "elif_clause" | "except_clause" | "finally_clause" => {
+                let mut children: Vec<PyNode<'_>> = node.children().collect();
+                children.reverse();
+                stack.extend(children);
+            }
+            _ => {}
+        }
+    }
+    classes.sort_by_key(|c| c.line);
+    functions.sort_by_key(|f| f.line);
+    (classes, functions)
+}
+
+fn line_of(node: &PyNode<'_>) -> usize {
+    node.start_pos().line() + 1
+}
+
+fn class_def(node: &PyNode<'_>) -> Option<ClassDef> {
+    let name = node.field("name")?.text().to_string();
+    let bases = node
+        .field("superclasses")
+        .map(|args| {
+            args.children()
+                .filter(|a| matches!(a.kind().as_ref(), "identifier" | "attribute"))
+                .map(|a| a.text().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut methods = Vec::new();
+    let mut init_params = Vec::new();
+    if let Some(body) = node.field("body") {
+        for item in body.children() {
+            let function = match item.kind().as_ref() {
+                "function_definition" => Some(item.clone()),
+                "decorated_definition" => item.field("definition"),
+                _ => None,
+            };
+            let Some(function) = function.filter(|f| f.kind() == "function_definition") else {
+                continue;
+            };
+            let Some(method) = function.field("name").map(|n| n.text().to_string()) else {
+                continue;
+            };
+            if method == "__init__" {
+                init_params = parameter_names(&function).into_iter().skip(1).collect();
+            }
+            methods.push(method);
+        }
+    }
+    let text = node.text();
+    let header = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect();
+    Some(ClassDef {
+        name,
+        line: line_of(node),
+        bases,
+        methods,
+        init_params,
+        header,
+    })
+}
+
+fn parameter_names(function: &PyNode<'_>) -> Vec<String> {
+    let Some(parameters) = function.field("parameters") else {
+        return Vec::new();
+    };
+    parameters
+        .children()
+        .filter_map(|p| match p.kind().as_ref() {
+            "identifier" => Some(p.text().to_string()),
+            "default_parameter" | "typed_parameter" | "typed_default_parameter" => p
+                .field("name")
+                .or_else(|| p.children().find(|c| c.kind() == "identifier"))
+                .map(|n| n.text().to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn function_def(node: &PyNode<'_>, decorators: Vec<String>) -> Option<FunctionDef> {
+    Some(FunctionDef {
+        name: node.field("name")?.text().to_string(),
+        line: line_of(node),
+        decorators,
+    })
+}
+
+/// `@a.b(...)` gives `a.b`.
+fn decorator_names(decorated: &PyNode<'_>) -> Vec<String> {
+    decorated
+        .children()
+        .filter(|c| c.kind() == "decorator")
+        .filter_map(|d| {
+            let text = d.text();
+            let text = text.trim_start_matches('@').trim();
+            let name = text.split(['(', ' ', '\n']).next().unwrap_or("");
+            (!name.is_empty()).then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// The identifiers of `text` that contain one of the words `words` searches for, outside
+/// `#` comments, each once per line. One pass of the automaton; each hit is widened to the
+/// identifier around it, and hits inside an identifier already taken are skipped, so the
+/// cost stays linear in the text.
+pub fn mentions(text: &str, words: &AhoCorasick) -> Vec<Mention> {
+    let bytes = text.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut found: Vec<Mention> = Vec::new();
+    let mut taken_until = 0;
+    let mut line = 1;
+    let mut counted_to = 0;
+    let mut line_start = 0;
+    for hit in words.find_overlapping_iter(bytes) {
+        if hit.start() < taken_until {
+            continue;
+        }
+        let mut start = hit.start();
+        while start > 0 && is_ident(bytes[start - 1]) {
+            start -= 1;
+        }
+        let mut end = hit.end();
+        while end < bytes.len() && is_ident(bytes[end]) {
+            end += 1;
+        }
+        taken_until = end;
+        for (i, b) in bytes[counted_to..start].iter().enumerate() {
+            if *b == b'\n' {
+                line += 1;
+                line_start = counted_to + i + 1;
+            }
+        }
+        counted_to = start;
+        let before = &text[line_start..start];
+        let place = place_of(before);
+        if place == Place::Comment {
+            continue;
+        }
+        let dotted =
+            bytes.get(start.wrapping_sub(1)) == Some(&b'.') || bytes.get(end) == Some(&b'.');
+        let in_text = place == Place::String && !dotted;
+        let head = before.trim_start();
+        let import = head.starts_with("from ") || head.starts_with("import ");
+        let name = text[start..end].to_string();
+        if found
+            .last()
+            .is_some_and(|m| m.line == line && m.name == name)
+        {
+            continue;
+        }
+        found.push(Mention {
+            name,
+            line,
+            import,
+            text: in_text,
+        });
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Code,
+    String,
+    Comment,
+}
+
+/// Where the end of `line_head` is: in code, inside a string opened on the line, or in a
+/// `#` comment.
+fn place_of(line_head: &str) -> Place {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in line_head.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '#' => return Place::Comment,
+                '"' | '\'' => quote = Some(c),
+                _ => {}
+            },
+        }
+    }
+    if quote.is_some() {
+        Place::String
+    } else {
+        Place::Code
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::python;
+
+    #[test]
+    fn module_level_definitions_with_bases_methods_and_decorators() {
+        let src = "\
+from django.utils.deprecation import MiddlewareMixin
+
+class Timing(MiddlewareMixin):
+    def process_request(self, request):
+        pass
+
+try:
+    class Pool(base.Pool, metaclass=Meta):
+        def __init__(self, size, timeout=3):
+            pass
+except ImportError:
+    pass
+
+@register.simple_tag
+def badge(x):
+    class Inner:
+        pass
+    return x
+";
+        let root = python::parse(src.to_string()).unwrap();
+        let (classes, functions) = definitions(&root.root());
+        assert_eq!(
+            classes,
+            vec![
+                ClassDef {
+                    name: "Timing".into(),
+                    line: 3,
+                    bases: vec!["MiddlewareMixin".into()],
+                    methods: vec!["process_request".into()],
+                    init_params: vec![],
+                    header: "class Timing(MiddlewareMixin):".into(),
+                },
+                ClassDef {
+                    name: "Pool".into(),
+                    line: 8,
+                    bases: vec!["base.Pool".into()],
+                    methods: vec!["__init__".into()],
+                    init_params: vec!["size".into(), "timeout".into()],
+                    header: "class Pool(base.Pool, metaclass=Meta):".into(),
+                },
+            ]
+        );
+        assert_eq!(
+            functions,
+            vec![FunctionDef {
+                name: "badge".into(),
+                line: 15,
+                decorators: vec!["register.simple_tag".into()],
+            }]
+        );
+    }
+
+    #[test]
+    fn mentions_take_whole_identifiers_outside_comments() {
+        let words = AhoCorasick::new(["RateLimit", "Limiter"]).unwrap();
+        let src = "\
+from infra.limits import RateLimiter  # RateLimitMiddleware later
+x = RateLimiter(); y = 'a.RateLimitMiddleware'
+# RateLimiter is not used here
+s = \"#\" + RateLimiter.name
+log('RateLimiter is off')
+";
+        let found = mentions(src, &words);
+        let got: Vec<(&str, usize, bool, bool)> = found
+            .iter()
+            .map(|m| (m.name.as_str(), m.line, m.import, m.text))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("RateLimitMiddleware", 2, false, false),
+                ("RateLimiter", 1, true, false),
+                ("RateLimiter", 2, false, false),
+                ("RateLimiter", 4, false, false),
+                ("RateLimiter", 5, false, true),
+            ]
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! The cross-file model (DESIGN §4.3, §4.6): the files' facts indexed by what project rules ask,
+//! beside the production settings and the dependencies. Built once after the per-file stage;
+//! rules only read it.
+
+use crate::model::facts::{ClassDef, FileFacts, FunctionDef, Mention};
+use crate::model::roles::Role;
+use crate::model::settings::Profile;
+use std::collections::{BTreeSet, HashMap};
+
+pub struct Project<'a> {
+    /// Every non-test Python file's facts, in path order.
+    pub files: &'a [FileFacts],
+    /// The production settings, when a settings module was found.
+    pub profile: Option<&'a Profile>,
+    /// Declared dependencies (PEP 503 names).
+    pub dependencies: &'a BTreeSet<String>,
+    /// Top-level modules imported by non-test files.
+    pub imports: &'a BTreeSet<String>,
+    /// Settings modules found that production does not use (a development profile).
+    other_settings: BTreeSet<&'a str>,
+    mentions: HashMap<&'a str, Vec<(usize, &'a Mention)>>,
+}
+
+/// A definition with the file that holds it.
+#[derive(Clone, Copy)]
+pub enum Defined<'a> {
+    Class(&'a ClassDef),
+    Function(&'a FunctionDef),
+}
+
+impl Defined<'_> {
+    pub fn name(&self) -> &str {
+        match self {
+            Defined::Class(c) => &c.name,
+            Defined::Function(f) => &f.name,
+        }
+    }
+    pub fn line(&self) -> usize {
+        match self {
+            Defined::Class(c) => c.line,
+            Defined::Function(f) => f.line,
+        }
+    }
+}
+
+impl<'a> Project<'a> {
+    /// `settings_files`: every settings module candidate read (production's or not).
+    pub fn build(
+        files: &'a [FileFacts],
+        profile: Option<&'a Profile>,
+        settings_files: &'a [String],
+        dependencies: &'a BTreeSet<String>,
+        imports: &'a BTreeSet<String>,
+    ) -> Self {
+        let production: BTreeSet<&str> = profile
+            .map(|p| p.files.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let other_settings = settings_files
+            .iter()
+            .map(String::as_str)
+            .filter(|rel| !production.contains(rel))
+            .collect();
+        let mut mentions: HashMap<&str, Vec<(usize, &Mention)>> = HashMap::new();
+        for (i, file) in files.iter().enumerate() {
+            for m in &file.mentions {
+                mentions.entry(m.name.as_str()).or_default().push((i, m));
+            }
+        }
+        Project {
+            files,
+            profile,
+            dependencies,
+            imports,
+            other_settings,
+            mentions,
+        }
+    }
+
+    /// Files whose code runs in production: application and worker modules and the
+    /// production settings, never tests, migrations, scripts or a development profile.
+    pub fn runs_in_production(&self, file: &FileFacts) -> bool {
+        !file.is_test
+            && matches!(file.role, Role::App | Role::Worker)
+            && !self.other_settings.contains(file.rel.as_str())
+    }
+
+    /// Where production code names `name`, except in `own` (the defining file) and except
+    /// re-exports (an import of it in a package's `__init__.py`).
+    pub fn uses_of(&self, name: &str, own: &str) -> Vec<(&'a FileFacts, usize)> {
+        let Some(found) = self.mentions.get(name) else {
+            return Vec::new();
+        };
+        found
+            .iter()
+            .map(|(i, m)| (&self.files[*i], *m))
+            .filter(|(f, m)| {
+                f.rel != own
+                    && self.runs_in_production(f)
+                    && !(m.import && f.rel.ends_with("__init__.py"))
+            })
+            .map(|(f, m)| (f, m.line))
+            .collect()
+    }
+
+    /// Mentions of `name` inside `own` other than at its definition line.
+    pub fn own_uses(&self, name: &str, own: &str, defined_at: usize) -> usize {
+        self.mentions.get(name).map_or(0, |found| {
+            found
+                .iter()
+                .filter(|(i, m)| self.files[*i].rel == own && m.line != defined_at)
+                .count()
+        })
+    }
+
+    /// Identifiers production code uses (an import alone is no use) for which `test` holds,
+    /// with one place each.
+    pub fn mentioned(&self, test: impl Fn(&str) -> bool) -> Vec<(&'a str, &'a FileFacts, usize)> {
+        let mut found: Vec<(&str, &FileFacts, usize)> = self
+            .mentions
+            .iter()
+            .filter(|(name, _)| test(name))
+            .filter_map(|(name, places)| {
+                places
+                    .iter()
+                    .filter(|(_, m)| !m.import && !m.text)
+                    .map(|(i, m)| (&self.files[*i], m.line))
+                    .filter(|(f, _)| self.runs_in_production(f))
+                    .min_by(|a, b| (&a.0.rel, a.1).cmp(&(&b.0.rel, b.1)))
+                    .map(|(f, line)| (*name, f, line))
+            })
+            .collect();
+        found.sort_by(|a, b| (a.0, &a.1.rel, a.2).cmp(&(b.0, &b.1.rel, b.2)));
+        found
+    }
+
+    /// Whether some production module imports `module` (or a module inside it).
+    pub fn imported(&self, module: &str) -> bool {
+        let inside = format!("{module}.");
+        self.files.iter().any(|f| {
+            self.runs_in_production(f)
+                && f.module != module
+                && f.imports.iter().any(|m| {
+                    m == module || m.starts_with(&inside) || module.ends_with(&format!(".{m}"))
+                })
+        })
+    }
+}

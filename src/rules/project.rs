@@ -1,0 +1,495 @@
+//! The `project` matcher (DESIGN §3.2, §4.3): components the project defines but never wires
+//! in, and evidence a whole repository should show somewhere. Everything a rule looks for is
+//! data in its TOML; this module only knows how to look.
+
+use crate::model::facts::{ClassDef, FileFacts};
+use crate::model::project::Project;
+use crate::model::settings::glob_match;
+use crate::model::settings::Kind;
+use serde::Deserialize;
+
+/// `[match]` of a `project` rule.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSpec {
+    /// `[[match.components]]`: what counts as one of the components the rule is about.
+    #[serde(default)]
+    pub components: Vec<ComponentSpec>,
+    /// `[match.wired]`: what wires a component in; required with `components`.
+    pub wired: Option<WiredSpec>,
+    /// `[match.evidence]`: any of it found in production code makes the check pass.
+    pub evidence: Option<EvidenceSpec>,
+    /// Message of a component that is not wired in: `{name}`, `{module}`, `{how}`.
+    pub unwired_message: Option<String>,
+    /// Message when no evidence is found: `{looked}` lists what was looked for.
+    pub absent_message: Option<String>,
+    /// Severity of the finding for absent evidence when no component was found unwired
+    /// (the rule's severity when not given): nothing built shows what was meant to be there.
+    pub absent_severity: Option<crate::findings::Severity>,
+}
+
+/// One shape of component: every list given must hold (each by any of its entries).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentSpec {
+    /// Globs on the class name (`*RateLimit*`).
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Base classes, compared on their last dotted part (`MiddlewareMixin`).
+    #[serde(default)]
+    pub bases: Vec<String>,
+    /// Methods the class defines.
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// Parameters of its `__init__` (`get_response`).
+    #[serde(default)]
+    pub init_params: Vec<String>,
+    /// Globs of names that are not components although the rest holds (`Base*`, `*Mixin`:
+    /// classes written to be subclassed).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WiredSpec {
+    /// Production settings whose entries are dotted paths (`MIDDLEWARE`): a component named
+    /// there is wired in.
+    #[serde(default)]
+    pub settings: Vec<String>,
+    /// A component named by production code outside its own module is wired in.
+    #[serde(default)]
+    pub used: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceSpec {
+    /// Declared dependencies (PEP 503 names).
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    /// Top-level modules imported by production code.
+    #[serde(default)]
+    pub imports: Vec<String>,
+    /// Production settings paths that are set to a non-empty value.
+    #[serde(default)]
+    pub settings: Vec<String>,
+    /// Identifiers (globs) production code names: `throttle_classes`, `ratelimit`.
+    #[serde(default)]
+    pub code: Vec<String>,
+}
+
+/// One finding of a project rule: a file, a 1-based line (0: the file as a whole) and a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProjectMatch {
+    pub rel: String,
+    pub line: usize,
+    pub message: String,
+    pub severity: Option<crate::findings::Severity>,
+    /// The definition's first line, for the snippet (empty for a file as a whole).
+    pub header: String,
+}
+
+/// What one project rule found, with the note of a check that passes on evidence.
+#[derive(Debug, Default)]
+pub struct ProjectOutcome {
+    pub matches: Vec<ProjectMatch>,
+    pub provided: Option<String>,
+    pub undecided: Option<String>,
+}
+
+pub struct CompiledProject {
+    spec: ProjectSpec,
+}
+
+impl CompiledProject {
+    pub fn compile(spec: &ProjectSpec) -> Result<Self, String> {
+        if spec.components.is_empty() && spec.evidence.is_none() {
+            return Err("a project rule needs `[[match.components]]` or `[match.evidence]`".into());
+        }
+        if !spec.components.is_empty() && spec.wired.is_none() {
+            return Err("`[[match.components]]` needs `[match.wired]`: what wires one in".into());
+        }
+        for c in &spec.components {
+            if c.names.is_empty()
+                && c.bases.is_empty()
+                && c.methods.is_empty()
+                && c.init_params.is_empty()
+            {
+                return Err(
+                    "a component needs `names`, `bases`, `methods` or `init_params`".into(),
+                );
+            }
+            if c.names
+                .iter()
+                .chain(&c.bases)
+                .any(|n| n.trim_matches('*').is_empty())
+            {
+                return Err("a component's `names` and `bases` need a literal part".into());
+            }
+        }
+        if let Some(e) = &spec.evidence {
+            if e.code.iter().any(|n| n.trim_matches('*').is_empty()) {
+                return Err("evidence `code` entries need a literal part".into());
+            }
+        }
+        Ok(CompiledProject { spec: spec.clone() })
+    }
+
+    /// Words a file must contain for its definitions to be worth reading.
+    pub fn definition_words(&self) -> Vec<String> {
+        let mut words = Vec::new();
+        for c in &self.spec.components {
+            words.extend(c.names.iter().flat_map(|n| literal_parts(n)));
+            words.extend(c.bases.iter().map(|b| last_part(b).to_string()));
+            words.extend(c.methods.iter().cloned());
+            words.extend(c.init_params.iter().cloned());
+        }
+        words
+    }
+
+    /// Words whose identifiers the per-file stage records as mentions.
+    pub fn mention_words(&self) -> Vec<String> {
+        let mut words: Vec<String> = self
+            .spec
+            .components
+            .iter()
+            .flat_map(|c| c.names.iter().flat_map(|n| literal_parts(n)))
+            .collect();
+        if let Some(e) = &self.spec.evidence {
+            words.extend(e.code.iter().flat_map(|n| literal_parts(n)));
+        }
+        words
+    }
+
+    pub fn evaluate(&self, project: &Project<'_>) -> ProjectOutcome {
+        let mut outcome = ProjectOutcome::default();
+        // What production runs is read from its settings: without them nothing is decided.
+        if project.profile.is_none() {
+            outcome.undecided = Some("no production settings module was found".to_string());
+            return outcome;
+        }
+        if let Some(evidence) = &self.spec.evidence {
+            if let Some(found) = self.evidence_found(evidence, project) {
+                outcome.provided = Some(found);
+                return outcome;
+            }
+        }
+        let mut unwired = Vec::new();
+        let mut undecided = Vec::new();
+        let mut wired_in: Option<String> = None;
+        if let Some(wired) = &self.spec.wired {
+            for file in project
+                .files
+                .iter()
+                .filter(|f| project.runs_in_production(f))
+            {
+                for class in file.classes.iter().filter(|c| self.is_component(c)) {
+                    match wiring(class, file, wired, project) {
+                        Wiring::Wired => {
+                            wired_in.get_or_insert_with(|| {
+                                format!("`{}` ({}) is wired in", class.name, file.rel)
+                            });
+                        }
+                        Wiring::Unwired(how) => unwired.push((file, class, how)),
+                        Wiring::Undecided(why) => undecided.push(why),
+                    }
+                }
+            }
+        }
+        // For a rule about evidence, a component of the project that is wired in is evidence.
+        if let (Some(_), Some(found)) = (&self.spec.evidence, wired_in) {
+            outcome.provided = Some(found);
+            return outcome;
+        }
+        // A component used by another unwired component of its own module is reported
+        // through that one (a limiter class and the middleware that holds it).
+        let users: Vec<(String, String)> = unwired
+            .iter()
+            .map(|(f, c, _)| (f.rel.clone(), c.name.clone()))
+            .collect();
+        unwired.retain(|(file, class, _)| {
+            let others = users
+                .iter()
+                .any(|(rel, name)| *rel == file.rel && *name != class.name);
+            !(others && project.own_uses(&class.name, &file.rel, class.line) > 0)
+        });
+        if !undecided.is_empty() {
+            outcome.undecided = Some(undecided.join("; "));
+        }
+        for (file, class, how) in &unwired {
+            let message = self
+                .spec
+                .unwired_message
+                .as_deref()
+                .unwrap_or("`{name}` is defined in {module} but never wired in: {how}")
+                .replace("{name}", &class.name)
+                .replace("{module}", &file.module)
+                .replace("{how}", how);
+            outcome.matches.push(ProjectMatch {
+                rel: file.rel.clone(),
+                line: class.line,
+                message,
+                severity: None,
+                header: class.header.clone(),
+            });
+        }
+        if let (Some(evidence), true) = (&self.spec.evidence, unwired.is_empty()) {
+            if outcome.undecided.is_none() {
+                let at = project.profile.map(|p| p.rel.clone()).unwrap_or_default();
+                let message = self
+                    .spec
+                    .absent_message
+                    .as_deref()
+                    .unwrap_or("none of the evidence was found: {looked}")
+                    .replace("{looked}", &looked_for(evidence));
+                outcome.matches.push(ProjectMatch {
+                    rel: at,
+                    line: 0,
+                    message,
+                    severity: self.spec.absent_severity,
+                    header: String::new(),
+                });
+            }
+        }
+        outcome
+    }
+
+    fn is_component(&self, class: &ClassDef) -> bool {
+        self.spec.components.iter().any(|c| {
+            (c.names.is_empty() || c.names.iter().any(|n| glob_match(n, &class.name)))
+                && (c.bases.is_empty()
+                    || class
+                        .bases
+                        .iter()
+                        .any(|b| c.bases.iter().any(|w| last_part(w) == last_part(b))))
+                && (c.methods.is_empty() || class.methods.iter().any(|m| c.methods.contains(m)))
+                && (c.init_params.is_empty()
+                    || class.init_params.iter().any(|p| c.init_params.contains(p)))
+                && !c.exclude.iter().any(|x| glob_match(x, &class.name))
+        })
+    }
+
+    /// The first evidence production shows, described for the check's note.
+    fn evidence_found(&self, e: &EvidenceSpec, project: &Project<'_>) -> Option<String> {
+        if let Some(d) = e
+            .dependencies
+            .iter()
+            .find(|d| project.dependencies.contains(*d))
+        {
+            return Some(format!("the dependency `{d}` is declared"));
+        }
+        if let Some(m) = e.imports.iter().find(|m| project.imports.contains(*m)) {
+            return Some(format!("`{m}` is imported"));
+        }
+        if let Some(profile) = project.profile {
+            for path in &e.settings {
+                let found = profile.lookup(path);
+                if found.set && found.value.as_ref().is_some_and(non_empty) {
+                    return Some(format!("`{path}` is set in {}", profile.module));
+                }
+            }
+        }
+        let named = project.mentioned(|name| e.code.iter().any(|g| glob_match(g, name)));
+        named
+            .first()
+            .map(|(name, file, line)| format!("`{name}` is used at {}:{line}", file.rel))
+    }
+}
+
+enum Wiring {
+    Wired,
+    /// What would wire it in.
+    Unwired(String),
+    Undecided(String),
+}
+
+fn wiring(class: &ClassDef, file: &FileFacts, wired: &WiredSpec, project: &Project<'_>) -> Wiring {
+    let mut how = Vec::new();
+    // Another class of the same module named by the settings: the module is loaded.
+    let mut module_named = false;
+    if !wired.settings.is_empty() {
+        let Some(profile) = project.profile else {
+            return Wiring::Undecided("no production settings module was found".into());
+        };
+        for setting in &wired.settings {
+            let found = profile.lookup(setting);
+            let Some(value) = found.value.filter(|_| found.set) else {
+                continue;
+            };
+            let Kind::List(items) = &value.kind else {
+                return Wiring::Undecided(format!(
+                    "`{setting}` in {} is not a list audit can read",
+                    profile.module
+                ));
+            };
+            for item in items.iter() {
+                match &item.kind {
+                    Kind::Str(path) if names_class(path, &class.name, &file.module) => {
+                        return Wiring::Wired
+                    }
+                    Kind::Str(path) => {
+                        module_named |= path
+                            .rsplit_once('.')
+                            .is_some_and(|(m, _)| names_module(m, &file.module));
+                    }
+                    _ => {
+                        return Wiring::Undecided(format!(
+                            "an entry of `{setting}` in {} is computed: {}",
+                            profile.module,
+                            item.render()
+                        ))
+                    }
+                }
+            }
+        }
+        let setting = wired.settings.first().map(String::as_str).unwrap_or("");
+        how.push(format!(
+            "add '{}.{}' to {setting} in {}",
+            short_module(&file.module, profile),
+            class.name,
+            profile.rel
+        ));
+    }
+    if wired.used {
+        if !project.uses_of(&class.name, &file.rel).is_empty() {
+            return Wiring::Wired;
+        }
+        // Used inside its own module by code that is itself loaded from elsewhere.
+        if project.own_uses(&class.name, &file.rel, class.line) > 0
+            && (module_named || project.imported(&file.module))
+        {
+            return Wiring::Wired;
+        }
+        if how.is_empty() {
+            how.push(format!(
+                "no production code outside {} names it",
+                file.module
+            ));
+        }
+    }
+    Wiring::Unwired(how.join("; "))
+}
+
+/// The module as the settings spell module paths: a setting that names another class of the
+/// same tree shows which source root they start from.
+fn short_module(module: &str, profile: &crate::model::settings::Profile) -> String {
+    // The settings module's own dotted name is relative to the source root; strip the part of
+    // the component's module the settings module's path adds in front of it.
+    let settings_prefix = profile
+        .rel
+        .trim_end_matches(".py")
+        .replace('/', ".")
+        .strip_suffix(&profile.module)
+        .map(str::to_string)
+        .unwrap_or_default();
+    module
+        .strip_prefix(&settings_prefix)
+        .unwrap_or(module)
+        .to_string()
+}
+
+/// Whether a dotted setting entry names `class` of `module`: the entry's module part is the
+/// module or a dotted suffix of it (settings spell paths from the source root), or a
+/// package above it that re-exports the class.
+fn names_class(path: &str, class: &str, module: &str) -> bool {
+    let Some((entry_module, entry_class)) = path.rsplit_once('.') else {
+        return false;
+    };
+    entry_class == class && names_module(entry_module, module)
+}
+
+/// Whether `entry_module` (as a setting spells it) is `module` or a package above it, seen
+/// from any source root.
+fn names_module(entry_module: &str, module: &str) -> bool {
+    let mut candidate = module;
+    loop {
+        if candidate == entry_module || candidate.ends_with(&format!(".{entry_module}")) {
+            return true;
+        }
+        match candidate.rsplit_once('.') {
+            Some((parent, _)) => candidate = parent,
+            None => return false,
+        }
+    }
+}
+
+fn non_empty(value: &crate::model::settings::Value) -> bool {
+    match &value.kind {
+        Kind::List(items) => !items.is_empty(),
+        Kind::Dict(_) => true,
+        Kind::Str(s) => !s.is_empty(),
+        Kind::None | Kind::Bool(false) => false,
+        _ => true,
+    }
+}
+
+fn looked_for(e: &EvidenceSpec) -> String {
+    let mut parts = Vec::new();
+    let list = |xs: &[String]| {
+        xs.iter()
+            .map(|x| format!("`{x}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !e.dependencies.is_empty() {
+        parts.push(format!("no dependency {}", list(&e.dependencies)));
+    }
+    if !e.imports.is_empty() {
+        parts.push(format!("no import of {}", list(&e.imports)));
+    }
+    if !e.settings.is_empty() {
+        parts.push(format!("no setting {}", list(&e.settings)));
+    }
+    if !e.code.is_empty() {
+        parts.push(format!("no use of {} in application code", list(&e.code)));
+    }
+    parts.join("; ")
+}
+
+fn last_part(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+/// The literal runs of a glob (`*RateLimit*` gives `RateLimit`).
+fn literal_parts(glob: &str) -> Vec<String> {
+    glob.split(['*', '?'])
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setting_entries_name_a_class_from_any_source_root() {
+        let module = "apps.backend.infrastructure.rate_limiter";
+        assert!(names_class(
+            "infrastructure.rate_limiter.RateLimitMiddleware",
+            "RateLimitMiddleware",
+            module
+        ));
+        assert!(names_class(
+            "infrastructure.RateLimitMiddleware",
+            "RateLimitMiddleware",
+            module
+        ));
+        assert!(!names_class(
+            "other.rate_limiter.RateLimitMiddleware",
+            "RateLimitMiddleware",
+            module
+        ));
+        assert!(!names_class(
+            "infrastructure.rate_limiter.Other",
+            "RateLimitMiddleware",
+            module
+        ));
+    }
+
+    #[test]
+    fn globs_give_their_literal_parts() {
+        assert_eq!(literal_parts("*Rate*Limit"), vec!["Rate", "Limit"]);
+    }
+}

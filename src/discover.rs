@@ -538,7 +538,12 @@ fn deploy_kind(lower: &str, parent: Option<&str>, dirs: &[&str]) -> Option<Deplo
 pub fn is_test_path(rel: &str) -> bool {
     let mut segments: Vec<&str> = rel.split('/').collect();
     let name = segments.pop().unwrap_or("");
-    if segments.iter().any(|s| *s == "tests" || *s == "test") {
+    // `testutils/`, `test_utils/`: helpers only the test suite imports (settings, fixtures,
+    // middleware that fakes a flag), named for it.
+    if segments
+        .iter()
+        .any(|s| matches!(*s, "tests" | "test" | "testutils" | "test_utils"))
+    {
         return true;
     }
     (name.starts_with("test_") && name.ends_with(".py"))

@@ -65,6 +65,8 @@ pub struct Mention {
     /// Inside a one-line string literal that is not a dotted path (`prefix="ratelimit"`):
     /// text, not code. A dotted string (`"axes.middleware.AxesMiddleware"`) is code by name.
     pub text: bool,
+    /// The name being defined (`class RateLimiter`, `def rate_limit`): not a use of it.
+    pub definition: bool,
 }
 
 /// Module-level classes and functions of a parsed module. The walk descends only into
@@ -237,6 +239,7 @@ pub fn mentions(text: &str, words: &AhoCorasick) -> Vec<Mention> {
         let in_text = place == Place::String && !dotted;
         let head = before.trim_start();
         let import = head.starts_with("from ") || head.starts_with("import ");
+        let definition = matches!(head.trim_start_matches("async "), "class " | "def ");
         let name = text[start..end].to_string();
         if found
             .last()
@@ -249,6 +252,7 @@ pub fn mentions(text: &str, words: &AhoCorasick) -> Vec<Mention> {
             line,
             import,
             text: in_text,
+            definition,
         });
     }
     found.sort();
@@ -362,20 +366,22 @@ x = RateLimiter(); y = 'a.RateLimitMiddleware'
 # RateLimiter is not used here
 s = \"#\" + RateLimiter.name
 log('RateLimiter is off')
+class RateLimiter: pass
 ";
         let found = mentions(src, &words);
-        let got: Vec<(&str, usize, bool, bool)> = found
+        let got: Vec<(&str, usize, bool, bool, bool)> = found
             .iter()
-            .map(|m| (m.name.as_str(), m.line, m.import, m.text))
+            .map(|m| (m.name.as_str(), m.line, m.import, m.text, m.definition))
             .collect();
         assert_eq!(
             got,
             vec![
-                ("RateLimitMiddleware", 2, false, false),
-                ("RateLimiter", 1, true, false),
-                ("RateLimiter", 2, false, false),
-                ("RateLimiter", 4, false, false),
-                ("RateLimiter", 5, false, true),
+                ("RateLimitMiddleware", 2, false, false, false),
+                ("RateLimiter", 1, true, false, false),
+                ("RateLimiter", 2, false, false, false),
+                ("RateLimiter", 4, false, false, false),
+                ("RateLimiter", 5, false, true, false),
+                ("RateLimiter", 6, false, false, true),
             ]
         );
     }

@@ -95,11 +95,22 @@ impl<'a> Project<'a> {
             .map(|(i, m)| (&self.files[*i], *m))
             .filter(|(f, m)| {
                 f.rel != own
+                    && !m.definition
                     && self.runs_in_production(f)
                     && !(m.import && f.rel.ends_with("__init__.py"))
             })
             .map(|(f, m)| (f, m.line))
             .collect()
+    }
+
+    /// A settings module production does not use that names `name` (a development profile).
+    pub fn other_settings_naming(&self, name: &str) -> Option<String> {
+        let found = self.mentions.get(name)?;
+        found
+            .iter()
+            .map(|(i, _)| &self.files[*i].rel)
+            .find(|rel| self.other_settings.contains(rel.as_str()))
+            .cloned()
     }
 
     /// Mentions of `name` inside `own` other than at its definition line.
@@ -122,7 +133,7 @@ impl<'a> Project<'a> {
             .filter_map(|(name, places)| {
                 places
                     .iter()
-                    .filter(|(_, m)| !m.import && !m.text)
+                    .filter(|(_, m)| !m.import && !m.text && !m.definition)
                     .map(|(i, m)| (&self.files[*i], m.line))
                     .filter(|(f, _)| self.runs_in_production(f))
                     .min_by(|a, b| (&a.0.rel, a.1).cmp(&(&b.0.rel, b.1)))

@@ -48,6 +48,10 @@ pub struct ComponentSpec {
     /// classes written to be subclassed).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Globs of bases that make a class no component (`*Error`: an exception named for what
+    /// it reports).
+    #[serde(default)]
+    pub exclude_bases: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -191,7 +195,9 @@ impl CompiledProject {
                                 format!("`{}` ({}) is wired in", class.name, file.rel)
                             });
                         }
-                        Wiring::Unwired(how) => unwired.push((file, class, how)),
+                        Wiring::Unwired(how, elsewhere) => {
+                            unwired.push((file, class, how, elsewhere))
+                        }
                         Wiring::Undecided(why) => undecided.push(why),
                     }
                 }
@@ -206,9 +212,9 @@ impl CompiledProject {
         // through that one (a limiter class and the middleware that holds it).
         let users: Vec<(String, String)> = unwired
             .iter()
-            .map(|(f, c, _)| (f.rel.clone(), c.name.clone()))
+            .map(|(f, c, _, _)| (f.rel.clone(), c.name.clone()))
             .collect();
-        unwired.retain(|(file, class, _)| {
+        unwired.retain(|(file, class, _, _)| {
             let others = users
                 .iter()
                 .any(|(rel, name)| *rel == file.rel && *name != class.name);
@@ -217,8 +223,8 @@ impl CompiledProject {
         if !undecided.is_empty() {
             outcome.undecided = Some(undecided.join("; "));
         }
-        for (file, class, how) in &unwired {
-            let message = self
+        for (file, class, how, elsewhere) in &unwired {
+            let mut message = self
                 .spec
                 .unwired_message
                 .as_deref()
@@ -226,11 +232,18 @@ impl CompiledProject {
                 .replace("{name}", &class.name)
                 .replace("{module}", &file.module)
                 .replace("{how}", how);
+            // Named by another profile's settings: the team runs it on purpose, elsewhere.
+            let severity = elsewhere.as_ref().map(|rel| {
+                message.push_str(&format!(
+                    " (it is listed only in {rel}, a settings module production does not use: confirm production gets the same another way)"
+                ));
+                crate::findings::Severity::Low
+            });
             outcome.matches.push(ProjectMatch {
                 rel: file.rel.clone(),
                 line: class.line,
                 message,
-                severity: None,
+                severity,
                 header: class.header.clone(),
             });
         }
@@ -267,6 +280,10 @@ impl CompiledProject {
                 && (c.init_params.is_empty()
                     || class.init_params.iter().any(|p| c.init_params.contains(p)))
                 && !c.exclude.iter().any(|x| glob_match(x, &class.name))
+                && !class
+                    .bases
+                    .iter()
+                    .any(|b| c.exclude_bases.iter().any(|x| glob_match(x, last_part(b))))
         })
     }
 
@@ -299,8 +316,8 @@ impl CompiledProject {
 
 enum Wiring {
     Wired,
-    /// What would wire it in.
-    Unwired(String),
+    /// What would wire it in, and the settings module of another profile that names it.
+    Unwired(String, Option<String>),
     Undecided(String),
 }
 
@@ -324,6 +341,12 @@ fn wiring(class: &ClassDef, file: &FileFacts, wired: &WiredSpec, project: &Proje
                 ));
             };
             for item in items.iter() {
+                // An entry added on one side of an `if` audit cannot decide (nested ones too)
+                // may run. Values are bounded in depth by the evaluator.
+                let mut item = item;
+                while let Kind::Maybe { value, .. } = &item.kind {
+                    item = value.as_ref();
+                }
                 match &item.kind {
                     Kind::Str(path) if names_class(path, &class.name, &file.module) => {
                         return Wiring::Wired
@@ -368,7 +391,7 @@ fn wiring(class: &ClassDef, file: &FileFacts, wired: &WiredSpec, project: &Proje
             ));
         }
     }
-    Wiring::Unwired(how.join("; "))
+    Wiring::Unwired(how.join("; "), project.other_settings_naming(&class.name))
 }
 
 /// The module as the settings spell module paths: a setting that names another class of the

@@ -73,10 +73,17 @@ const SEED_FINDINGS: &[&str] = &[
     "OPS004 apps/backend/config/settings.py:182",
     "OPS004 apps/backend/config/settings.py:183",
     // Project rules: components defined but never wired in, at their definitions.
+    "OPS003 infrastructure/audit_log.py:10",
+    "PERF007 infrastructure/cache_manager.py:11",
+    "REL011 infrastructure/circuit_breaker.py:20",
+    "OPS010 infrastructure/connection_pool.py:12",
+    "OPS002 infrastructure/metrics.py:6",
+    "OPS001 infrastructure/middleware.py:9",
     "OPS009 infrastructure/middleware.py:9",
     "OPS009 infrastructure/middleware.py:23",
     "OPS009 infrastructure/rate_limiter.py:37",
     "SEC020 infrastructure/rate_limiter.py:37",
+    "SEC025 infrastructure/secrets_manager.py:14",
 ];
 
 #[test]
@@ -200,6 +207,11 @@ fn select_and_ignore_filter_rules_by_id_and_prefix() {
             "OPS004 apps/backend/config/settings.py:181",
             "OPS004 apps/backend/config/settings.py:182",
             "OPS004 apps/backend/config/settings.py:183",
+            "OPS003 infrastructure/audit_log.py:10",
+            "REL011 infrastructure/circuit_breaker.py:20",
+            "OPS010 infrastructure/connection_pool.py:12",
+            "OPS002 infrastructure/metrics.py:6",
+            "OPS001 infrastructure/middleware.py:9",
             "OPS009 infrastructure/middleware.py:9",
             "OPS009 infrastructure/middleware.py:23",
             "OPS009 infrastructure/rate_limiter.py:37",
@@ -301,7 +313,7 @@ fn a_repository_without_python_is_inconclusive() {
     assert_eq!(report.get("cap"), None);
     assert_eq!(
         report["coverage"],
-        serde_json::json!({"checks": 34, "passed": 0, "failed": 0, "not_applicable": 34})
+        serde_json::json!({"checks": 41, "passed": 0, "failed": 0, "not_applicable": 41})
     );
     assert_eq!(report["summary"]["files"], 3);
     assert_eq!(report["findings"], serde_json::json!([]));
@@ -343,7 +355,7 @@ fn a_repository_without_python_is_inconclusive() {
   Recommendation  INCONCLUSIVE (no Django settings module was found)
   Settings        none found
   Findings        0 critical, 0 high, 0 medium, 0 low, 0 info
-  Coverage        34 checks: 0 passed, 0 failed, 34 n/a
+  Coverage        41 checks: 0 passed, 0 failed, 41 n/a
 
 Risk by area
   security        NONE

@@ -144,6 +144,15 @@ impl<'a> Project<'a> {
         found
     }
 
+    /// A production file that imports the top-level module `top` (or a module inside it).
+    pub fn importer_of(&self, top: &str) -> Option<&'a FileFacts> {
+        let inside = format!("{top}.");
+        self.files.iter().find(|f| {
+            self.runs_in_production(f)
+                && f.imports.iter().any(|m| m == top || m.starts_with(&inside))
+        })
+    }
+
     /// Whether some production module imports `module` (or a module inside it).
     pub fn imported(&self, module: &str) -> bool {
         let inside = format!("{module}.");

@@ -21,11 +21,25 @@ pub struct ProjectSpec {
     pub evidence: Option<EvidenceSpec>,
     /// Message of a component that is not wired in: `{name}`, `{module}`, `{how}`.
     pub unwired_message: Option<String>,
-    /// Message when no evidence is found: `{looked}` lists what was looked for.
+    /// Message when no evidence is found: `{looked}` lists what was looked for. Without it,
+    /// a rule with evidence reports only components that are not wired in.
     pub absent_message: Option<String>,
+    /// `"always"`: components that are not wired in are reported even when the evidence is
+    /// found (a cache manager nobody calls, in a project that caches elsewhere). By default
+    /// the evidence makes the check pass.
+    #[serde(default)]
+    pub report_unwired: ReportUnwired,
     /// Severity of the finding for absent evidence when no component was found unwired
     /// (the rule's severity when not given): nothing built shows what was meant to be there.
     pub absent_severity: Option<crate::findings::Severity>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReportUnwired {
+    #[default]
+    WithoutEvidence,
+    Always,
 }
 
 /// One shape of component: every list given must hold (each by any of its entries).
@@ -81,6 +95,10 @@ pub struct EvidenceSpec {
     /// Identifiers (globs) production code names: `throttle_classes`, `ratelimit`.
     #[serde(default)]
     pub code: Vec<String>,
+    /// Per production list setting, globs one of its string entries must match
+    /// (`INSTALLED_APPS = ["auditlog"]`, `MIDDLEWARE = ["*RequestID*"]`).
+    #[serde(default)]
+    pub entries: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// One finding of a project rule: a file, a 1-based line (0: the file as a whole) and a message.
@@ -173,9 +191,13 @@ impl CompiledProject {
             outcome.undecided = Some("no production settings module was found".to_string());
             return outcome;
         }
+        let mut found_evidence = None;
         if let Some(evidence) = &self.spec.evidence {
-            if let Some(found) = self.evidence_found(evidence, project) {
-                outcome.provided = Some(found);
+            found_evidence = self.evidence_found(evidence, project);
+            if found_evidence.is_some()
+                && self.spec.report_unwired == ReportUnwired::WithoutEvidence
+            {
+                outcome.provided = found_evidence;
                 return outcome;
             }
         }
@@ -205,8 +227,11 @@ impl CompiledProject {
         }
         // For a rule about evidence, a component of the project that is wired in is evidence.
         if let (Some(_), Some(found)) = (&self.spec.evidence, wired_in) {
-            outcome.provided = Some(found);
-            return outcome;
+            if self.spec.report_unwired == ReportUnwired::WithoutEvidence {
+                outcome.provided = Some(found);
+                return outcome;
+            }
+            found_evidence.get_or_insert(found);
         }
         // A component used by another unwired component of its own module is reported
         // through that one (a limiter class and the middleware that holds it).
@@ -247,15 +272,20 @@ impl CompiledProject {
                 header: class.header.clone(),
             });
         }
-        if let (Some(evidence), true) = (&self.spec.evidence, unwired.is_empty()) {
+        if found_evidence.is_some() {
+            if outcome.matches.is_empty() {
+                outcome.provided = found_evidence;
+            }
+            return outcome;
+        }
+        if let (Some(evidence), Some(wording), true) = (
+            &self.spec.evidence,
+            &self.spec.absent_message,
+            unwired.is_empty(),
+        ) {
             if outcome.undecided.is_none() {
                 let at = project.profile.map(|p| p.rel.clone()).unwrap_or_default();
-                let message = self
-                    .spec
-                    .absent_message
-                    .as_deref()
-                    .unwrap_or("none of the evidence was found: {looked}")
-                    .replace("{looked}", &looked_for(evidence));
+                let message = wording.replace("{looked}", &looked_for(evidence));
                 outcome.matches.push(ProjectMatch {
                     rel: at,
                     line: 0,
@@ -296,14 +326,36 @@ impl CompiledProject {
         {
             return Some(format!("the dependency `{d}` is declared"));
         }
-        if let Some(m) = e.imports.iter().find(|m| project.imports.contains(*m)) {
-            return Some(format!("`{m}` is imported"));
+        for m in &e.imports {
+            if let Some(file) = project.importer_of(m) {
+                return Some(format!("`{m}` is imported by {}", file.rel));
+            }
         }
         if let Some(profile) = project.profile {
             for path in &e.settings {
                 let found = profile.lookup(path);
                 if found.set && found.value.as_ref().is_some_and(non_empty) {
                     return Some(format!("`{path}` is set in {}", profile.module));
+                }
+            }
+            for (setting, globs) in &e.entries {
+                let found = profile.lookup(setting);
+                let Some(Kind::List(items)) = found.value.as_ref().map(|v| &v.kind) else {
+                    continue;
+                };
+                for item in items.iter() {
+                    let mut item = item;
+                    while let Kind::Maybe { value, .. } = &item.kind {
+                        item = value.as_ref();
+                    }
+                    if let Kind::Str(entry) = &item.kind {
+                        if globs.iter().any(|g| glob_match(g, entry)) {
+                            return Some(format!(
+                                "`{setting}` in {} lists '{entry}'",
+                                profile.module
+                            ));
+                        }
+                    }
                 }
             }
         }
@@ -463,6 +515,9 @@ fn looked_for(e: &EvidenceSpec) -> String {
     }
     if !e.settings.is_empty() {
         parts.push(format!("no setting {}", list(&e.settings)));
+    }
+    for (setting, globs) in &e.entries {
+        parts.push(format!("no {} entry in `{setting}`", list(globs)));
     }
     if !e.code.is_empty() {
         parts.push(format!("no use of {} in application code", list(&e.code)));

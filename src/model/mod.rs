@@ -4,5 +4,6 @@ pub mod holes;
 pub mod provenance;
 pub mod reach;
 pub mod roles;
+pub mod routes;
 pub mod settings;
 pub mod symbols;

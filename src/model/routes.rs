@@ -1,0 +1,1731 @@
+//! URL routes: what each urlconf module declares (`path`, `re_path`, `url`, `include`,
+//! `i18n_patterns`, DRF routers), with views named by their qualified names, and the project's
+//! routes resolved from its root urlconf through every `include()`.
+//!
+//! Everything is read statically from module-level statements (also inside module-level `if`,
+//! `try`, `with` and loops, so `if settings.DEBUG: urlpatterns += [...]` counts). Lists are
+//! unions of every contribution to a name (`=`, `+=`, `.append`, `.extend`, `.insert`): a list
+//! rebuilt on one branch and extended on another yields both. Nothing walks the tree by
+//! recursion; expansion keeps its own stack with a guard on the names it is inside.
+
+use crate::model::reach::package_of;
+use crate::model::settings::module_of;
+use crate::model::symbols::{CallArgs, FileSymbols, NodeIndex};
+use crate::parse::python::{self, PyNode, PyRoot};
+use std::collections::HashMap;
+
+/// Routes one file may yield before the rest is dropped with a note: far above any real
+/// urlconf, low enough that a list doubled on itself (`b = a + a; c = b + b; ...`) stays cheap.
+pub const MAX_FILE_ROUTES: usize = 20_000;
+
+/// Routes `resolve` emits before it stops with a note (diamond-shaped includes multiply).
+pub const MAX_RESOLVED_ROUTES: usize = 100_000;
+
+/// Wrappers unwrapped around one view (`never_cache(csrf_exempt(login_required(v)))`).
+const MAX_WRAPPERS: usize = 16;
+
+/// How a route is declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteKind {
+    /// `django.urls.path`.
+    Path,
+    /// `django.urls.re_path`.
+    RePath,
+    /// `django.conf.urls.url` (a regex, removed in Django 4).
+    Url,
+    /// `router.register(prefix, ViewSet)` on a DRF router.
+    Router,
+    /// A pattern list spliced in without a prefix from another module
+    /// (`urlpatterns += other_urls.urlpatterns`, `urlpatterns = common_patterns + ...`).
+    Splice,
+}
+
+/// What a route leads to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RouteTarget {
+    /// A view function or class, qualified through the file's imports (`app.views.health`).
+    View {
+        view: String,
+        /// Callables wrapped around it, outermost first (`django.views.decorators.csrf.csrf_exempt`).
+        wrappers: Vec<String>,
+        /// `X.as_view()` or a router's viewset.
+        class_based: bool,
+    },
+    /// `include()` of another module, named as written or qualified (`"app.urls"`,
+    /// `debug_toolbar.urls`, `app.api.router.urls`).
+    Include { module: String },
+    /// `include()` of a list declared in this file: its routes follow with `parent` set.
+    Nested,
+    /// Could not be read statically.
+    Unknown { expr: String, why: String },
+}
+
+/// One declared route.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Route {
+    /// Relative path of the declaring file.
+    pub file: String,
+    /// 1-based line of the `path()` call (or the `register()` call, or the spliced name).
+    pub line: usize,
+    /// The pattern as written (`"api/<int:pk>/"`, `r"^legacy/$"` without quotes); `None` when
+    /// computed (an f-string, a call, a name not bound to a literal).
+    pub pattern: Option<String>,
+    pub kind: RouteKind,
+    pub target: RouteTarget,
+    /// `name=` (a router's `basename`).
+    pub name: Option<String>,
+    /// Index in the same list of the `include([...])` route this one is nested under.
+    pub parent: Option<usize>,
+}
+
+/// A router declared at module level (`router = DefaultRouter()`) with its registrations, kept
+/// whether or not this file mounts it, so another urlconf's `include(api.router.urls)` finds it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RouterDecl {
+    pub name: String,
+    pub line: usize,
+    pub routes: Vec<Route>,
+}
+
+/// Something in a pattern list that could not be read as routes.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Unread {
+    pub line: usize,
+    pub why: String,
+}
+
+/// The routes of one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileRoutes {
+    pub file: String,
+    /// Dotted module of the file, named as the settings model names modules.
+    pub module: String,
+    /// `urlpatterns`, in document order; nested routes follow the route they are under.
+    pub routes: Vec<Route>,
+    pub routers: Vec<RouterDecl>,
+    pub unread: Vec<Unread>,
+}
+
+/// A cheap byte test before parsing: only such files can declare routes.
+pub fn may_declare_routes(text: &str) -> bool {
+    text.contains("urlpatterns") || (text.contains(".register(") && text.contains("Router"))
+}
+
+/// Parses `text` and extracts its routes; a file the grammar cannot take yields a note.
+pub fn extract_text(rel: &str, text: &str) -> FileRoutes {
+    let refuse = |why: String| FileRoutes {
+        file: rel.to_string(),
+        module: module_of(rel).0,
+        unread: vec![Unread { line: 1, why }],
+        ..FileRoutes::default()
+    };
+    if python::indentation_depth(text) > python::MAX_INDENT_DEPTH {
+        return refuse("indented too deeply to parse".to_string());
+    }
+    let Some(parsed) = python::parse(text.to_string()) else {
+        return refuse("could not be parsed".to_string());
+    };
+    let top = parsed.root();
+    let index = NodeIndex::build(&top);
+    if index.height > python::MAX_TREE_DEPTH {
+        return refuse("nested too deeply to read".to_string());
+    }
+    extract_indexed(rel, &parsed, &index)
+}
+
+/// The routes of a parsed file.
+pub fn extract(rel: &str, parsed: &PyRoot) -> FileRoutes {
+    let top = parsed.root();
+    extract_indexed(rel, parsed, &NodeIndex::build(&top))
+}
+
+/// As [`extract`], reusing the file's node index.
+pub fn extract_indexed<'r>(rel: &str, parsed: &'r PyRoot, index: &NodeIndex<'r>) -> FileRoutes {
+    let top = parsed.root();
+    let symbols = FileSymbols::from_index(index);
+    let mut reader = Reader::new(rel, &symbols);
+    reader.collect_statements(&top);
+    let mut out = FileRoutes {
+        file: rel.to_string(),
+        module: reader.module.clone(),
+        ..FileRoutes::default()
+    };
+    let roots: Vec<Piece<'r>> = reader.lists.get("urlpatterns").cloned().unwrap_or_default();
+    if !roots.is_empty() {
+        let guard = reader.chain_push("urlpatterns", None);
+        let work = roots
+            .into_iter()
+            .rev()
+            .map(|p| Work::Piece(p, None, guard))
+            .collect();
+        out.routes = reader.expand(work);
+    }
+    let mut names: Vec<(&String, &RouterInfo<'r>)> = reader.routers.iter().collect();
+    names.sort_by_key(|(_, r)| r.line);
+    out.routers = names
+        .into_iter()
+        .map(|(name, info)| RouterDecl {
+            name: name.clone(),
+            line: info.line,
+            routes: reader.router_routes(info, None),
+        })
+        .collect();
+    out.unread = std::mem::take(&mut reader.unread);
+    if let Some((line, column)) = python::first_syntax_error(parsed) {
+        out.unread.insert(
+            0,
+            Unread {
+                line,
+                why: format!("a syntax error at {line}:{column}; routes around it may be missing"),
+            },
+        );
+    }
+    out
+}
+
+/// One contribution to a module-level list.
+#[derive(Clone)]
+enum Piece<'r> {
+    /// An expression that is a list of patterns (`= [...]`, `+= [...]`, `.extend(x)`).
+    List(PyNode<'r>),
+    /// One pattern (`.append(x)`, `.insert(i, x)`).
+    Item(PyNode<'r>),
+}
+
+struct RouterInfo<'r> {
+    line: usize,
+    registrations: Vec<PyNode<'r>>,
+}
+
+/// Pending expansion: a piece under a parent route, inside the names of a guard chain.
+enum Work<'r> {
+    Piece(Piece<'r>, Option<usize>, Option<usize>),
+}
+
+struct Reader<'a, 'r> {
+    rel: String,
+    module: String,
+    package: String,
+    symbols: &'a FileSymbols<'r>,
+    /// Module-level names with every contribution to them, in document order.
+    lists: HashMap<String, Vec<Piece<'r>>>,
+    routers: HashMap<String, RouterInfo<'r>>,
+    /// Module-level `def` and `class` names: a view defined in the urlconf itself.
+    local_defs: Vec<String>,
+    /// Modules of `from m import *`.
+    star_imports: Vec<String>,
+    /// Linked list of names being expanded: (name, outer link).
+    chains: Vec<(String, Option<usize>)>,
+    unread: Vec<Unread>,
+}
+
+fn line_of(node: &PyNode<'_>) -> usize {
+    node.get_inner_node().start_position().row + 1
+}
+
+/// The text of a string literal as written (escapes kept), or `None` for an f-string with
+/// placeholders or anything that is not a string literal.
+fn literal_text(node: &PyNode<'_>) -> Option<String> {
+    match node.kind().as_ref() {
+        "string" => {
+            let mut out = String::new();
+            for child in node.children() {
+                match child.kind().as_ref() {
+                    "string_content" | "escape_sequence" => out.push_str(&child.text()),
+                    "interpolation" => return None,
+                    _ => {}
+                }
+            }
+            Some(out)
+        }
+        "concatenated_string" => {
+            let mut out = String::new();
+            for part in node.named_children() {
+                out.push_str(&literal_text(&part)?);
+            }
+            Some(out)
+        }
+        "parenthesized_expression" => node.named_children().next().and_then(|n| literal_text(&n)),
+        _ => None,
+    }
+}
+
+/// `a` of `a.b.c`, walked without recursion.
+fn leftmost_name(node: &PyNode<'_>) -> String {
+    let mut current = node.clone();
+    while current.kind() == "attribute" {
+        match current.field("object") {
+            Some(object) => current = object,
+            None => break,
+        }
+    }
+    current.text().to_string()
+}
+
+fn last_segment(qualified: &str) -> &str {
+    qualified.rsplit('.').next().unwrap_or(qualified)
+}
+
+/// Statement kinds whose bodies still run at module level.
+const MODULE_BLOCKS: &[&str] = &[
+    "if_statement",
+    "elif_clause",
+    "else_clause",
+    "try_statement",
+    "except_clause",
+    "finally_clause",
+    "with_statement",
+    "for_statement",
+    "while_statement",
+    "block",
+];
+
+impl<'a, 'r> Reader<'a, 'r> {
+    fn new(rel: &str, symbols: &'a FileSymbols<'r>) -> Self {
+        Reader {
+            rel: rel.to_string(),
+            module: module_of(rel).0,
+            package: package_of(rel),
+            symbols,
+            lists: HashMap::new(),
+            routers: HashMap::new(),
+            local_defs: Vec::new(),
+            star_imports: Vec::new(),
+            chains: Vec::new(),
+            unread: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, node: &PyNode<'_>, why: String) {
+        self.unread.push(Unread {
+            line: line_of(node),
+            why,
+        });
+    }
+
+    /// Reads every module-level statement, in document order.
+    fn collect_statements(&mut self, top: &PyNode<'r>) {
+        let mut stack: Vec<PyNode<'r>> = top.children().collect();
+        stack.reverse();
+        while let Some(node) = stack.pop() {
+            let kind = node.kind();
+            if MODULE_BLOCKS.contains(&kind.as_ref()) {
+                let mut children: Vec<PyNode<'r>> = node.children().collect();
+                children.reverse();
+                stack.extend(children);
+                continue;
+            }
+            match kind.as_ref() {
+                "expression_statement" => {
+                    for child in node.named_children() {
+                        self.statement(&child);
+                    }
+                }
+                "function_definition" | "class_definition" => self.define(&node),
+                "ERROR" => self.damaged(&node),
+                "decorated_definition" => {
+                    if let Some(inner) = node.field("definition") {
+                        self.define(&inner);
+                    }
+                }
+                "import_from_statement"
+                    if node.children().any(|c| c.kind() == "wildcard_import") =>
+                {
+                    if let Some(module) = node.field("module_name") {
+                        let module = self.absolute(&module.text());
+                        self.star_imports.push(module);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `urlpatterns = [path(...), path(...` left unclosed: tree-sitter keeps the name, the
+    /// `=` and the complete calls loose in an ERROR node. Those calls are the list's items.
+    fn damaged(&mut self, node: &PyNode<'r>) {
+        let children: Vec<PyNode<'r>> = node.children().collect();
+        let [name, op, rest @ ..] = children.as_slice() else {
+            return;
+        };
+        if name.kind() != "identifier" || !matches!(op.text().as_ref(), "=" | "+=") {
+            return;
+        }
+        for call in rest.iter().filter(|c| c.kind() == "call") {
+            self.add(name.text().to_string(), Piece::Item(call.clone()));
+        }
+    }
+
+    fn define(&mut self, node: &PyNode<'r>) {
+        if let Some(name) = node.field("name") {
+            self.local_defs.push(name.text().to_string());
+        }
+    }
+
+    fn add(&mut self, name: String, piece: Piece<'r>) {
+        self.lists.entry(name).or_default().push(piece);
+    }
+
+    fn statement(&mut self, node: &PyNode<'r>) {
+        match node.kind().as_ref() {
+            "assignment" => {
+                let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
+                    return;
+                };
+                if left.kind() != "identifier" {
+                    return;
+                }
+                let name = left.text().to_string();
+                if right.kind() == "call" && self.is_router_constructor(&right) {
+                    self.routers.entry(name).or_insert(RouterInfo {
+                        line: line_of(node),
+                        registrations: Vec::new(),
+                    });
+                } else {
+                    self.add(name, Piece::List(right));
+                }
+            }
+            "augmented_assignment" => {
+                let (Some(left), Some(right)) = (node.field("left"), node.field("right")) else {
+                    return;
+                };
+                let op = node.field("operator").map(|o| o.text().to_string());
+                if left.kind() == "identifier" && op.as_deref() == Some("+=") {
+                    self.add(left.text().to_string(), Piece::List(right));
+                }
+            }
+            "call" => self.method_call(node),
+            _ => {}
+        }
+    }
+
+    /// `name.append(x)`, `name.extend(x)`, `name.insert(i, x)`, `router.register(...)`.
+    fn method_call(&mut self, call: &PyNode<'r>) {
+        let Some(function) = call.field("function").filter(|f| f.kind() == "attribute") else {
+            return;
+        };
+        let (Some(object), Some(method)) = (function.field("object"), function.field("attribute"))
+        else {
+            return;
+        };
+        if object.kind() != "identifier" {
+            return;
+        }
+        let name = object.text().to_string();
+        let args = CallArgs::of(call);
+        match method.text().as_ref() {
+            "register" => {
+                if let Some(router) = self.routers.get_mut(&name) {
+                    router.registrations.push(call.clone());
+                }
+            }
+            "append" => {
+                if let Some(item) = args.positional.first() {
+                    self.add(name, Piece::Item(item.clone()));
+                }
+            }
+            "extend" => {
+                if let Some(list) = args.positional.first() {
+                    self.add(name, Piece::List(list.clone()));
+                }
+            }
+            "insert" => {
+                if let Some(item) = args.positional.get(1) {
+                    self.add(name, Piece::Item(item.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `DefaultRouter()`, `routers.SimpleRouter(trailing_slash=False)`, any `*Router(...)`.
+    fn is_router_constructor(&self, call: &PyNode<'r>) -> bool {
+        call.field("function")
+            .is_some_and(|f| last_segment(&self.symbols.qualify(&f)).ends_with("Router"))
+    }
+
+    /// A qualified name made absolute: `.views.x` against the file's package.
+    fn absolute(&self, qualified: &str) -> String {
+        let dots = qualified.len() - qualified.trim_start_matches('.').len();
+        if dots == 0 {
+            return qualified.to_string();
+        }
+        let rest = &qualified[dots..];
+        let mut parts: Vec<&str> = self.package.split('.').filter(|p| !p.is_empty()).collect();
+        for _ in 1..dots {
+            parts.pop();
+        }
+        if !rest.is_empty() {
+            parts.push(rest);
+        }
+        parts.join(".")
+    }
+
+    /// The qualified name of a view or module expression, or why there is none.
+    fn qualified(&self, node: &PyNode<'r>) -> Result<String, String> {
+        if node.kind() == "identifier" {
+            let name = node.text().to_string();
+            if let Some(imported) = self.symbols.import_of(&name) {
+                return Ok(self.absolute(imported));
+            }
+            if self.local_defs.contains(&name) {
+                return Ok(format!("{}.{name}", self.module));
+            }
+            return match self.star_imports.as_slice() {
+                [only] => Ok(format!("{only}.{name}")),
+                [] => Err(format!(
+                    "`{name}` is neither imported nor defined in this file"
+                )),
+                _ => Err(format!(
+                    "`{name}` may come from any of {} star imports",
+                    self.star_imports.len()
+                )),
+            };
+        }
+        let text = self.symbols.qualify(node);
+        if text.contains("<expr>") || text.contains("<str>") || text.contains('(') {
+            return Err("an expression, not a name".to_string());
+        }
+        // The chain's first name decides: imported (qualify already followed it), defined
+        // here, or brought in by the one star import.
+        let head = leftmost_name(node);
+        if text.starts_with('.') || self.symbols.import_of(&head).is_some() {
+            return Ok(self.absolute(&text));
+        }
+        if self.local_defs.contains(&head) {
+            return Ok(format!("{}.{text}", self.module));
+        }
+        match self.star_imports.as_slice() {
+            [only] => Ok(format!("{only}.{text}")),
+            _ => Err(format!(
+                "`{head}` is neither imported nor defined in this file"
+            )),
+        }
+    }
+
+    /// The name a callee stands for, as well as it can be told.
+    fn callee(&self, call: &PyNode<'r>) -> String {
+        match call.field("function") {
+            Some(f) => self
+                .qualified(&f)
+                .unwrap_or_else(|_| self.absolute(&self.symbols.qualify(&f))),
+            None => String::new(),
+        }
+    }
+
+    /// The pattern of a route argument: a literal, or a name bound to one.
+    fn pattern(&self, node: &PyNode<'r>) -> Option<String> {
+        literal_text(&self.symbols.resolve_value(node))
+    }
+
+    fn chain_push(&mut self, name: &str, outer: Option<usize>) -> Option<usize> {
+        self.chains.push((name.to_string(), outer));
+        Some(self.chains.len() - 1)
+    }
+
+    fn in_chain(&self, name: &str, mut link: Option<usize>) -> bool {
+        while let Some(i) = link {
+            if self.chains[i].0 == name {
+                return true;
+            }
+            link = self.chains[i].1;
+        }
+        false
+    }
+
+    /// Expands pattern lists into routes, depth first in document order.
+    fn expand(&mut self, mut work: Vec<Work<'r>>) -> Vec<Route> {
+        let mut routes: Vec<Route> = Vec::new();
+        let mut steps = 0usize;
+        while let Some(Work::Piece(piece, parent, guard)) = work.pop() {
+            steps += 1;
+            if routes.len() >= MAX_FILE_ROUTES || steps > MAX_FILE_ROUTES * 10 {
+                let line = routes.last().map_or(1, |r| r.line);
+                self.unread.push(Unread {
+                    line,
+                    why: format!("more than {MAX_FILE_ROUTES} routes; the rest were not read"),
+                });
+                break;
+            }
+            let mut pending: Vec<Work<'r>> = Vec::new();
+            match piece {
+                Piece::List(node) => self.list(&node, parent, guard, &mut routes, &mut pending),
+                Piece::Item(node) => self.item(&node, parent, guard, &mut routes, &mut pending),
+            }
+            work.extend(pending.into_iter().rev());
+        }
+        routes
+    }
+
+    /// An expression standing for a list of patterns.
+    fn list(
+        &mut self,
+        node: &PyNode<'r>,
+        parent: Option<usize>,
+        guard: Option<usize>,
+        routes: &mut Vec<Route>,
+        pending: &mut Vec<Work<'r>>,
+    ) {
+        match node.kind().as_ref() {
+            "list" | "tuple" | "expression_list" | "parenthesized_expression" => {
+                for child in node.named_children().filter(|c| c.kind() != "comment") {
+                    pending.push(Work::Piece(Piece::Item(child), parent, guard));
+                }
+            }
+            "binary_operator" => {
+                for side in [node.field("left"), node.field("right")]
+                    .into_iter()
+                    .flatten()
+                {
+                    pending.push(Work::Piece(Piece::List(side), parent, guard));
+                }
+            }
+            "identifier" => {
+                let name = node.text().to_string();
+                if let Some(pieces) = self.lists.get(&name).cloned() {
+                    if self.in_chain(&name, guard) {
+                        return;
+                    }
+                    let inner = self.chain_push(&name, guard);
+                    for piece in pieces {
+                        pending.push(Work::Piece(piece, parent, inner));
+                    }
+                } else {
+                    self.splice(node, parent, routes);
+                }
+            }
+            "attribute" => {
+                if let Some(router) = self.local_router_urls(node) {
+                    let info = &self.routers[&router];
+                    let mut found = self.router_routes(info, parent);
+                    routes.append(&mut found);
+                } else {
+                    self.splice(node, parent, routes);
+                }
+            }
+            "call" => {
+                let callee = self.callee(node);
+                if is_list_call(&callee) {
+                    for arg in CallArgs::of(node).positional {
+                        if literal_text(&arg).is_none() {
+                            pending.push(Work::Piece(Piece::List(arg), parent, guard));
+                        }
+                    }
+                } else if is_route_call(&callee).is_some() {
+                    // `urlpatterns += path(...)`: one route where a list was expected.
+                    pending.push(Work::Piece(Piece::Item(node.clone()), parent, guard));
+                } else {
+                    self.note(node, format!("patterns computed by a call to `{callee}`"));
+                }
+            }
+            "list_splat" => {
+                if let Some(inner) = node.named_children().next() {
+                    pending.push(Work::Piece(Piece::List(inner), parent, guard));
+                }
+            }
+            "list_comprehension" | "generator_expression" => {
+                self.note(node, "patterns built by a comprehension".to_string());
+            }
+            _ => self.note(node, format!("patterns from a `{}`", node.kind())),
+        }
+    }
+
+    /// `router.urls` of a router declared in this file.
+    fn local_router_urls(&self, node: &PyNode<'r>) -> Option<String> {
+        let attr = node.field("attribute")?;
+        let object = node.field("object")?;
+        (attr.text() == "urls" && object.kind() == "identifier")
+            .then(|| object.text().to_string())
+            .filter(|name| self.routers.contains_key(name))
+    }
+
+    /// A pattern list named from another module, spliced in without a prefix.
+    fn splice(&mut self, node: &PyNode<'r>, parent: Option<usize>, routes: &mut Vec<Route>) {
+        let target = match self.qualified(node) {
+            Ok(module) => RouteTarget::Include { module },
+            Err(why) => RouteTarget::Unknown {
+                expr: node.text().to_string(),
+                why,
+            },
+        };
+        routes.push(Route {
+            file: self.rel.clone(),
+            line: line_of(node),
+            pattern: Some(String::new()),
+            kind: RouteKind::Splice,
+            target,
+            name: None,
+            parent,
+        });
+    }
+
+    /// One element of a pattern list.
+    fn item(
+        &mut self,
+        node: &PyNode<'r>,
+        parent: Option<usize>,
+        guard: Option<usize>,
+        routes: &mut Vec<Route>,
+        pending: &mut Vec<Work<'r>>,
+    ) {
+        if node.kind() != "call" {
+            // A splat, a nested list, a name of a list: all lists in an item's place.
+            self.list(node, parent, guard, routes, pending);
+            return;
+        }
+        let callee = self.callee(node);
+        let Some(kind) = is_route_call(&callee) else {
+            self.list(node, parent, guard, routes, pending);
+            return;
+        };
+        let args = CallArgs::of(node);
+        let route_arg = args
+            .positional
+            .first()
+            .or_else(|| args.keyword("route"))
+            .or_else(|| args.keyword("regex"));
+        let view_arg = args.positional.get(1).or_else(|| args.keyword("view"));
+        let name = args
+            .keyword("name")
+            .or_else(|| args.positional.get(3))
+            .and_then(|n| literal_text(&self.symbols.resolve_value(n)));
+        let pattern = route_arg.and_then(|a| self.pattern(a));
+        let index = routes.len();
+        let mut nested: Vec<Piece<'r>> = Vec::new();
+        let target = match view_arg {
+            Some(view) => self.target(view, &mut nested),
+            None => RouteTarget::Unknown {
+                expr: node.text().to_string(),
+                why: "no view argument".to_string(),
+            },
+        };
+        routes.push(Route {
+            file: self.rel.clone(),
+            line: line_of(node),
+            pattern,
+            kind,
+            target,
+            name,
+            parent,
+        });
+        for piece in nested {
+            pending.push(Work::Piece(piece, Some(index), guard));
+        }
+    }
+
+    /// What a route's view argument leads to; a local list to nest goes to `nested`.
+    fn target(&mut self, view: &PyNode<'r>, nested: &mut Vec<Piece<'r>>) -> RouteTarget {
+        let mut current = self.symbols.resolve_value(view);
+        let mut wrappers: Vec<String> = Vec::new();
+        for _ in 0..MAX_WRAPPERS {
+            match current.kind().as_ref() {
+                "call" => {
+                    let Some(function) = current.field("function") else {
+                        break;
+                    };
+                    let method = (function.kind() == "attribute")
+                        .then(|| function.field("attribute").map(|a| a.text().to_string()))
+                        .flatten();
+                    if method.as_deref() == Some("as_view") {
+                        let Some(class) = function.field("object") else {
+                            break;
+                        };
+                        return match self.qualified(&self.symbols.resolve_value(&class)) {
+                            Ok(view) => RouteTarget::View {
+                                view,
+                                wrappers,
+                                class_based: true,
+                            },
+                            Err(why) => unknown(&current, why),
+                        };
+                    }
+                    let callee = self.callee(&current);
+                    let args = CallArgs::of(&current);
+                    if last_segment(&callee) == "include" {
+                        return match args.positional.first() {
+                            Some(arg) => self.include(arg, nested),
+                            None => unknown(&current, "`include()` without a target".to_string()),
+                        };
+                    }
+                    // `cache_page(60)(view)`: the wrapper is the inner call's callee.
+                    let wrapper = if function.kind() == "call" {
+                        self.callee(&function)
+                    } else {
+                        callee
+                    };
+                    match args.positional.first() {
+                        Some(inner) if literal_text(inner).is_none() => {
+                            wrappers.push(wrapper);
+                            current = self.symbols.resolve_value(inner);
+                        }
+                        _ => {
+                            return unknown(
+                                &current,
+                                format!("the view is returned by a call to `{wrapper}`"),
+                            )
+                        }
+                    }
+                }
+                "identifier" | "attribute" => {
+                    return match self.qualified(&current) {
+                        Ok(view) => {
+                            // `admin.site.urls`, `debug_toolbar.urls`: a (patterns, app, ns)
+                            // triple or a urls module, mounted like an include.
+                            if wrappers.is_empty() && view.ends_with(".urls") {
+                                RouteTarget::Include { module: view }
+                            } else {
+                                RouteTarget::View {
+                                    view,
+                                    wrappers,
+                                    class_based: false,
+                                }
+                            }
+                        }
+                        Err(why) => unknown(&current, why),
+                    };
+                }
+                "tuple" | "list" => return self.include(&current, nested),
+                "lambda" => return unknown(&current, "a lambda".to_string()),
+                other => return unknown(&current, format!("a `{other}`")),
+            }
+        }
+        unknown(
+            &current,
+            format!("more than {MAX_WRAPPERS} wrappers around the view"),
+        )
+    }
+
+    /// The target of `include(x)`: a module by name or object, a local list, a tuple.
+    fn include(&mut self, arg: &PyNode<'r>, nested: &mut Vec<Piece<'r>>) -> RouteTarget {
+        let mut current = arg.clone();
+        // `(patterns, app_name)`: the first element is the target.
+        if current.kind() == "tuple" {
+            let first = current.named_children().next();
+            match first {
+                Some(first) => current = first,
+                None => return unknown(&current, "an empty tuple".to_string()),
+            }
+        }
+        // A list this file builds (all its contributions), or a router it declares.
+        let is_local_list =
+            current.kind() == "identifier" && self.lists.contains_key(current.text().as_ref());
+        if is_local_list || self.local_router_urls(&current).is_some() {
+            nested.push(Piece::List(current));
+            return RouteTarget::Nested;
+        }
+        let current = self.symbols.resolve_value(&current);
+        if let Some(module) = literal_text(&current) {
+            return RouteTarget::Include { module };
+        }
+        match current.kind().as_ref() {
+            "list" | "binary_operator" | "list_comprehension" => {
+                nested.push(Piece::List(current));
+                RouteTarget::Nested
+            }
+            "identifier" | "attribute" => match self.qualified(&current) {
+                Ok(module) => RouteTarget::Include { module },
+                Err(why) => unknown(&current, why),
+            },
+            "call" => {
+                let callee = self.callee(&current);
+                if is_list_call(&callee) {
+                    nested.push(Piece::List(current));
+                    RouteTarget::Nested
+                } else {
+                    unknown(
+                        &current,
+                        format!("the included patterns come from a call to `{callee}`"),
+                    )
+                }
+            }
+            other => unknown(&current, format!("an include of a `{other}`")),
+        }
+    }
+
+    /// The routes of a router's registrations, each under `parent`.
+    fn router_routes(&self, info: &RouterInfo<'r>, parent: Option<usize>) -> Vec<Route> {
+        info.registrations
+            .iter()
+            .map(|call| {
+                let args = CallArgs::of(call);
+                let prefix = args
+                    .positional
+                    .first()
+                    .or_else(|| args.keyword("prefix"))
+                    .and_then(|p| self.pattern(p));
+                let viewset = args.positional.get(1).or_else(|| args.keyword("viewset"));
+                let target = match viewset {
+                    Some(v) => match self.qualified(&self.symbols.resolve_value(v)) {
+                        Ok(view) => RouteTarget::View {
+                            view,
+                            wrappers: Vec::new(),
+                            class_based: true,
+                        },
+                        Err(why) => unknown(v, why),
+                    },
+                    None => unknown(call, "no viewset argument".to_string()),
+                };
+                let name = args
+                    .keyword("basename")
+                    .or_else(|| args.keyword("base_name"))
+                    .or_else(|| args.positional.get(2))
+                    .and_then(|n| literal_text(&self.symbols.resolve_value(n)));
+                Route {
+                    file: self.rel.clone(),
+                    line: line_of(call),
+                    pattern: prefix,
+                    kind: RouteKind::Router,
+                    target,
+                    name,
+                    parent,
+                }
+            })
+            .collect()
+    }
+}
+
+fn unknown(node: &PyNode<'_>, why: String) -> RouteTarget {
+    let text = node.text();
+    let expr: String = text.chars().take(120).collect();
+    RouteTarget::Unknown { expr, why }
+}
+
+/// The route kind of a callee: Django's functions, or a bare name that reads like them.
+fn is_route_call(callee: &str) -> Option<RouteKind> {
+    let from_django = callee.starts_with("django.") || !callee.contains('.');
+    if !from_django {
+        return None;
+    }
+    match last_segment(callee) {
+        "path" => Some(RouteKind::Path),
+        "re_path" => Some(RouteKind::RePath),
+        "url" => Some(RouteKind::Url),
+        _ => None,
+    }
+}
+
+/// Calls that return the patterns they are given (`i18n_patterns(*urls)`,
+/// `format_suffix_patterns([...])`, Django 1's `patterns("", ...)`).
+fn is_list_call(callee: &str) -> bool {
+    matches!(
+        last_segment(callee),
+        "i18n_patterns" | "format_suffix_patterns" | "patterns"
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The project's routes
+
+/// A route with its full path from the root urlconf.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ResolvedRoute {
+    /// The declaring file, line and kind of the route that leads to the view.
+    pub file: String,
+    pub line: usize,
+    pub kind: RouteKind,
+    /// The prefixes of every include and the route's own pattern, concatenated; a regex keeps
+    /// its text (a `^` that opens an inner regex is dropped). A computed part is `{?}`.
+    pub path: String,
+    /// Some part of `path` was computed.
+    pub computed: bool,
+    /// A view or an unknown target (includes are followed, never listed here).
+    pub target: RouteTarget,
+    pub name: Option<String>,
+}
+
+/// An include `resolve` did not follow.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MissedInclude {
+    pub file: String,
+    pub line: usize,
+    pub module: String,
+    /// `not found` (another package, or a file not read) or `cycle` (already being included).
+    pub why: String,
+}
+
+/// The project's routes from one root urlconf.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Resolved {
+    pub routes: Vec<ResolvedRoute>,
+    pub missed: Vec<MissedInclude>,
+    /// The root module was found among the files.
+    pub root_found: bool,
+    /// Stopped at `MAX_RESOLVED_ROUTES`.
+    pub truncated: bool,
+}
+
+/// What a module name leads to among the files.
+enum Found {
+    /// A file's `urlpatterns`.
+    Patterns(usize),
+    /// A router declared in a file (`app.api.router.urls`).
+    Router(usize, usize),
+}
+
+/// The file whose module is `dotted` or ends with `.dotted` (the shortest such).
+fn find_file(files: &[FileRoutes], dotted: &str) -> Option<usize> {
+    let suffix = format!(".{dotted}");
+    let mut best: Option<usize> = None;
+    for (i, f) in files.iter().enumerate() {
+        if f.module == dotted {
+            return Some(i);
+        }
+        if f.module.ends_with(&suffix)
+            && best.is_none_or(|b| files[b].module.len() > f.module.len())
+        {
+            best = Some(i);
+        }
+    }
+    best
+}
+
+/// A module, or a list or router named inside one (`m.urlpatterns`, `m.router.urls`).
+fn find_target(files: &[FileRoutes], module: &str) -> Option<Found> {
+    if let Some(i) = find_file(files, module) {
+        return Some(Found::Patterns(i));
+    }
+    let (head, last) = module.rsplit_once('.')?;
+    if let Some(i) = find_file(files, head) {
+        if let Some(r) = files[i].routers.iter().position(|r| r.name == last) {
+            return Some(Found::Router(i, r));
+        }
+        // `m.urlpatterns`, or another list `m` declares, taken as its urlpatterns.
+        return Some(Found::Patterns(i));
+    }
+    let (module, router) = head.rsplit_once('.')?;
+    let i = find_file(files, module)?;
+    let r = files[i].routers.iter().position(|r| r.name == router)?;
+    (last == "urls").then_some(Found::Router(i, r))
+}
+
+/// Joins a prefix and a pattern as Django matches them.
+fn join(prefix: &str, pattern: &str) -> String {
+    if prefix.is_empty() {
+        return pattern.to_string();
+    }
+    let mut out = prefix.trim_end_matches('$').to_string();
+    out.push_str(pattern.strip_prefix('^').unwrap_or(pattern));
+    out
+}
+
+/// One list being walked: the routes of a file at one level.
+struct Frame<'f> {
+    file: usize,
+    routes: &'f [Route],
+    /// Indices in `routes` still to walk, reversed (next at the end).
+    todo: Vec<usize>,
+    prefix: String,
+    computed: bool,
+    /// Files being included along the way here, for the cycle guard.
+    chain: Vec<usize>,
+    /// `routes` is a file's `urlpatterns` (a router's list never nests).
+    nests: bool,
+}
+
+/// Follows `include()` from the root urlconf module (ROOT_URLCONF's value) to every view.
+pub fn resolve(files: &[FileRoutes], root: &str) -> Resolved {
+    let mut out = Resolved::default();
+    let Some(first) = find_file(files, root) else {
+        return out;
+    };
+    out.root_found = true;
+    // children[file][route] = nested routes; tops[file] = routes with no parent.
+    let children: Vec<HashMap<usize, Vec<usize>>> = files
+        .iter()
+        .map(|f| {
+            let mut map: HashMap<usize, Vec<usize>> = HashMap::new();
+            for (i, r) in f.routes.iter().enumerate() {
+                if let Some(p) = r.parent {
+                    map.entry(p).or_default().push(i);
+                }
+            }
+            map
+        })
+        .collect();
+    let tops = |routes: &[Route]| -> Vec<usize> {
+        let mut top: Vec<usize> = (0..routes.len())
+            .filter(|&i| routes[i].parent.is_none())
+            .collect();
+        top.reverse();
+        top
+    };
+    let mut stack: Vec<Frame<'_>> = vec![Frame {
+        file: first,
+        routes: &files[first].routes,
+        todo: tops(&files[first].routes),
+        prefix: String::new(),
+        computed: false,
+        chain: vec![first],
+        nests: true,
+    }];
+    while let Some(frame) = stack.last_mut() {
+        let Some(i) = frame.todo.pop() else {
+            stack.pop();
+            continue;
+        };
+        if out.routes.len() >= MAX_RESOLVED_ROUTES {
+            out.truncated = true;
+            break;
+        }
+        let route: &Route = &frame.routes[i];
+        let (path, computed) = match &route.pattern {
+            Some(p) => (join(&frame.prefix, p), frame.computed),
+            None => (join(&frame.prefix, "{?}"), true),
+        };
+        let (file, chain, nests, routes) =
+            (frame.file, frame.chain.clone(), frame.nests, frame.routes);
+        match &route.target {
+            RouteTarget::Nested => {
+                let mut todo = if nests {
+                    children[file].get(&i).cloned().unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
+                todo.reverse();
+                stack.push(Frame {
+                    file,
+                    routes,
+                    todo,
+                    prefix: path,
+                    computed,
+                    chain,
+                    nests,
+                });
+            }
+            RouteTarget::Include { module } => {
+                let missed = |why: &str| MissedInclude {
+                    file: route.file.clone(),
+                    line: route.line,
+                    module: module.clone(),
+                    why: why.to_string(),
+                };
+                match find_target(files, module) {
+                    None => out.missed.push(missed("not found")),
+                    Some(Found::Patterns(f)) | Some(Found::Router(f, _)) if chain.contains(&f) => {
+                        out.missed.push(missed("cycle"))
+                    }
+                    Some(Found::Patterns(f)) => {
+                        let mut chain = chain;
+                        chain.push(f);
+                        stack.push(Frame {
+                            file: f,
+                            routes: &files[f].routes,
+                            todo: tops(&files[f].routes),
+                            prefix: path,
+                            computed,
+                            chain,
+                            nests: true,
+                        });
+                    }
+                    Some(Found::Router(f, r)) => {
+                        let routes = &files[f].routers[r].routes;
+                        let mut chain = chain;
+                        chain.push(f);
+                        stack.push(Frame {
+                            file: f,
+                            routes,
+                            todo: (0..routes.len()).rev().collect(),
+                            prefix: path,
+                            computed,
+                            chain,
+                            nests: false,
+                        });
+                    }
+                }
+            }
+            RouteTarget::View { .. } | RouteTarget::Unknown { .. } => {
+                out.routes.push(ResolvedRoute {
+                    file: route.file.clone(),
+                    line: route.line,
+                    kind: route.kind,
+                    path,
+                    computed,
+                    target: route.target.clone(),
+                    name: route.name.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(name: &str) -> RouteTarget {
+        RouteTarget::View {
+            view: name.to_string(),
+            wrappers: Vec::new(),
+            class_based: false,
+        }
+    }
+
+    fn class_view(name: &str) -> RouteTarget {
+        RouteTarget::View {
+            view: name.to_string(),
+            wrappers: Vec::new(),
+            class_based: true,
+        }
+    }
+
+    fn include(module: &str) -> RouteTarget {
+        RouteTarget::Include {
+            module: module.to_string(),
+        }
+    }
+
+    /// (line, pattern, kind, target, name, parent) of every route.
+    type Row = (
+        usize,
+        Option<String>,
+        RouteKind,
+        RouteTarget,
+        Option<String>,
+        Option<usize>,
+    );
+
+    fn rows(routes: &[Route]) -> Vec<Row> {
+        routes
+            .iter()
+            .map(|r| {
+                (
+                    r.line,
+                    r.pattern.clone(),
+                    r.kind,
+                    r.target.clone(),
+                    r.name.clone(),
+                    r.parent,
+                )
+            })
+            .collect()
+    }
+
+    fn row(
+        line: usize,
+        pattern: Option<&str>,
+        kind: RouteKind,
+        target: RouteTarget,
+        name: Option<&str>,
+        parent: Option<usize>,
+    ) -> Row {
+        (
+            line,
+            pattern.map(str::to_string),
+            kind,
+            target,
+            name.map(str::to_string),
+            parent,
+        )
+    }
+
+    use RouteKind::{Path, RePath, Router, Splice, Url};
+
+    #[test]
+    fn function_views_class_views_and_wrappers() {
+        let text = r#"from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.cache import cache_page
+from django.contrib.auth.decorators import login_required
+from . import views
+from .views import HealthView
+from shop.api import views as api_views
+
+def ping(request):
+    return None
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("health/", HealthView.as_view(), name="health"),
+    path("hook/", csrf_exempt(views.webhook)),
+    path("cached/", cache_page(60)(login_required(api_views.Products.as_view()))),
+    re_path(r"^item/(?P<pk>\d+)/$", views.item, name="item"),
+    path("ping", ping),
+    path("x", lambda request: None),
+]
+"#;
+        let found = extract_text("shop/urls.py", text);
+        assert_eq!(found.module, "shop.urls");
+        assert_eq!(found.unread, vec![]);
+        assert_eq!(
+            rows(&found.routes),
+            vec![
+                row(
+                    13,
+                    Some(""),
+                    Path,
+                    view("shop.views.index"),
+                    Some("index"),
+                    None
+                ),
+                row(
+                    14,
+                    Some("health/"),
+                    Path,
+                    class_view("shop.views.HealthView"),
+                    Some("health"),
+                    None
+                ),
+                row(
+                    15,
+                    Some("hook/"),
+                    Path,
+                    RouteTarget::View {
+                        view: "shop.views.webhook".into(),
+                        wrappers: vec!["django.views.decorators.csrf.csrf_exempt".into()],
+                        class_based: false,
+                    },
+                    None,
+                    None
+                ),
+                row(
+                    16,
+                    Some("cached/"),
+                    Path,
+                    RouteTarget::View {
+                        view: "shop.api.views.Products".into(),
+                        wrappers: vec![
+                            "django.views.decorators.cache.cache_page".into(),
+                            "django.contrib.auth.decorators.login_required".into()
+                        ],
+                        class_based: true,
+                    },
+                    None,
+                    None
+                ),
+                row(
+                    17,
+                    Some(r"^item/(?P<pk>\d+)/$"),
+                    RePath,
+                    view("shop.views.item"),
+                    Some("item"),
+                    None
+                ),
+                row(18, Some("ping"), Path, view("shop.urls.ping"), None, None),
+                row(
+                    19,
+                    Some("x"),
+                    Path,
+                    RouteTarget::Unknown {
+                        expr: "lambda request: None".into(),
+                        why: "a lambda".into()
+                    },
+                    None,
+                    None
+                ),
+            ]
+        );
+        assert_eq!(found.routes[0].file, "shop/urls.py");
+    }
+
+    #[test]
+    fn includes_by_string_module_tuple_and_local_list() {
+        let text = r#"from django.contrib import admin
+from django.urls import include, path
+from django.conf.urls import url
+import debug_toolbar
+from . import bugs_urls
+from .views import home
+
+extra = [
+    path("a/", home, name="a"),
+]
+extra.append(path("b/", home))
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include("shop.api.urls", namespace="api")),
+    path("bugs/", include(bugs_urls)),
+    path("plugins/", include((extra, "plugins"))),
+    url(r"^legacy/", include([url(r"^old/$", home)])),
+]
+urlpatterns += [path("__debug__/", include(debug_toolbar.urls))]
+"#;
+        let found = extract_text("shop/urls.py", text);
+        assert_eq!(found.unread, vec![]);
+        assert_eq!(
+            rows(&found.routes),
+            vec![
+                row(
+                    14,
+                    Some("admin/"),
+                    Path,
+                    include("django.contrib.admin.site.urls"),
+                    None,
+                    None
+                ),
+                row(15, Some("api/"), Path, include("shop.api.urls"), None, None),
+                row(
+                    16,
+                    Some("bugs/"),
+                    Path,
+                    include("shop.bugs_urls"),
+                    None,
+                    None
+                ),
+                row(17, Some("plugins/"), Path, RouteTarget::Nested, None, None),
+                row(
+                    9,
+                    Some("a/"),
+                    Path,
+                    view("shop.views.home"),
+                    Some("a"),
+                    Some(3)
+                ),
+                row(11, Some("b/"), Path, view("shop.views.home"), None, Some(3)),
+                row(18, Some("^legacy/"), Url, RouteTarget::Nested, None, None),
+                row(
+                    18,
+                    Some("^old/$"),
+                    Url,
+                    view("shop.views.home"),
+                    None,
+                    Some(6)
+                ),
+                row(
+                    20,
+                    Some("__debug__/"),
+                    Path,
+                    include("debug_toolbar.urls"),
+                    None,
+                    None
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn drf_routers_mounted_by_urls_and_by_include() {
+        let text = r#"from django.urls import include, path
+from rest_framework import routers
+from rest_framework.routers import SimpleRouter
+from .api import ProjectViewSet, TaskViewSet
+
+router = routers.DefaultRouter()
+router.register(r"projects", ProjectViewSet, basename="project")
+router.register("tasks", TaskViewSet, "task")
+
+internal = SimpleRouter()
+internal.register(r"internal/tasks", TaskViewSet)
+
+urlpatterns = [
+    path("api/", include(router.urls)),
+]
+urlpatterns += internal.urls
+"#;
+        let found = extract_text("core/urls.py", text);
+        assert_eq!(found.unread, vec![]);
+        assert_eq!(
+            rows(&found.routes),
+            vec![
+                row(14, Some("api/"), Path, RouteTarget::Nested, None, None),
+                row(
+                    7,
+                    Some("projects"),
+                    Router,
+                    class_view("core.api.ProjectViewSet"),
+                    Some("project"),
+                    Some(0)
+                ),
+                row(
+                    8,
+                    Some("tasks"),
+                    Router,
+                    class_view("core.api.TaskViewSet"),
+                    Some("task"),
+                    Some(0)
+                ),
+                row(
+                    11,
+                    Some("internal/tasks"),
+                    Router,
+                    class_view("core.api.TaskViewSet"),
+                    None,
+                    None
+                ),
+            ]
+        );
+        let names: Vec<(&str, usize, usize)> = found
+            .routers
+            .iter()
+            .map(|r| (r.name.as_str(), r.line, r.routes.len()))
+            .collect();
+        assert_eq!(names, [("router", 6, 2), ("internal", 10, 1)]);
+    }
+
+    #[test]
+    fn i18n_computed_patterns_debug_branches_and_splices() {
+        let text = r#"from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.conf.urls.static import static
+from django.urls import path, re_path
+from shop import views
+from shop.common import common_patterns
+
+prefix = f"{settings.BASE}/"
+HOME = "home/"
+
+urlpatterns = i18n_patterns(
+    path(HOME, views.home),
+    path(prefix, views.base),
+    re_path(settings.LEGACY, views.legacy),
+)
+urlpatterns += common_patterns
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL)
+    urlpatterns.extend([path("debug/", views.debug)])
+"#;
+        let found = extract_text("shop/urls.py", text);
+        assert_eq!(
+            rows(&found.routes),
+            vec![
+                row(12, Some("home/"), Path, view("shop.views.home"), None, None),
+                row(13, None, Path, view("shop.views.base"), None, None),
+                row(14, None, RePath, view("shop.views.legacy"), None, None),
+                row(
+                    16,
+                    Some(""),
+                    Splice,
+                    include("shop.common.common_patterns"),
+                    None,
+                    None
+                ),
+                row(
+                    19,
+                    Some("debug/"),
+                    Path,
+                    view("shop.views.debug"),
+                    None,
+                    None
+                ),
+            ]
+        );
+        assert_eq!(
+            found.unread,
+            vec![Unread {
+                line: 18,
+                why: "patterns computed by a call to `django.conf.urls.static.static`".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn names_from_star_imports_and_unknown_names() {
+        let one = "from django.urls import path\nfrom .views import *\nurlpatterns = [path('a', index)]\n";
+        let found = extract_text("blog/urls.py", one);
+        assert_eq!(rows(&found.routes)[0].3, view("blog.views.index"));
+        let none = "from django.urls import path\nurlpatterns = [path('a', index), path('b', get_view('b'))]\n";
+        let found = extract_text("blog/urls.py", none);
+        assert_eq!(
+            rows(&found.routes)
+                .into_iter()
+                .map(|r| r.3)
+                .collect::<Vec<_>>(),
+            vec![
+                RouteTarget::Unknown {
+                    expr: "index".into(),
+                    why: "`index` is neither imported nor defined in this file".into()
+                },
+                RouteTarget::Unknown {
+                    expr: "get_view('b')".into(),
+                    why: "the view is returned by a call to `get_view`".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn self_referring_lists_and_cycles_end() {
+        let text = "from django.urls import path, include\nfrom . import views\na = [path('x/', include(b))]\nb = [path('y/', include(a)), path('z', views.z)]\nurlpatterns = [path('', views.i)] + urlpatterns + a\n";
+        let found = extract_text("p/urls.py", text);
+        assert_eq!(
+            rows(&found.routes),
+            vec![
+                row(5, Some(""), Path, view("p.views.i"), None, None),
+                row(3, Some("x/"), Path, RouteTarget::Nested, None, None),
+                row(4, Some("y/"), Path, RouteTarget::Nested, None, Some(1)),
+                row(4, Some("z"), Path, view("p.views.z"), None, Some(1)),
+            ]
+        );
+        let doubled: String = (0..40)
+            .map(|i| format!("l{} = l{i} + l{i}\n", i + 1))
+            .collect();
+        let text = format!(
+            "from django.urls import path\nl0 = [path('a', v)]\n{doubled}urlpatterns = l40\n"
+        );
+        let found = extract_text("p/urls.py", &text);
+        assert_eq!(found.routes.len(), MAX_FILE_ROUTES);
+        assert_eq!(
+            found.unread.last().map(|u| u.why.clone()),
+            Some(format!(
+                "more than {MAX_FILE_ROUTES} routes; the rest were not read"
+            ))
+        );
+    }
+
+    #[test]
+    fn relative_imports_climb_packages() {
+        let text = "from django.urls import path\nfrom ..core import views\nfrom .. import other\nurlpatterns = [path('a', views.a), path('b', other.b)]\n";
+        let found = extract_text("src/shop/api/urls.py", text);
+        let targets: Vec<RouteTarget> = found.routes.into_iter().map(|r| r.target).collect();
+        assert_eq!(
+            targets,
+            vec![view("src.shop.core.views.a"), view("src.shop.other.b")]
+        );
+        let init = extract_text(
+            "shop/api/__init__.py",
+            "from django.urls import path\nfrom . import views\nurlpatterns = [path('a', views.a)]\n",
+        );
+        assert_eq!(init.routes[0].target, view("shop.api.views.a"));
+    }
+
+    #[test]
+    fn byte_test() {
+        assert!(may_declare_routes("urlpatterns = []"));
+        assert!(may_declare_routes(
+            "r = DefaultRouter()\nr.register('x', V)"
+        ));
+        assert!(!may_declare_routes("signal.register(handler)"));
+        assert!(!may_declare_routes("def view(request): pass"));
+    }
+
+    #[test]
+    fn broken_files_yield_what_was_read() {
+        let text = "from django.urls import path\nfrom . import views\nurlpatterns = [\n    path('a/', views.a),\n    path('b/', views.b\n";
+        let found = extract_text("x/urls.py", text);
+        assert_eq!(
+            rows(&found.routes),
+            vec![row(4, Some("a/"), Path, view("x.views.a"), None, None)]
+        );
+        assert_eq!(
+            found.unread,
+            vec![Unread {
+                line: 3,
+                why: "a syntax error at 3:1; routes around it may be missing".into()
+            }]
+        );
+        let deep = format!("urlpatterns = {}1{}\n", "[".repeat(5000), "]".repeat(5000));
+        let found = extract_text("x/urls.py", &deep);
+        assert_eq!(
+            found.unread,
+            vec![Unread {
+                line: 1,
+                why: "nested too deeply to read".into()
+            }]
+        );
+    }
+
+    fn file(rel: &str, text: &str) -> FileRoutes {
+        extract_text(rel, text)
+    }
+
+    #[test]
+    fn resolve_follows_includes_across_files_and_stops_at_cycles() {
+        let root = file(
+            "src/site/urls.py",
+            r#"from django.urls import include, path, re_path
+from django.contrib import admin
+from site import views
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("shop/", include("shop.urls")),
+    re_path(r"^api/v(?P<v>\d)/", include("shop.api.router.urls")),
+]
+"#,
+        );
+        let shop = file(
+            "src/shop/urls.py",
+            r#"from django.urls import include, path
+from . import views
+urlpatterns = [
+    path("<int:pk>/", views.product),
+    path("more/", include([path("deals/", views.deals)])),
+    path("again/", include("site.urls")),
+    path("api/", include("shop.api.router.urls")),
+]
+"#,
+        );
+        let api = file(
+            "src/shop/api.py",
+            r#"from rest_framework.routers import DefaultRouter
+from .viewsets import CartViewSet
+router = DefaultRouter()
+router.register(r"carts", CartViewSet)
+"#,
+        );
+        let files = vec![shop, api, root];
+        let resolved = resolve(&files, "site.urls");
+        let got: Vec<(String, String, usize, RouteTarget)> = resolved
+            .routes
+            .iter()
+            .map(|r| (r.path.clone(), r.file.clone(), r.line, r.target.clone()))
+            .collect();
+        let s = |x: &str| x.to_string();
+        assert_eq!(
+            got,
+            vec![
+                (s(""), s("src/site/urls.py"), 5, view("site.views.home")),
+                (
+                    s("shop/<int:pk>/"),
+                    s("src/shop/urls.py"),
+                    4,
+                    view("src.shop.views.product")
+                ),
+                (
+                    s("shop/more/deals/"),
+                    s("src/shop/urls.py"),
+                    5,
+                    view("src.shop.views.deals")
+                ),
+                (
+                    s("shop/api/carts"),
+                    s("src/shop/api.py"),
+                    4,
+                    class_view("src.shop.viewsets.CartViewSet")
+                ),
+                (
+                    s(r"^api/v(?P<v>\d)/carts"),
+                    s("src/shop/api.py"),
+                    4,
+                    class_view("src.shop.viewsets.CartViewSet")
+                ),
+            ]
+        );
+        let missed: Vec<(usize, &str, &str)> = resolved
+            .missed
+            .iter()
+            .map(|m| (m.line, m.module.as_str(), m.why.as_str()))
+            .collect();
+        assert_eq!(
+            missed,
+            [
+                (6, "django.contrib.admin.site.urls", "not found"),
+                (6, "site.urls", "cycle"),
+            ]
+        );
+        assert!(resolved.root_found && !resolved.truncated);
+        assert_eq!(resolve(&files, "nope.urls"), Resolved::default());
+    }
+
+    #[test]
+    fn resolve_marks_computed_prefixes() {
+        let root = file(
+            "hc/urls.py",
+            "from django.urls import include, path\nfrom django.conf import settings\nprefix = settings.P\nurlpatterns = [path(prefix, include('hc.api.urls'))]\n",
+        );
+        let api = file(
+            "hc/api/urls.py",
+            "from django.urls import path\nfrom . import views\nurlpatterns = [re_path(r'^ping/$', views.ping)]\nfrom django.urls import re_path\n",
+        );
+        let resolved = resolve(&[root, api], "hc.urls");
+        let got: Vec<(&str, bool)> = resolved
+            .routes
+            .iter()
+            .map(|r| (r.path.as_str(), r.computed))
+            .collect();
+        assert_eq!(got, [("{?}ping/$", true)]);
+    }
+}

@@ -80,10 +80,12 @@ pub struct Route {
     pub parent: Option<usize>,
 }
 
-/// A router declared at module level (`router = DefaultRouter()`) with its registrations, kept
-/// whether or not this file mounts it, so another urlconf's `include(api.router.urls)` finds it.
+/// A module-level router (`router = DefaultRouter()`) with its registrations, or a pattern
+/// list other than `urlpatterns` (`api_patterns = [...]`), kept whether or not this file mounts
+/// it, so another urlconf's `include(api.router.urls)` or `from .urls import api_patterns`
+/// finds it. `routes` nest by `parent` within this list.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct RouterDecl {
+pub struct NamedRoutes {
     pub name: String,
     pub line: usize,
     pub routes: Vec<Route>,
@@ -104,13 +106,19 @@ pub struct FileRoutes {
     pub module: String,
     /// `urlpatterns`, in document order; nested routes follow the route they are under.
     pub routes: Vec<Route>,
-    pub routers: Vec<RouterDecl>,
+    pub routers: Vec<NamedRoutes>,
+    /// Module-level names other than `urlpatterns` that hold at least one route.
+    pub lists: Vec<NamedRoutes>,
     pub unread: Vec<Unread>,
 }
 
-/// A cheap byte test before parsing: only such files can declare routes.
+/// A cheap byte test before parsing: only such files can declare routes. Beside `urlpatterns`
+/// and routers, a module of lists that others splice in (`common_patterns = [...]`, named
+/// with `_patterns` by convention) counts when it calls a route function.
 pub fn may_declare_routes(text: &str) -> bool {
-    text.contains("urlpatterns") || (text.contains(".register(") && text.contains("Router"))
+    text.contains("urlpatterns")
+        || (text.contains(".register(") && text.contains("Router"))
+        || (text.contains("_patterns") && (text.contains("path(") || text.contains("url(")))
 }
 
 /// Parses `text` and extracts its routes; a file the grammar cannot take yields a note.
@@ -160,13 +168,14 @@ pub fn extract_indexed<'r>(rel: &str, parsed: &'r PyRoot, index: &NodeIndex<'r>)
             .rev()
             .map(|p| Work::Piece(p, None, guard))
             .collect();
-        out.routes = reader.expand(work);
+        out.routes = reader.expand(work, MAX_FILE_ROUTES);
     }
+    out.lists = reader.named_lists(MAX_FILE_ROUTES.saturating_sub(out.routes.len()));
     let mut names: Vec<(&String, &RouterInfo<'r>)> = reader.routers.iter().collect();
     names.sort_by_key(|(_, r)| r.line);
     out.routers = names
         .into_iter()
-        .map(|(name, info)| RouterDecl {
+        .map(|(name, info)| NamedRoutes {
             name: name.clone(),
             line: info.line,
             routes: reader.router_routes(info, None),
@@ -218,6 +227,9 @@ struct Reader<'a, 'r> {
     star_imports: Vec<String>,
     /// Linked list of names being expanded: (name, outer link).
     chains: Vec<(String, Option<usize>)>,
+    /// Expansion steps left for the whole file: lists of empty lists doubled on themselves
+    /// yield no route but still cost a step each.
+    steps_left: usize,
     unread: Vec<Unread>,
 }
 
@@ -294,6 +306,7 @@ impl<'a, 'r> Reader<'a, 'r> {
             local_defs: Vec::new(),
             star_imports: Vec::new(),
             chains: Vec::new(),
+            steps_left: MAX_FILE_ROUTES * 10,
             unread: Vec::new(),
         }
     }
@@ -536,12 +549,11 @@ impl<'a, 'r> Reader<'a, 'r> {
     }
 
     /// Expands pattern lists into routes, depth first in document order.
-    fn expand(&mut self, mut work: Vec<Work<'r>>) -> Vec<Route> {
+    fn expand(&mut self, mut work: Vec<Work<'r>>, limit: usize) -> Vec<Route> {
         let mut routes: Vec<Route> = Vec::new();
-        let mut steps = 0usize;
         while let Some(Work::Piece(piece, parent, guard)) = work.pop() {
-            steps += 1;
-            if routes.len() >= MAX_FILE_ROUTES || steps > MAX_FILE_ROUTES * 10 {
+            self.steps_left = self.steps_left.saturating_sub(1);
+            if routes.len() >= limit || self.steps_left == 0 {
                 let line = routes.last().map_or(1, |r| r.line);
                 self.unread.push(Unread {
                     line,
@@ -557,6 +569,40 @@ impl<'a, 'r> Reader<'a, 'r> {
             work.extend(pending.into_iter().rev());
         }
         routes
+    }
+
+    /// Every other module-level name that holds a route of its own (a name bound to one
+    /// spliced import, or to a string, is no list), within a shared budget of routes. What
+    /// these expansions could not read is already told by `urlpatterns` or is no pattern list.
+    fn named_lists(&mut self, mut budget: usize) -> Vec<NamedRoutes> {
+        let mut names: Vec<(usize, String)> = self
+            .lists
+            .iter()
+            .filter(|(name, _)| name.as_str() != "urlpatterns")
+            .filter_map(|(name, pieces)| Some((piece_line(pieces.first()?), name.clone())))
+            .collect();
+        names.sort();
+        let mut out = Vec::new();
+        for (line, name) in names {
+            if budget == 0 || self.steps_left == 0 {
+                break;
+            }
+            let pieces = self.lists[&name].clone();
+            let guard = self.chain_push(&name, None);
+            let work = pieces
+                .into_iter()
+                .rev()
+                .map(|p| Work::Piece(p, None, guard))
+                .collect();
+            let notes = self.unread.len();
+            let routes = self.expand(work, budget);
+            self.unread.truncate(notes);
+            if routes.iter().any(|r| r.kind != RouteKind::Splice) {
+                budget = budget.saturating_sub(routes.len());
+                out.push(NamedRoutes { name, line, routes });
+            }
+        }
+        out
     }
 
     /// An expression standing for a list of patterns.
@@ -729,9 +775,15 @@ impl<'a, 'r> Reader<'a, 'r> {
                         .then(|| function.field("attribute").map(|a| a.text().to_string()))
                         .flatten();
                     if method.as_deref() == Some("as_view") {
-                        let Some(class) = function.field("object") else {
+                        let Some(mut class) = function.field("object") else {
                             break;
                         };
+                        // `View().as_view()`: as_view is a classmethod, the class is the callee.
+                        if let Some(callee) =
+                            class.field("function").filter(|_| class.kind() == "call")
+                        {
+                            class = callee;
+                        }
                         return match self.qualified(&self.symbols.resolve_value(&class)) {
                             Ok(view) => RouteTarget::View {
                                 view,
@@ -759,6 +811,21 @@ impl<'a, 'r> Reader<'a, 'r> {
                         Some(inner) if literal_text(inner).is_none() => {
                             wrappers.push(wrapper);
                             current = self.symbols.resolve_value(inner);
+                        }
+                        // `ChangesFeed()`: an instance of a callable class is the view.
+                        None if args.keywords.is_empty()
+                            && function.kind() != "call"
+                            && last_segment(&wrapper)
+                                .starts_with(|c: char| c.is_ascii_uppercase()) =>
+                        {
+                            return match self.qualified(&function) {
+                                Ok(view) => RouteTarget::View {
+                                    view,
+                                    wrappers,
+                                    class_based: true,
+                                },
+                                Err(why) => unknown(&current, why),
+                            };
                         }
                         _ => {
                             return unknown(
@@ -886,6 +953,12 @@ impl<'a, 'r> Reader<'a, 'r> {
     }
 }
 
+fn piece_line(piece: &Piece<'_>) -> usize {
+    match piece {
+        Piece::List(node) | Piece::Item(node) => line_of(node),
+    }
+}
+
 fn unknown(node: &PyNode<'_>, why: String) -> RouteTarget {
     let text = node.text();
     let expr: String = text.chars().take(120).collect();
@@ -956,12 +1029,25 @@ pub struct Resolved {
     pub truncated: bool,
 }
 
-/// What a module name leads to among the files.
-enum Found {
+/// A list of routes among the files.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Source {
     /// A file's `urlpatterns`.
     Patterns(usize),
     /// A router declared in a file (`app.api.router.urls`).
     Router(usize, usize),
+    /// Another pattern list of a file (`app.urls.api_patterns`).
+    List(usize, usize),
+}
+
+impl Source {
+    fn routes(self, files: &[FileRoutes]) -> &[Route] {
+        match self {
+            Source::Patterns(f) => &files[f].routes,
+            Source::Router(f, r) => &files[f].routers[r].routes,
+            Source::List(f, l) => &files[f].lists[l].routes,
+        }
+    }
 }
 
 /// The file whose module is `dotted` or ends with `.dotted` (the shortest such).
@@ -981,23 +1067,26 @@ fn find_file(files: &[FileRoutes], dotted: &str) -> Option<usize> {
     best
 }
 
-/// A module, or a list or router named inside one (`m.urlpatterns`, `m.router.urls`).
-fn find_target(files: &[FileRoutes], module: &str) -> Option<Found> {
+/// A module, or a list or router named inside one (`m.urlpatterns`, `m.api_patterns`,
+/// `m.router.urls`).
+fn find_target(files: &[FileRoutes], module: &str) -> Option<Source> {
     if let Some(i) = find_file(files, module) {
-        return Some(Found::Patterns(i));
+        return Some(Source::Patterns(i));
     }
     let (head, last) = module.rsplit_once('.')?;
     if let Some(i) = find_file(files, head) {
         if let Some(r) = files[i].routers.iter().position(|r| r.name == last) {
-            return Some(Found::Router(i, r));
+            return Some(Source::Router(i, r));
         }
-        // `m.urlpatterns`, or another list `m` declares, taken as its urlpatterns.
-        return Some(Found::Patterns(i));
+        if let Some(l) = files[i].lists.iter().position(|l| l.name == last) {
+            return Some(Source::List(i, l));
+        }
+        return (last == "urlpatterns").then_some(Source::Patterns(i));
     }
     let (module, router) = head.rsplit_once('.')?;
     let i = find_file(files, module)?;
     let r = files[i].routers.iter().position(|r| r.name == router)?;
-    (last == "urls").then_some(Found::Router(i, r))
+    (last == "urls").then_some(Source::Router(i, r))
 }
 
 /// Joins a prefix and a pattern as Django matches them.
@@ -1010,18 +1099,30 @@ fn join(prefix: &str, pattern: &str) -> String {
     out
 }
 
-/// One list being walked: the routes of a file at one level.
-struct Frame<'f> {
-    file: usize,
-    routes: &'f [Route],
-    /// Indices in `routes` still to walk, reversed (next at the end).
+/// One list being walked at one level.
+struct Frame {
+    source: Source,
+    /// Indices in the source's routes still to walk, reversed (next at the end).
     todo: Vec<usize>,
     prefix: String,
     computed: bool,
-    /// Files being included along the way here, for the cycle guard.
-    chain: Vec<usize>,
-    /// `routes` is a file's `urlpatterns` (a router's list never nests).
-    nests: bool,
+    /// Lists being included along the way here, for the cycle guard.
+    chain: Vec<Source>,
+}
+
+/// The top-level routes of a list, and for each route the routes nested under it, in order.
+type Nesting = (Vec<usize>, HashMap<usize, Vec<usize>>);
+
+fn nesting(routes: &[Route]) -> Nesting {
+    let mut top = Vec::new();
+    let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, r) in routes.iter().enumerate() {
+        match r.parent {
+            Some(p) => children.entry(p).or_default().push(i),
+            None => top.push(i),
+        }
+    }
+    (top, children)
 }
 
 /// Follows `include()` from the root urlconf module (ROOT_URLCONF's value) to every view.
@@ -1031,35 +1132,31 @@ pub fn resolve(files: &[FileRoutes], root: &str) -> Resolved {
         return out;
     };
     out.root_found = true;
-    // children[file][route] = nested routes; tops[file] = routes with no parent.
-    let children: Vec<HashMap<usize, Vec<usize>>> = files
-        .iter()
-        .map(|f| {
-            let mut map: HashMap<usize, Vec<usize>> = HashMap::new();
-            for (i, r) in f.routes.iter().enumerate() {
-                if let Some(p) = r.parent {
-                    map.entry(p).or_default().push(i);
-                }
-            }
-            map
-        })
-        .collect();
-    let tops = |routes: &[Route]| -> Vec<usize> {
-        let mut top: Vec<usize> = (0..routes.len())
-            .filter(|&i| routes[i].parent.is_none())
-            .collect();
-        top.reverse();
-        top
+    let mut nestings: HashMap<Source, Nesting> = HashMap::new();
+    let mut frame_of = |source: Source, children_of: Option<usize>, prefix, computed, chain| {
+        let (top, children) = nestings
+            .entry(source)
+            .or_insert_with(|| nesting(source.routes(files)));
+        let mut todo = match children_of {
+            Some(p) => children.get(&p).cloned().unwrap_or_default(),
+            None => top.clone(),
+        };
+        todo.reverse();
+        Frame {
+            source,
+            todo,
+            prefix,
+            computed,
+            chain,
+        }
     };
-    let mut stack: Vec<Frame<'_>> = vec![Frame {
-        file: first,
-        routes: &files[first].routes,
-        todo: tops(&files[first].routes),
-        prefix: String::new(),
-        computed: false,
-        chain: vec![first],
-        nests: true,
-    }];
+    let mut stack = vec![frame_of(
+        Source::Patterns(first),
+        None,
+        String::new(),
+        false,
+        vec![Source::Patterns(first)],
+    )];
     while let Some(frame) = stack.last_mut() {
         let Some(i) = frame.todo.pop() else {
             stack.pop();
@@ -1069,30 +1166,16 @@ pub fn resolve(files: &[FileRoutes], root: &str) -> Resolved {
             out.truncated = true;
             break;
         }
-        let route: &Route = &frame.routes[i];
+        let source = frame.source;
+        let route = &source.routes(files)[i];
         let (path, computed) = match &route.pattern {
             Some(p) => (join(&frame.prefix, p), frame.computed),
             None => (join(&frame.prefix, "{?}"), true),
         };
-        let (file, chain, nests, routes) =
-            (frame.file, frame.chain.clone(), frame.nests, frame.routes);
+        let chain = frame.chain.clone();
         match &route.target {
             RouteTarget::Nested => {
-                let mut todo = if nests {
-                    children[file].get(&i).cloned().unwrap_or_default()
-                } else {
-                    Vec::new()
-                };
-                todo.reverse();
-                stack.push(Frame {
-                    file,
-                    routes,
-                    todo,
-                    prefix: path,
-                    computed,
-                    chain,
-                    nests,
-                });
+                stack.push(frame_of(source, Some(i), path, computed, chain));
             }
             RouteTarget::Include { module } => {
                 let missed = |why: &str| MissedInclude {
@@ -1103,35 +1186,11 @@ pub fn resolve(files: &[FileRoutes], root: &str) -> Resolved {
                 };
                 match find_target(files, module) {
                     None => out.missed.push(missed("not found")),
-                    Some(Found::Patterns(f)) | Some(Found::Router(f, _)) if chain.contains(&f) => {
-                        out.missed.push(missed("cycle"))
-                    }
-                    Some(Found::Patterns(f)) => {
+                    Some(target) if chain.contains(&target) => out.missed.push(missed("cycle")),
+                    Some(target) => {
                         let mut chain = chain;
-                        chain.push(f);
-                        stack.push(Frame {
-                            file: f,
-                            routes: &files[f].routes,
-                            todo: tops(&files[f].routes),
-                            prefix: path,
-                            computed,
-                            chain,
-                            nests: true,
-                        });
-                    }
-                    Some(Found::Router(f, r)) => {
-                        let routes = &files[f].routers[r].routes;
-                        let mut chain = chain;
-                        chain.push(f);
-                        stack.push(Frame {
-                            file: f,
-                            routes,
-                            todo: (0..routes.len()).rev().collect(),
-                            prefix: path,
-                            computed,
-                            chain,
-                            nests: false,
-                        });
+                        chain.push(target);
+                        stack.push(frame_of(target, None, path, computed, chain));
                     }
                 }
             }
@@ -1244,6 +1303,8 @@ urlpatterns = [
     re_path(r"^item/(?P<pk>\d+)/$", views.item, name="item"),
     path("ping", ping),
     path("x", lambda request: None),
+    path("feed/", views.LatestFeed()),
+    path("files/", views.FilesAPI().as_view(serializer_class=None)),
 ]
 "#;
         let found = extract_text("shop/urls.py", text);
@@ -1312,6 +1373,22 @@ urlpatterns = [
                         expr: "lambda request: None".into(),
                         why: "a lambda".into()
                     },
+                    None,
+                    None
+                ),
+                row(
+                    20,
+                    Some("feed/"),
+                    Path,
+                    class_view("shop.views.LatestFeed"),
+                    None,
+                    None
+                ),
+                row(
+                    21,
+                    Some("files/"),
+                    Path,
+                    class_view("shop.views.FilesAPI"),
                     None,
                     None
                 ),
@@ -1587,7 +1664,11 @@ if settings.DEBUG:
         assert!(may_declare_routes(
             "r = DefaultRouter()\nr.register('x', V)"
         ));
+        assert!(may_declare_routes("event_patterns = [re_path(r'^x$', v)]"));
         assert!(!may_declare_routes("signal.register(handler)"));
+        assert!(!may_declare_routes(
+            "url = reverse('x', urlconf=event_patterns)"
+        ));
         assert!(!may_declare_routes("def view(request): pass"));
     }
 
@@ -1617,6 +1698,32 @@ if settings.DEBUG:
         );
     }
 
+    #[test]
+    fn odd_calls_yield_unknowns_not_panics() {
+        let text = "from django.urls import path\nfrom .... import views\nurlpatterns = [path(), path(*a, **k), path('a', views.a)]\nurlpatterns.insert()\nurlpatterns.append()\nrouter = DefaultRouter()\nrouter.register()\nurlpatterns += router.urls\n";
+        let found = extract_text("a/urls.py", text);
+        let got: Vec<(Option<String>, RouteTarget)> = found
+            .routes
+            .into_iter()
+            .map(|r| (r.pattern, r.target))
+            .collect();
+        let no_view = |expr: &str, why: &str| RouteTarget::Unknown {
+            expr: expr.into(),
+            why: why.into(),
+        };
+        assert_eq!(
+            got,
+            vec![
+                (None, no_view("path()", "no view argument")),
+                (None, no_view("path(*a, **k)", "no view argument")),
+                // More dots than packages: the name keeps what is left.
+                (Some("a".into()), view("views.a")),
+                (None, no_view("router.register()", "no viewset argument")),
+            ]
+        );
+        assert_eq!(found.unread, vec![]);
+    }
+
     fn file(rel: &str, text: &str) -> FileRoutes {
         extract_text(rel, text)
     }
@@ -1628,8 +1735,10 @@ if settings.DEBUG:
             r#"from django.urls import include, path, re_path
 from django.contrib import admin
 from site import views
+from shop.urls import api_patterns
 urlpatterns = [
     path("", views.home, name="home"),
+    path("p/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("shop/", include("shop.urls")),
     re_path(r"^api/v(?P<v>\d)/", include("shop.api.router.urls")),
@@ -1646,6 +1755,7 @@ urlpatterns = [
     path("again/", include("site.urls")),
     path("api/", include("shop.api.router.urls")),
 ]
+api_patterns = [path("x/", views.x)] + [path("y/", include([path("z/", views.z)]))]
 "#,
         );
         let api = file(
@@ -1667,7 +1777,19 @@ router.register(r"carts", CartViewSet)
         assert_eq!(
             got,
             vec![
-                (s(""), s("src/site/urls.py"), 5, view("site.views.home")),
+                (s(""), s("src/site/urls.py"), 6, view("site.views.home")),
+                (
+                    s("p/x/"),
+                    s("src/shop/urls.py"),
+                    9,
+                    view("src.shop.views.x")
+                ),
+                (
+                    s("p/y/z/"),
+                    s("src/shop/urls.py"),
+                    9,
+                    view("src.shop.views.z")
+                ),
                 (
                     s("shop/<int:pk>/"),
                     s("src/shop/urls.py"),
@@ -1702,7 +1824,7 @@ router.register(r"carts", CartViewSet)
         assert_eq!(
             missed,
             [
-                (6, "django.contrib.admin.site.urls", "not found"),
+                (8, "django.contrib.admin.site.urls", "not found"),
                 (6, "site.urls", "cycle"),
             ]
         );

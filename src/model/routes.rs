@@ -21,6 +21,12 @@ pub const MAX_FILE_ROUTES: usize = 20_000;
 /// Routes `resolve` emits before it stops with a note (diamond-shaped includes multiply).
 pub const MAX_RESOLVED_ROUTES: usize = 100_000;
 
+/// Names nested in one another a list expansion follows (`a = [include(b)]`, `b = ...`).
+const MAX_NAME_DEPTH: usize = 64;
+
+/// Includes nested in one another `resolve` follows across lists.
+pub const MAX_INCLUDE_DEPTH: usize = 64;
+
 /// Wrappers unwrapped around one view (`never_cache(csrf_exempt(login_required(v)))`).
 const MAX_WRAPPERS: usize = 16;
 
@@ -151,9 +157,13 @@ pub fn extract(rel: &str, parsed: &PyRoot) -> FileRoutes {
 
 /// As [`extract`], reusing the file's node index.
 pub fn extract_indexed<'r>(rel: &str, parsed: &'r PyRoot, index: &NodeIndex<'r>) -> FileRoutes {
+    extract_with(rel, parsed, &FileSymbols::from_index(index))
+}
+
+/// As [`extract`], reusing the file's symbol table (built from the same tree).
+pub fn extract_with<'r>(rel: &str, parsed: &'r PyRoot, symbols: &FileSymbols<'r>) -> FileRoutes {
     let top = parsed.root();
-    let symbols = FileSymbols::from_index(index);
-    let mut reader = Reader::new(rel, &symbols);
+    let mut reader = Reader::new(rel, symbols);
     reader.collect_statements(&top);
     let mut out = FileRoutes {
         file: rel.to_string(),
@@ -240,28 +250,32 @@ fn line_of(node: &PyNode<'_>) -> usize {
 /// The text of a string literal as written (escapes kept), or `None` for an f-string with
 /// placeholders or anything that is not a string literal.
 fn literal_text(node: &PyNode<'_>) -> Option<String> {
-    match node.kind().as_ref() {
-        "string" => {
-            let mut out = String::new();
-            for child in node.children() {
-                match child.kind().as_ref() {
-                    "string_content" | "escape_sequence" => out.push_str(&child.text()),
-                    "interpolation" => return None,
-                    _ => {}
-                }
-            }
-            Some(out)
-        }
-        "concatenated_string" => {
-            let mut out = String::new();
-            for part in node.named_children() {
-                out.push_str(&literal_text(&part)?);
-            }
-            Some(out)
-        }
-        "parenthesized_expression" => node.named_children().next().and_then(|n| literal_text(&n)),
-        _ => None,
+    let mut node = node.clone();
+    // `(("a"))`: parentheses unwrapped in a loop, never by recursion.
+    while node.kind() == "parenthesized_expression" {
+        let inner = node.named_children().next()?;
+        node = inner;
     }
+    let parts: Vec<PyNode<'_>> = match node.kind().as_ref() {
+        "string" => vec![node],
+        // Its parts are plain strings (the grammar nests nothing deeper).
+        "concatenated_string" => node.named_children().collect(),
+        _ => return None,
+    };
+    let mut out = String::new();
+    for part in parts {
+        if part.kind() != "string" {
+            return None;
+        }
+        for child in part.children() {
+            match child.kind().as_ref() {
+                "string_content" | "escape_sequence" => out.push_str(&child.text()),
+                "interpolation" => return None,
+                _ => {}
+            }
+        }
+    }
+    Some(out)
 }
 
 /// `a` of `a.b.c`, walked without recursion.
@@ -538,9 +552,13 @@ impl<'a, 'r> Reader<'a, 'r> {
         Some(self.chains.len() - 1)
     }
 
+    /// `name` is being expanded around here, or the names are nested past `MAX_NAME_DEPTH`
+    /// (so that each check stays short, whatever the file).
     fn in_chain(&self, name: &str, mut link: Option<usize>) -> bool {
+        let mut depth = 0;
         while let Some(i) = link {
-            if self.chains[i].0 == name {
+            depth += 1;
+            if self.chains[i].0 == name || depth > MAX_NAME_DEPTH {
                 return true;
             }
             link = self.chains[i].1;
@@ -855,6 +873,17 @@ impl<'a, 'r> Reader<'a, 'r> {
                 }
                 "tuple" | "list" => return self.include(&current, nested),
                 "lambda" => return unknown(&current, "a lambda".to_string()),
+                // Django 1's `url(r"^$", "app.views.home")`: the view by its dotted name.
+                "string" | "concatenated_string" if wrappers.is_empty() => {
+                    return match literal_text(&current) {
+                        Some(view) => RouteTarget::View {
+                            view,
+                            wrappers,
+                            class_based: false,
+                        },
+                        None => unknown(&current, "a computed string".to_string()),
+                    };
+                }
                 other => return unknown(&current, format!("a `{other}`")),
             }
         }
@@ -907,6 +936,10 @@ impl<'a, 'r> Reader<'a, 'r> {
                     )
                 }
             }
+            "string" | "concatenated_string" => unknown(
+                &current,
+                "the included module's name is computed".to_string(),
+            ),
             other => unknown(&current, format!("an include of a `{other}`")),
         }
     }
@@ -1014,7 +1047,10 @@ pub struct MissedInclude {
     pub file: String,
     pub line: usize,
     pub module: String,
-    /// `not found` (another package, or a file not read) or `cycle` (already being included).
+    /// Where it is mounted (`admin/` for `path("admin/", admin.site.urls)`).
+    pub path: String,
+    /// `not found` (another package, or a file not read), `cycle` (already being included) or
+    /// `too deep` (past `MAX_INCLUDE_DEPTH` includes).
     pub why: String,
 }
 
@@ -1172,9 +1208,9 @@ pub fn resolve(files: &[FileRoutes], root: &str) -> Resolved {
             Some(p) => (join(&frame.prefix, p), frame.computed),
             None => (join(&frame.prefix, "{?}"), true),
         };
-        let chain = frame.chain.clone();
         match &route.target {
             RouteTarget::Nested => {
+                let chain = frame.chain.clone();
                 stack.push(frame_of(source, Some(i), path, computed, chain));
             }
             RouteTarget::Include { module } => {
@@ -1182,13 +1218,18 @@ pub fn resolve(files: &[FileRoutes], root: &str) -> Resolved {
                     file: route.file.clone(),
                     line: route.line,
                     module: module.clone(),
+                    path: path.clone(),
                     why: why.to_string(),
                 };
+                let chain = &frame.chain;
                 match find_target(files, module) {
                     None => out.missed.push(missed("not found")),
                     Some(target) if chain.contains(&target) => out.missed.push(missed("cycle")),
+                    Some(_) if chain.len() >= MAX_INCLUDE_DEPTH => {
+                        out.missed.push(missed("too deep"))
+                    }
                     Some(target) => {
-                        let mut chain = chain;
+                        let mut chain = chain.clone();
                         chain.push(target);
                         stack.push(frame_of(target, None, path, computed, chain));
                     }
@@ -1614,6 +1655,26 @@ if settings.DEBUG:
     }
 
     #[test]
+    fn legacy_string_views_and_computed_include_names() {
+        let text = "from django.conf.urls import url, include\nurlpatterns = [url(r'^$', 'blog.views.home'), url(r'^p/', include(f'{APP}.urls'))]\n";
+        let targets: Vec<RouteTarget> = extract_text("blog/urls.py", text)
+            .routes
+            .into_iter()
+            .map(|r| r.target)
+            .collect();
+        assert_eq!(
+            targets,
+            vec![
+                view("blog.views.home"),
+                RouteTarget::Unknown {
+                    expr: "f'{APP}.urls'".into(),
+                    why: "the included module's name is computed".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
     fn self_referring_lists_and_cycles_end() {
         let text = "from django.urls import path, include\nfrom . import views\na = [path('x/', include(b))]\nb = [path('y/', include(a)), path('z', views.z)]\nurlpatterns = [path('', views.i)] + urlpatterns + a\n";
         let found = extract_text("p/urls.py", text);
@@ -1816,20 +1877,47 @@ router.register(r"carts", CartViewSet)
                 ),
             ]
         );
-        let missed: Vec<(usize, &str, &str)> = resolved
+        let missed: Vec<(usize, &str, &str, &str)> = resolved
             .missed
             .iter()
-            .map(|m| (m.line, m.module.as_str(), m.why.as_str()))
+            .map(|m| (m.line, m.module.as_str(), m.path.as_str(), m.why.as_str()))
             .collect();
         assert_eq!(
             missed,
             [
-                (8, "django.contrib.admin.site.urls", "not found"),
-                (6, "site.urls", "cycle"),
+                (8, "django.contrib.admin.site.urls", "admin/", "not found"),
+                (6, "site.urls", "shop/again/", "cycle"),
             ]
         );
         assert!(resolved.root_found && !resolved.truncated);
         assert_eq!(resolve(&files, "nope.urls"), Resolved::default());
+    }
+
+    #[test]
+    fn long_chains_of_names_and_includes_are_cut() {
+        let names: String = (0..100)
+            .map(|i| format!("a{i} = [path('x/', include(a{}))]\n", i + 1))
+            .collect();
+        let text = format!("from django.urls import path, include\n{names}urlpatterns = a0\n");
+        let found = extract_text("p/urls.py", &text);
+        assert_eq!(found.routes.len(), MAX_NAME_DEPTH);
+        let files: Vec<FileRoutes> = (0..70)
+            .map(|i| {
+                file(
+                    &format!("m{i}/urls.py"),
+                    &format!("from django.urls import path, include\nfrom . import views\nurlpatterns = [path('v/', views.v), path('n/', include('m{}.urls'))]\n", i + 1),
+                )
+            })
+            .collect();
+        let resolved = resolve(&files, "m0.urls");
+        assert_eq!(resolved.routes.len(), MAX_INCLUDE_DEPTH);
+        assert_eq!(resolved.routes[2].path, "n/n/v/");
+        let missed: Vec<(&str, &str)> = resolved
+            .missed
+            .iter()
+            .map(|m| (m.module.as_str(), m.why.as_str()))
+            .collect();
+        assert_eq!(missed, [("m64.urls", "too deep")]);
     }
 
     #[test]

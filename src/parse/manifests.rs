@@ -731,6 +731,7 @@ fn parse_setup_py(
         symbols: &symbols,
         functions: index.named("function_definition"),
         assignments: index.named("assignment"),
+        computed_left: std::cell::Cell::new(MAX_COMPUTED),
     };
     let mut out = Vec::new();
     for call in index.named("call") {
@@ -788,7 +789,13 @@ struct SetupPy<'a, 'r> {
     functions: &'a [crate::parse::python::PyNode<'r>],
     /// For `BASE, LINKS = read("requirements/base.txt")`: a name bound by unpacking.
     assignments: &'a [crate::parse::python::PyNode<'r>],
+    /// Computed values still to examine: each may search the file's assignments, so a list of
+    /// thousands of unknown names must not cost thousands of searches.
+    computed_left: std::cell::Cell<usize>,
 }
+
+/// Computed values of one setup.py that are searched for requirement files.
+const MAX_COMPUTED: usize = 32;
 
 impl<'r> SetupPy<'_, 'r> {
     /// A list of requirement strings, through names and `+` (walked with a stack).
@@ -862,6 +869,18 @@ impl<'r> SetupPy<'_, 'r> {
         includes: &mut Vec<(String, usize)>,
         problems: &mut Vec<String>,
     ) {
+        let left = self.computed_left.get();
+        self.computed_left.set(left.saturating_sub(1));
+        if left == 0 {
+            return;
+        }
+        if left == 1 {
+            problems.push(format!(
+                "more than {} computed values in setup.py; the rest are not read",
+                MAX_COMPUTED - 1
+            ));
+            return;
+        }
         let mut places = vec![node.clone()];
         if node.kind() == "identifier" {
             let name = node.text();
@@ -1117,6 +1136,14 @@ setup(
             vec!["not valid Python at 2:1; dependencies around it may be missing".to_string()]
         );
         assert_eq!(manifest.dependencies, vec![]);
+        let many: String = (0..100).map(|i| format!("n{i}, ")).collect();
+        let many = format!("from setuptools import setup\nsetup(install_requires=[{many}])\n");
+        let problems = parse(ManifestKind::SetupPy, "setup.py", &many).problems;
+        assert_eq!(problems.len(), MAX_COMPUTED);
+        assert_eq!(
+            problems.last().map(String::as_str),
+            Some("more than 31 computed values in setup.py; the rest are not read")
+        );
         let deep = format!(
             "setup(install_requires={}'x'{})\n",
             "[".repeat(3000),

@@ -1076,6 +1076,12 @@ enum Source {
     List(usize, usize),
 }
 
+fn source_file(source: Source) -> usize {
+    match source {
+        Source::Patterns(f) | Source::Router(f, _) | Source::List(f, _) => f,
+    }
+}
+
 impl Source {
     fn routes(self, files: &[FileRoutes]) -> &[Route] {
         match self {
@@ -1086,43 +1092,71 @@ impl Source {
     }
 }
 
-/// The file whose module is `dotted` or ends with `.dotted` (the shortest such).
-fn find_file(files: &[FileRoutes], dotted: &str) -> Option<usize> {
-    let suffix = format!(".{dotted}");
-    let mut best: Option<usize> = None;
-    for (i, f) in files.iter().enumerate() {
-        if f.module == dotted {
-            return Some(i);
-        }
-        if f.module.ends_with(&suffix)
-            && best.is_none_or(|b| files[b].module.len() > f.module.len())
-        {
-            best = Some(i);
-        }
-    }
-    best
+/// Every file by every dotted suffix of its module (`a.b.urls`: `urls`, `b.urls`,
+/// `a.b.urls`), so a lookup is one hash probe, whatever the number of files.
+struct Modules<'f> {
+    files: &'f [FileRoutes],
+    by_suffix: HashMap<&'f str, Vec<usize>>,
 }
 
-/// A module, or a list or router named inside one (`m.urlpatterns`, `m.api_patterns`,
-/// `m.router.urls`).
-fn find_target(files: &[FileRoutes], module: &str) -> Option<Source> {
-    if let Some(i) = find_file(files, module) {
-        return Some(Source::Patterns(i));
-    }
-    let (head, last) = module.rsplit_once('.')?;
-    if let Some(i) = find_file(files, head) {
-        if let Some(r) = files[i].routers.iter().position(|r| r.name == last) {
-            return Some(Source::Router(i, r));
+impl<'f> Modules<'f> {
+    fn new(files: &'f [FileRoutes]) -> Self {
+        let mut by_suffix: HashMap<&'f str, Vec<usize>> = HashMap::new();
+        for (i, f) in files.iter().enumerate() {
+            let module = f.module.as_str();
+            by_suffix.entry(module).or_default().push(i);
+            for (at, _) in module.match_indices('.') {
+                by_suffix.entry(&module[at + 1..]).or_default().push(i);
+            }
         }
-        if let Some(l) = files[i].lists.iter().position(|l| l.name == last) {
-            return Some(Source::List(i, l));
-        }
-        return (last == "urlpatterns").then_some(Source::Patterns(i));
+        Modules { files, by_suffix }
     }
-    let (module, router) = head.rsplit_once('.')?;
-    let i = find_file(files, module)?;
-    let r = files[i].routers.iter().position(|r| r.name == router)?;
-    (last == "urls").then_some(Source::Router(i, r))
+
+    /// The file whose module is `dotted` or ends with `.dotted`: the exact one, else the one
+    /// sharing most leading packages with the includer `near` (the same source tree), else the
+    /// shortest.
+    fn find(&self, dotted: &str, near: &str) -> Option<usize> {
+        let candidates = self.by_suffix.get(dotted)?;
+        let shared = |module: &str| {
+            module
+                .split('.')
+                .zip(near.split('.'))
+                .take_while(|(a, b)| a == b)
+                .count()
+        };
+        candidates.iter().copied().min_by_key(|&i| {
+            let module = self.files[i].module.as_str();
+            (
+                module != dotted,
+                usize::MAX - shared(module),
+                module.len(),
+                i,
+            )
+        })
+    }
+
+    /// A module, or a list or router named inside one (`m.urlpatterns`, `m.api_patterns`,
+    /// `m.router.urls`).
+    fn target(&self, module: &str, near: &str) -> Option<Source> {
+        let files = self.files;
+        if let Some(i) = self.find(module, near) {
+            return Some(Source::Patterns(i));
+        }
+        let (head, last) = module.rsplit_once('.')?;
+        if let Some(i) = self.find(head, near) {
+            if let Some(r) = files[i].routers.iter().position(|r| r.name == last) {
+                return Some(Source::Router(i, r));
+            }
+            if let Some(l) = files[i].lists.iter().position(|l| l.name == last) {
+                return Some(Source::List(i, l));
+            }
+            return (last == "urlpatterns").then_some(Source::Patterns(i));
+        }
+        let (module, router) = head.rsplit_once('.')?;
+        let i = self.find(module, near)?;
+        let r = files[i].routers.iter().position(|r| r.name == router)?;
+        (last == "urls").then_some(Source::Router(i, r))
+    }
 }
 
 /// Joins a prefix and a pattern as Django matches them.
@@ -1164,7 +1198,8 @@ fn nesting(routes: &[Route]) -> Nesting {
 /// Follows `include()` from the root urlconf module (ROOT_URLCONF's value) to every view.
 pub fn resolve(files: &[FileRoutes], root: &str) -> Resolved {
     let mut out = Resolved::default();
-    let Some(first) = find_file(files, root) else {
+    let modules = Modules::new(files);
+    let Some(first) = modules.find(root, "") else {
         return out;
     };
     out.root_found = true;
@@ -1222,7 +1257,8 @@ pub fn resolve(files: &[FileRoutes], root: &str) -> Resolved {
                     why: why.to_string(),
                 };
                 let chain = &frame.chain;
-                match find_target(files, module) {
+                let near = files[source_file(source)].module.as_str();
+                match modules.target(module, near) {
                     None => out.missed.push(missed("not found")),
                     Some(target) if chain.contains(&target) => out.missed.push(missed("cycle")),
                     Some(_) if chain.len() >= MAX_INCLUDE_DEPTH => {
@@ -1918,6 +1954,20 @@ router.register(r"carts", CartViewSet)
             .map(|m| (m.module.as_str(), m.why.as_str()))
             .collect();
         assert_eq!(missed, [("m64.urls", "too deep")]);
+    }
+
+    #[test]
+    fn includes_prefer_the_includers_source_tree() {
+        let include = "from django.urls import path, include\nurlpatterns = [path('', include('shop.urls'))]\n";
+        let shop = "from django.urls import path\nfrom . import views\nurlpatterns = [path('x/', views.x)]\n";
+        let files = vec![
+            file("a/shop/urls.py", shop),
+            file("b/site/urls.py", include),
+            file("b/shop/urls.py", shop),
+        ];
+        let resolved = resolve(&files, "site.urls");
+        let got: Vec<&str> = resolved.routes.iter().map(|r| r.file.as_str()).collect();
+        assert_eq!(got, ["b/shop/urls.py"]);
     }
 
     #[test]

@@ -580,6 +580,9 @@ fn parse_toml_lock(text: &str) -> Vec<Found> {
             entry.version = Some(version);
         } else if trimmed.starts_with("source") && is_local_project_source(trimmed) {
             entry.local = true;
+        } else if toml_string_field(trimmed, "category").as_deref() == Some("dev") {
+            // Poetry before 1.2 marked development-only entries.
+            entry.dev = true;
         }
     }
     out.extend(current.and_then(LockEntry::finish));
@@ -591,12 +594,14 @@ struct LockEntry {
     name: Option<(String, usize)>,
     version: Option<String>,
     local: bool,
+    dev: bool,
 }
 
 impl LockEntry {
     fn finish(self) -> Option<Found> {
         let (name, line) = self.name?;
-        (!self.local).then(|| (normalize_name(&name), self.version, line, Group::Main))
+        let group = if self.dev { Group::Dev } else { Group::Main };
+        (!self.local).then(|| (normalize_name(&name), self.version, line, group))
     }
 }
 
@@ -1405,6 +1410,11 @@ typing-extensions = {version = ">=4", markers = "python_version < \"3.11\""}
 name = "Django"
 version = "5.0.6"
 
+[[package]]
+name = "pytest"
+version = "8.1.1"
+category = "dev"
+
 [metadata]
 lock-version = "2.0"
 "#;
@@ -1413,6 +1423,7 @@ lock-version = "2.0"
             vec![
                 dep("asgiref", Some("3.8.1"), "poetry.lock", 3),
                 dep("django", Some("5.0.6"), "poetry.lock", 14),
+                in_group("pytest", Some("8.1.1"), "poetry.lock", 18, Group::Dev),
             ]
         );
     }

@@ -78,6 +78,8 @@ pub enum ManifestKind {
     PoetryLock,
     UvLock,
     SetupCfg,
+    /// `setup.py`, read statically: its `install_requires` and extras.
+    SetupPy,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -485,6 +487,7 @@ fn manifest_kind(name: &str, lower: &str, parent: Option<&str>) -> Option<Manife
         "poetry.lock" => ManifestKind::PoetryLock,
         "uv.lock" => ManifestKind::UvLock,
         "setup.cfg" => ManifestKind::SetupCfg,
+        "setup.py" => ManifestKind::SetupPy,
         _ if lower.ends_with(".txt")
             && (lower.starts_with("requirements") || parent == Some("requirements")) =>
         {
@@ -680,6 +683,11 @@ mod tests {
             ("poetry.lock", FileKind::Manifest(ManifestKind::PoetryLock)),
             ("uv.lock", FileKind::Manifest(ManifestKind::UvLock)),
             ("setup.cfg", FileKind::Manifest(ManifestKind::SetupCfg)),
+            ("setup.py", FileKind::Manifest(ManifestKind::SetupPy)),
+            (
+                "packages/client/setup.py",
+                FileKind::Manifest(ManifestKind::SetupPy),
+            ),
             ("Procfile", FileKind::Deploy(DeployKind::Procfile)),
             ("Procfile.dev", FileKind::Deploy(DeployKind::Procfile)),
             ("Dockerfile", FileKind::Deploy(DeployKind::Dockerfile)),

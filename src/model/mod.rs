@@ -6,5 +6,6 @@ pub mod project;
 pub mod provenance;
 pub mod reach;
 pub mod roles;
+pub mod routes;
 pub mod settings;
 pub mod symbols;

@@ -11,7 +11,9 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 /// One declared or locked dependency.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Dependency {
     /// PEP 503 normalized: lowercase, runs of `-`, `_`, `.` folded to one `-`.
     pub name: String,
@@ -21,22 +23,62 @@ pub struct Dependency {
     pub path: String,
     /// 1-based line of the declaration.
     pub line: usize,
+    /// The part of the manifest that declares it: what a production install gets or not.
+    pub group: Group,
+}
+
+/// Which install a dependency belongs to, as the manifest says.
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum Group {
+    /// Installed with the project: `[project] dependencies`, `install_requires`, a
+    /// requirements file (whose own name or includer tells prod from dev), a lock entry.
+    #[default]
+    Main,
+    /// Development only: Pipfile `dev-packages`, Pipfile.lock `develop`, Poetry
+    /// `dev-dependencies`, uv `dev-dependencies`, setup.py `tests_require`.
+    Dev,
+    /// An extra (`[project.optional-dependencies] redis`, `extras_require`): installed only
+    /// when asked for by name.
+    Optional(String),
+    /// A named group (PEP 735 `[dependency-groups]`, Poetry and PDM groups): not part of the
+    /// package's install; `dev`, `test`, `docs` by convention.
+    Named(String),
 }
 
 /// What one manifest yields: its dependencies, and what could not be read (each a note for the
 /// run's `errors`, with the line and column of the damage).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Manifest {
     pub dependencies: Vec<Dependency>,
+    /// Other requirement files this one installs (`-r base.txt`, `--requirement=x.txt`, a
+    /// setup.py that reads `requirements.txt`), as written (relative to this file), with the line.
+    pub includes: Vec<(String, usize)>,
+    /// Constraint files (`-c constraints.txt`): they pin versions but install nothing.
+    pub constraints: Vec<(String, usize)>,
     pub problems: Vec<String>,
 }
 
 /// Reads the dependencies of one manifest.
 pub fn parse(kind: ManifestKind, rel: &str, text: &str) -> Manifest {
     let mut problems = Vec::new();
+    let mut includes = Vec::new();
+    let mut constraints = Vec::new();
     let found = match kind {
-        ManifestKind::Requirements => parse_requirements(text),
-        ManifestKind::Pyproject => parse_pyproject(text, &mut problems),
+        ManifestKind::Requirements => parse_requirements(text, &mut includes, &mut constraints),
+        ManifestKind::SetupPy => parse_setup_py(text, &mut includes, &mut problems),
+        ManifestKind::Pyproject => parse_pyproject(text, &mut includes, &mut problems),
         ManifestKind::Pipfile => parse_pipfile(text, &mut problems),
         ManifestKind::PipfileLock => parse_pipfile_lock(text, &mut problems),
         ManifestKind::PoetryLock | ManifestKind::UvLock => {
@@ -48,15 +90,18 @@ pub fn parse(kind: ManifestKind, rel: &str, text: &str) -> Manifest {
     };
     let dependencies = found
         .into_iter()
-        .map(|(name, version, line)| Dependency {
+        .map(|(name, version, line, group)| Dependency {
             name,
             version,
             path: rel.to_string(),
             line,
+            group,
         })
         .collect();
     Manifest {
         dependencies,
+        includes,
+        constraints,
         problems,
     }
 }
@@ -74,8 +119,8 @@ fn toml_problem(text: &str, errors: &[toml::de::Error], problems: &mut Vec<Strin
     ));
 }
 
-/// (normalized name, exact version, line) before the path is attached.
-type Found = (String, Option<String>, usize);
+/// (normalized name, exact version, line, group) before the path is attached.
+type Found = (String, Option<String>, usize, Group);
 
 /// PEP 503 name normalization.
 pub fn normalize_name(name: &str) -> String {
@@ -174,20 +219,53 @@ fn pinned_version(specifiers: &str) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // requirements.txt
 
-fn parse_requirements(text: &str) -> Vec<Found> {
-    logical_lines(text)
-        .into_iter()
-        .filter_map(|(line, content)| {
-            let content = strip_comment(&content);
-            let content = strip_inline_options(content).trim();
-            // -r, -c, -e, --index-url, --hash …: options, not requirements.
-            if content.is_empty() || content.starts_with('-') {
-                return None;
+fn parse_requirements(
+    text: &str,
+    includes: &mut Vec<(String, usize)>,
+    constraints: &mut Vec<(String, usize)>,
+) -> Vec<Found> {
+    let mut out = Vec::new();
+    for (line, content) in logical_lines(text) {
+        let content = strip_comment(&content).trim();
+        if content.starts_with('-') {
+            // -r / -c name other files; -e, --index-url, --hash …: options, not requirements.
+            match file_option(content) {
+                Some((false, path)) => includes.push((path, line)),
+                Some((true, path)) => constraints.push((path, line)),
+                None => {}
             }
-            let (name, version) = parse_requirement(content)?;
-            Some((name, version, line))
-        })
-        .collect()
+            continue;
+        }
+        let content = strip_inline_options(content).trim();
+        if let Some((name, version)) = parse_requirement(content) {
+            out.push((name, version, line, Group::Main));
+        }
+    }
+    out
+}
+
+/// `-r x.txt`, `-rx.txt`, `--requirement x.txt`, `--requirement=x.txt` and the same for `-c` /
+/// `--constraint`: (is a constraint, path as written).
+fn file_option(content: &str) -> Option<(bool, String)> {
+    let options = [
+        ("--requirement", false),
+        ("--constraint", true),
+        ("-r", false),
+        ("-c", true),
+    ];
+    let (rest, constraint) = options
+        .iter()
+        .find_map(|(flag, c)| Some((content.strip_prefix(flag)?, *c)))?;
+    // `--requirementx` is no flag; `-rx.txt` is pip's short form.
+    let long = !content.starts_with("-r") && !content.starts_with("-c");
+    let rest = match rest.strip_prefix('=') {
+        Some(value) => value,
+        None if long && !rest.starts_with(char::is_whitespace) => return None,
+        None => rest,
+    };
+    let path = rest.split_whitespace().next()?;
+    let path = path.trim_matches(['"', '\'']);
+    (!path.is_empty()).then(|| (constraint, path.to_string()))
 }
 
 /// Joins `\`-continued lines; each logical line keeps the number of its first physical line.
@@ -254,7 +332,12 @@ fn sub_path<'a, 'i>(table: &'a DeTable<'i>, keys: &[&str]) -> Option<&'a DeTable
 }
 
 /// An array of PEP 508 strings (PEP 621 dependencies, dependency groups).
-fn requirement_array(value: &Spanned<DeValue<'_>>, lines: &LineIndex, out: &mut Vec<Found>) {
+fn requirement_array(
+    value: &Spanned<DeValue<'_>>,
+    lines: &LineIndex,
+    group: &Group,
+    out: &mut Vec<Found>,
+) {
     let Some(items) = value.get_ref().as_array() else {
         return;
     };
@@ -264,15 +347,21 @@ fn requirement_array(value: &Spanned<DeValue<'_>>, lines: &LineIndex, out: &mut 
             continue;
         };
         if let Some((name, version)) = parse_requirement(spec) {
-            out.push((name, version, lines.line(item.span().start)));
+            out.push((name, version, lines.line(item.span().start), group.clone()));
         }
     }
 }
 
-/// Every value of a table as a requirement array (optional-dependencies, dependency-groups).
-fn requirement_arrays(table: Option<&DeTable<'_>>, lines: &LineIndex, out: &mut Vec<Found>) {
-    for (_, value) in table.into_iter().flat_map(|t| t.iter()) {
-        requirement_array(value, lines, out);
+/// Every value of a table as a requirement array (optional-dependencies, dependency-groups),
+/// each in the group its key names.
+fn requirement_arrays(
+    table: Option<&DeTable<'_>>,
+    lines: &LineIndex,
+    group: fn(String) -> Group,
+    out: &mut Vec<Found>,
+) {
+    for (key, value) in table.into_iter().flat_map(|t| t.iter()) {
+        requirement_array(value, lines, &group(key.get_ref().to_string()), out);
     }
 }
 
@@ -281,6 +370,7 @@ fn named_table(
     table: Option<&DeTable<'_>>,
     lines: &LineIndex,
     version_of: fn(&str) -> Option<String>,
+    group: &Group,
     out: &mut Vec<Found>,
 ) {
     for (key, value) in table.into_iter().flat_map(|t| t.iter()) {
@@ -297,30 +387,60 @@ fn named_table(
             name,
             spec.and_then(version_of),
             lines.line(key.span().start),
+            group.clone(),
         ));
     }
 }
 
-fn parse_pyproject(text: &str, problems: &mut Vec<String>) -> Vec<Found> {
+fn parse_pyproject(
+    text: &str,
+    includes: &mut Vec<(String, usize)>,
+    problems: &mut Vec<String>,
+) -> Vec<Found> {
     let doc = parse_toml(text, problems);
     let lines = LineIndex::new(text);
     let mut out = Vec::new();
+    // `dynamic = ["dependencies"]` filled by setuptools from requirement files.
+    if let Some(dynamic) = sub_path(&doc, &["tool", "setuptools", "dynamic"]) {
+        let main = dynamic.get("dependencies").into_iter();
+        let extras = sub_table(dynamic, "optional-dependencies")
+            .into_iter()
+            .flat_map(|t| t.iter().map(|(_, v)| v));
+        for entry in main.chain(extras) {
+            let files = entry.get_ref().as_table().and_then(|t| t.get("file"));
+            let items: Vec<&Spanned<DeValue<'_>>> = match files.map(|f| f.get_ref()) {
+                Some(DeValue::Array(items)) => items.iter().collect(),
+                Some(DeValue::String(_)) => files.into_iter().collect(),
+                _ => Vec::new(),
+            };
+            for item in items {
+                if let Some(path) = item.get_ref().as_str() {
+                    includes.push((path.to_string(), lines.line(item.span().start)));
+                }
+            }
+        }
+    }
     if let Some(project) = sub_table(&doc, "project") {
         if let Some(deps) = project.get("dependencies") {
-            requirement_array(deps, &lines, &mut out);
+            requirement_array(deps, &lines, &Group::Main, &mut out);
         }
-        requirement_arrays(
-            sub_table(project, "optional-dependencies"),
-            &lines,
-            &mut out,
-        );
+        let extras = sub_table(project, "optional-dependencies");
+        requirement_arrays(extras, &lines, Group::Optional, &mut out);
     }
-    requirement_arrays(sub_table(&doc, "dependency-groups"), &lines, &mut out);
+    let groups = sub_table(&doc, "dependency-groups");
+    requirement_arrays(groups, &lines, Group::Named, &mut out);
+    // uv before PEP 735, and PDM: development dependencies under `[tool]`.
+    if let Some(deps) = sub_path(&doc, &["tool", "uv"]).and_then(|uv| uv.get("dev-dependencies")) {
+        requirement_array(deps, &lines, &Group::Dev, &mut out);
+    }
+    let pdm = sub_path(&doc, &["tool", "pdm", "dev-dependencies"]);
+    requirement_arrays(pdm, &lines, Group::Named, &mut out);
     if let Some(poetry) = sub_path(&doc, &["tool", "poetry"]) {
-        for key in ["dependencies", "dev-dependencies"] {
-            named_table(sub_table(poetry, key), &lines, poetry_version, &mut out);
-        }
-        for (_, group) in sub_table(poetry, "group")
+        let main = sub_table(poetry, "dependencies");
+        named_table(main, &lines, poetry_version, &Group::Main, &mut out);
+        let dev = sub_table(poetry, "dev-dependencies");
+        named_table(dev, &lines, poetry_version, &Group::Dev, &mut out);
+        for (name, group) in sub_table(poetry, "group")
             .into_iter()
             .flat_map(|t| t.iter())
         {
@@ -328,7 +448,8 @@ fn parse_pyproject(text: &str, problems: &mut Vec<String>) -> Vec<Found> {
                 .get_ref()
                 .as_table()
                 .and_then(|g| sub_table(g, "dependencies"));
-            named_table(deps, &lines, poetry_version, &mut out);
+            let group = Group::Named(name.get_ref().to_string());
+            named_table(deps, &lines, poetry_version, &group, &mut out);
         }
     }
     out.sort_by_key(|found| found.2);
@@ -355,8 +476,9 @@ fn parse_pipfile(text: &str, problems: &mut Vec<String>) -> Vec<Found> {
     let doc = parse_toml(text, problems);
     let lines = LineIndex::new(text);
     let mut out = Vec::new();
-    for section in ["packages", "dev-packages"] {
-        named_table(sub_table(&doc, section), &lines, pipfile_version, &mut out);
+    for (section, group) in [("packages", Group::Main), ("dev-packages", Group::Dev)] {
+        let table = sub_table(&doc, section);
+        named_table(table, &lines, pipfile_version, &group, &mut out);
     }
     out.sort_by_key(|found| found.2);
     out
@@ -386,7 +508,7 @@ fn parse_pipfile_lock(text: &str, problems: &mut Vec<String>) -> Vec<Found> {
     };
     let lines = LineIndex::new(text);
     let mut out = Vec::new();
-    for section in ["default", "develop"] {
+    for (section, group) in [("default", Group::Main), ("develop", Group::Dev)] {
         let Some(serde_json::Value::Object(packages)) = doc.get(section) else {
             continue;
         };
@@ -398,7 +520,12 @@ fn parse_pipfile_lock(text: &str, problems: &mut Vec<String>) -> Vec<Found> {
                 .and_then(|v| v.as_str())
                 .and_then(pinned_version);
             let offset = find_json_key(text, name, section_start).unwrap_or(section_start);
-            out.push((normalize_name(name), version, lines.line(offset)));
+            out.push((
+                normalize_name(name),
+                version,
+                lines.line(offset),
+                group.clone(),
+            ));
         }
     }
     out.sort_by_key(|found| found.2);
@@ -453,6 +580,9 @@ fn parse_toml_lock(text: &str) -> Vec<Found> {
             entry.version = Some(version);
         } else if trimmed.starts_with("source") && is_local_project_source(trimmed) {
             entry.local = true;
+        } else if toml_string_field(trimmed, "category").as_deref() == Some("dev") {
+            // Poetry before 1.2 marked development-only entries.
+            entry.dev = true;
         }
     }
     out.extend(current.and_then(LockEntry::finish));
@@ -464,12 +594,14 @@ struct LockEntry {
     name: Option<(String, usize)>,
     version: Option<String>,
     local: bool,
+    dev: bool,
 }
 
 impl LockEntry {
     fn finish(self) -> Option<Found> {
         let (name, line) = self.name?;
-        (!self.local).then(|| (normalize_name(&name), self.version, line))
+        let group = if self.dev { Group::Dev } else { Group::Main };
+        (!self.local).then(|| (normalize_name(&name), self.version, line, group))
     }
 }
 
@@ -500,6 +632,7 @@ fn parse_setup_cfg(text: &str, problems: &mut Vec<String>) -> Vec<Found> {
     let mut out = Vec::new();
     let mut section: Option<String> = None;
     let mut collecting = false;
+    let mut group: Option<Group> = None;
     let mut problem = |line: usize, why: String| {
         if problems.is_empty() {
             problems.push(format!(
@@ -543,8 +676,13 @@ fn parse_setup_cfg(text: &str, problems: &mut Vec<String>) -> Vec<Found> {
                 continue;
             };
             let key = key.trim().to_ascii_lowercase();
-            collecting = (section == "options" && key == "install_requires")
-                || section == "options.extras_require";
+            group = match (section, key.as_str()) {
+                ("options", "install_requires") => Some(Group::Main),
+                ("options", "tests_require") => Some(Group::Dev),
+                ("options.extras_require", extra) => Some(Group::Optional(extra.to_string())),
+                _ => None,
+            };
+            collecting = group.is_some();
             if !collecting {
                 continue;
             }
@@ -555,10 +693,250 @@ fn parse_setup_cfg(text: &str, problems: &mut Vec<String>) -> Vec<Found> {
             continue;
         }
         if let Some((name, version)) = parse_requirement(value) {
-            out.push((name, version, index + 1));
+            out.push((name, version, index + 1, group.clone().unwrap_or_default()));
         }
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// setup.py
+
+/// `setup(install_requires=[...], extras_require={...}, tests_require=[...])` read from the
+/// tree, never run. Lists may be built from names and `+`; a list computed at run time (read
+/// from a requirements file, a comprehension) yields the files it names as includes, or a note.
+fn parse_setup_py(
+    text: &str,
+    includes: &mut Vec<(String, usize)>,
+    problems: &mut Vec<String>,
+) -> Vec<Found> {
+    use crate::model::symbols::{CallArgs, FileSymbols, NodeIndex};
+    use crate::parse::python;
+    if python::indentation_depth(text) > python::MAX_INDENT_DEPTH {
+        problems.push("indented too deeply to parse; no dependencies were read".to_string());
+        return Vec::new();
+    }
+    let Some(parsed) = python::parse(text.to_string()) else {
+        problems.push("could not be parsed; no dependencies were read".to_string());
+        return Vec::new();
+    };
+    let top = parsed.root();
+    let index = NodeIndex::build(&top);
+    if index.height > python::MAX_TREE_DEPTH {
+        problems.push("nested too deeply to read; no dependencies were read".to_string());
+        return Vec::new();
+    }
+    if let Some((line, column)) = python::first_syntax_error(&parsed) {
+        problems.push(format!(
+            "not valid Python at {line}:{column}; dependencies around it may be missing"
+        ));
+    }
+    let symbols = FileSymbols::from_index(&index);
+    let reader = SetupPy {
+        symbols: &symbols,
+        functions: index.named("function_definition"),
+        assignments: index.named("assignment"),
+        computed_left: std::cell::Cell::new(MAX_COMPUTED),
+    };
+    let mut out = Vec::new();
+    for call in index.named("call") {
+        let Some(function) = call.field("function") else {
+            continue;
+        };
+        let callee = symbols.qualify(&function);
+        if callee.rsplit('.').next() != Some("setup") {
+            continue;
+        }
+        let args = CallArgs::of(call);
+        if args.keyword_splat {
+            problems.push(format!(
+                "setup() at line {} takes `**` arguments; dependencies passed that way are not read",
+                py_line(call)
+            ));
+        }
+        for (key, value) in &args.keywords {
+            match key.as_str() {
+                "install_requires" => {
+                    reader.list(value, &Group::Main, &mut out, includes, problems)
+                }
+                "tests_require" => reader.list(value, &Group::Dev, &mut out, includes, problems),
+                "extras_require" => reader.extras(value, &mut out, includes, problems),
+                _ => {}
+            }
+        }
+    }
+    out.sort_by_key(|found| found.2);
+    out
+}
+
+fn py_line(node: &crate::parse::python::PyNode<'_>) -> usize {
+    node.get_inner_node().start_position().row + 1
+}
+
+/// The text of a plain string literal (no placeholders).
+fn py_string(node: &crate::parse::python::PyNode<'_>) -> Option<String> {
+    if node.kind() != "string" {
+        return None;
+    }
+    let mut out = String::new();
+    for child in node.children() {
+        match child.kind().as_ref() {
+            "string_content" | "escape_sequence" => out.push_str(&child.text()),
+            "interpolation" => return None,
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+struct SetupPy<'a, 'r> {
+    symbols: &'a crate::model::symbols::FileSymbols<'r>,
+    functions: &'a [crate::parse::python::PyNode<'r>],
+    /// For `BASE, LINKS = read("requirements/base.txt")`: a name bound by unpacking.
+    assignments: &'a [crate::parse::python::PyNode<'r>],
+    /// Computed values still to examine: each may search the file's assignments, so a list of
+    /// thousands of unknown names must not cost thousands of searches.
+    computed_left: std::cell::Cell<usize>,
+}
+
+/// Computed values of one setup.py that are searched for requirement files.
+const MAX_COMPUTED: usize = 32;
+
+impl<'r> SetupPy<'_, 'r> {
+    /// A list of requirement strings, through names and `+` (walked with a stack).
+    fn list(
+        &self,
+        value: &crate::parse::python::PyNode<'r>,
+        group: &Group,
+        out: &mut Vec<Found>,
+        includes: &mut Vec<(String, usize)>,
+        problems: &mut Vec<String>,
+    ) {
+        let mut stack = vec![value.clone()];
+        while let Some(node) = stack.pop() {
+            let node = self.symbols.resolve_value(&node);
+            match node.kind().as_ref() {
+                "list" | "tuple" => {
+                    // Strings now, in order; the rest later (the final sort is by line).
+                    let mut rest = Vec::new();
+                    for item in node.named_children() {
+                        match py_string(&item) {
+                            Some(spec) => {
+                                if let Some((name, version)) = parse_requirement(&spec) {
+                                    out.push((name, version, py_line(&item), group.clone()));
+                                }
+                            }
+                            None if item.kind() == "comment" => {}
+                            None => rest.push(item),
+                        }
+                    }
+                    stack.extend(rest.into_iter().rev());
+                }
+                "binary_operator" => {
+                    stack.extend(node.field("right"));
+                    stack.extend(node.field("left"));
+                }
+                "list_splat" | "parenthesized_expression" => stack.extend(node.named_children()),
+                _ => self.computed(&node, includes, problems),
+            }
+        }
+    }
+
+    /// `{"redis": [...], ...}`: each key an extra.
+    fn extras(
+        &self,
+        value: &crate::parse::python::PyNode<'r>,
+        out: &mut Vec<Found>,
+        includes: &mut Vec<(String, usize)>,
+        problems: &mut Vec<String>,
+    ) {
+        let node = self.symbols.resolve_value(value);
+        if node.kind() != "dictionary" {
+            self.computed(&node, includes, problems);
+            return;
+        }
+        for pair in node.named_children().filter(|c| c.kind() == "pair") {
+            let (Some(key), Some(list)) = (pair.field("key"), pair.field("value")) else {
+                continue;
+            };
+            match py_string(&key) {
+                Some(extra) => self.list(&list, &Group::Optional(extra), out, includes, problems),
+                None => self.computed(&pair, includes, problems),
+            }
+        }
+    }
+
+    /// A value only run time knows: the requirement files it (or the local function it
+    /// calls) names are includes; with none, a note.
+    fn computed(
+        &self,
+        node: &crate::parse::python::PyNode<'r>,
+        includes: &mut Vec<(String, usize)>,
+        problems: &mut Vec<String>,
+    ) {
+        let left = self.computed_left.get();
+        self.computed_left.set(left.saturating_sub(1));
+        if left == 0 {
+            return;
+        }
+        if left == 1 {
+            problems.push(format!(
+                "more than {} computed values in setup.py; the rest are not read",
+                MAX_COMPUTED - 1
+            ));
+            return;
+        }
+        let mut places = vec![node.clone()];
+        if node.kind() == "identifier" {
+            let name = node.text();
+            places.extend(
+                self.assignments
+                    .iter()
+                    .filter(|a| {
+                        a.field("left").is_some_and(|l| {
+                            matches!(l.kind().as_ref(), "pattern_list" | "tuple_pattern")
+                                && l.named_children().any(|n| n.text() == name)
+                        })
+                    })
+                    .filter_map(|a| a.field("right")),
+            );
+        }
+        let called = places
+            .iter()
+            .flat_map(|p| p.dfs())
+            .filter(|n| n.kind() == "call")
+            .filter_map(|c| c.field("function"))
+            .filter(|f| f.kind() == "identifier")
+            .map(|f| f.text().to_string())
+            .collect::<Vec<_>>();
+        places.extend(
+            self.functions
+                .iter()
+                .filter(|d| {
+                    d.field("name")
+                        .is_some_and(|n| called.iter().any(|c| *c == n.text()))
+                })
+                .cloned(),
+        );
+        let before = includes.len();
+        for place in places {
+            for string in place.dfs().filter(|n| n.kind() == "string") {
+                let Some(path) = py_string(&string) else {
+                    continue;
+                };
+                if path.ends_with(".txt") || path.ends_with(".in") {
+                    includes.push((path, py_line(&string)));
+                }
+            }
+        }
+        if includes.len() == before {
+            let text: String = node.text().chars().take(60).collect();
+            problems.push(format!(
+                "`{text}` at line {} is computed when setup.py runs; its dependencies are not read",
+                py_line(node)
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -573,11 +951,22 @@ mod tests {
     }
 
     fn dep(name: &str, version: Option<&str>, path: &str, line: usize) -> Dependency {
+        in_group(name, version, path, line, Group::Main)
+    }
+
+    fn in_group(
+        name: &str,
+        version: Option<&str>,
+        path: &str,
+        line: usize,
+        group: Group,
+    ) -> Dependency {
         Dependency {
             name: name.to_string(),
             version: version.map(str::to_string),
             path: path.to_string(),
             line,
+            group,
         }
     }
 
@@ -648,6 +1037,163 @@ whitenoise==6.6.0 --hash=sha256:ccc
     }
 
     #[test]
+    fn requirement_file_includes_and_constraints() {
+        let text = "\
+-r base.txt
+--requirement=shared/common.txt  # shared
+-rlocal.txt
+--requirement  spaced.txt
+-c constraints.txt
+--constraint=pins.txt
+--requirementx.txt
+-e .
+gunicorn==22.0.0
+";
+        let manifest = parse(ManifestKind::Requirements, "requirements/prod.txt", text);
+        let s = |p: &str, l: usize| (p.to_string(), l);
+        assert_eq!(
+            manifest,
+            Manifest {
+                dependencies: vec![dep("gunicorn", Some("22.0.0"), "requirements/prod.txt", 9)],
+                includes: vec![
+                    s("base.txt", 1),
+                    s("shared/common.txt", 2),
+                    s("local.txt", 3),
+                    s("spaced.txt", 4)
+                ],
+                constraints: vec![s("constraints.txt", 5), s("pins.txt", 6)],
+                problems: vec![],
+            }
+        );
+    }
+
+    #[test]
+    fn setup_py_lists_names_extras_and_files() {
+        let text = r#"import os
+from setuptools import setup, find_packages
+
+BASE = ["Django>=4.2", "celery==5.3.6"]
+
+def read(name):
+    with open(os.path.join(os.path.dirname(__file__), name)) as f:
+        return f.read().splitlines()
+
+setup(
+    name="shop",
+    packages=find_packages(),
+    install_requires=BASE + [
+        "gunicorn",  # the web server
+    ],
+    extras_require={
+        "redis": ["django-redis==5.4.0"],
+        "docs": read("requirements/docs.txt"),
+    },
+    tests_require=["pytest"],
+)
+"#;
+        let manifest = parse(ManifestKind::SetupPy, "setup.py", text);
+        assert_eq!(
+            manifest,
+            Manifest {
+                dependencies: vec![
+                    dep("django", None, "setup.py", 4),
+                    dep("celery", Some("5.3.6"), "setup.py", 4),
+                    dep("gunicorn", None, "setup.py", 14),
+                    in_group(
+                        "django-redis",
+                        Some("5.4.0"),
+                        "setup.py",
+                        17,
+                        Group::Optional("redis".into())
+                    ),
+                    in_group("pytest", None, "setup.py", 20, Group::Dev),
+                ],
+                includes: vec![("requirements/docs.txt".into(), 18)],
+                ..Manifest::default()
+            }
+        );
+    }
+
+    #[test]
+    fn setup_py_computed_and_broken() {
+        let unpacked = "from setuptools import setup\nBASE, LINKS = read('requirements/base.txt')\nsetup(install_requires=BASE)\n";
+        assert_eq!(
+            parse(ManifestKind::SetupPy, "setup.py", unpacked),
+            Manifest {
+                includes: vec![("requirements/base.txt".into(), 2)],
+                ..Manifest::default()
+            }
+        );
+        let text = "import setuptools\nsetuptools.setup(install_requires=get_deps(), **extra)\n";
+        assert_eq!(
+            parse(ManifestKind::SetupPy, "pkg/setup.py", text).problems,
+            vec![
+                "setup() at line 2 takes `**` arguments; dependencies passed that way are not read"
+                    .to_string(),
+                "`get_deps()` at line 2 is computed when setup.py runs; its dependencies are not read"
+                    .to_string(),
+            ]
+        );
+        let broken = "from setuptools import setup\nsetup(install_requires=['django==5.0',\n";
+        let manifest = parse(ManifestKind::SetupPy, "setup.py", broken);
+        assert_eq!(
+            manifest.problems,
+            vec!["not valid Python at 2:1; dependencies around it may be missing".to_string()]
+        );
+        assert_eq!(manifest.dependencies, vec![]);
+        let many: String = (0..100).map(|i| format!("n{i}, ")).collect();
+        let many = format!("from setuptools import setup\nsetup(install_requires=[{many}])\n");
+        let problems = parse(ManifestKind::SetupPy, "setup.py", &many).problems;
+        assert_eq!(problems.len(), MAX_COMPUTED);
+        assert_eq!(
+            problems.last().map(String::as_str),
+            Some("more than 31 computed values in setup.py; the rest are not read")
+        );
+        let deep = format!(
+            "setup(install_requires={}'x'{})\n",
+            "[".repeat(3000),
+            "]".repeat(3000)
+        );
+        assert_eq!(
+            parse(ManifestKind::SetupPy, "setup.py", &deep).problems,
+            vec!["nested too deeply to read; no dependencies were read".to_string()]
+        );
+    }
+
+    #[test]
+    fn pyproject_dynamic_dependencies_name_their_files() {
+        let text = "[project]\ndynamic = [\"dependencies\"]\n[tool.setuptools.dynamic]\ndependencies = {file = [\"requirements/base.txt\"]}\noptional-dependencies.dev = {file = \"requirements/dev.txt\"}\n";
+        assert_eq!(
+            parse(ManifestKind::Pyproject, "pyproject.toml", text),
+            Manifest {
+                includes: vec![
+                    ("requirements/base.txt".into(), 4),
+                    ("requirements/dev.txt".into(), 5)
+                ],
+                ..Manifest::default()
+            }
+        );
+    }
+
+    #[test]
+    fn pyproject_uv_and_pdm_dev_dependencies() {
+        let text = "[tool.uv]\ndev-dependencies = [\"ruff==0.4.1\"]\n[tool.pdm.dev-dependencies]\nlint = [\"black\"]\n";
+        assert_eq!(
+            clean(ManifestKind::Pyproject, "pyproject.toml", text),
+            vec![
+                in_group("ruff", Some("0.4.1"), "pyproject.toml", 2, Group::Dev),
+                in_group(
+                    "black",
+                    None,
+                    "pyproject.toml",
+                    4,
+                    Group::Named("lint".into())
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn pyproject_pep621_poetry_and_groups() {
         let text = r#"[project]
 name = "shop"
@@ -675,11 +1221,29 @@ factory_boy = "==3.3.0"
             vec![
                 dep("django", Some("5.0.6"), "pyproject.toml", 4),
                 dep("djangorestframework", None, "pyproject.toml", 5),
-                dep("django-redis", Some("5.4.0"), "pyproject.toml", 9),
-                dep("pytest", None, "pyproject.toml", 12),
+                in_group(
+                    "django-redis",
+                    Some("5.4.0"),
+                    "pyproject.toml",
+                    9,
+                    Group::Optional("redis".into())
+                ),
+                in_group(
+                    "pytest",
+                    None,
+                    "pyproject.toml",
+                    12,
+                    Group::Named("dev".into())
+                ),
                 dep("celery", Some("5.3.6"), "pyproject.toml", 16),
                 dep("sentry-sdk", None, "pyproject.toml", 17),
-                dep("factory-boy", Some("3.3.0"), "pyproject.toml", 20),
+                in_group(
+                    "factory-boy",
+                    Some("3.3.0"),
+                    "pyproject.toml",
+                    20,
+                    Group::Named("test".into())
+                ),
             ]
         );
     }
@@ -694,6 +1258,7 @@ factory_boy = "==3.3.0"
                 problems: vec!["not valid TOML at 4:8 (unclosed table, expected `]`); \
                                 dependencies declared after it may be missing"
                     .to_string()],
+                ..Manifest::default()
             }
         );
         assert_eq!(
@@ -766,6 +1331,7 @@ factory_boy = "==3.3.0"
                 Manifest {
                     dependencies,
                     problems: vec![problem.to_string()],
+                    ..Manifest::default()
                 },
                 "{text}"
             );
@@ -794,7 +1360,7 @@ python_version = "3.11"
                 dep("django", Some("4.2.11"), "Pipfile", 5),
                 dep("gunicorn", None, "Pipfile", 6),
                 dep("psycopg2-binary", Some("2.9.9"), "Pipfile", 7),
-                dep("pytest", None, "Pipfile", 10),
+                in_group("pytest", None, "Pipfile", 10, Group::Dev),
             ]
         );
     }
@@ -821,7 +1387,7 @@ python_version = "3.11"
             vec![
                 dep("django", Some("5.0.6"), "Pipfile.lock", 4),
                 dep("pyjwt", Some("2.8.0"), "Pipfile.lock", 8),
-                dep("pytest", Some("8.1.1"), "Pipfile.lock", 13),
+                in_group("pytest", Some("8.1.1"), "Pipfile.lock", 13, Group::Dev),
             ]
         );
     }
@@ -844,6 +1410,11 @@ typing-extensions = {version = ">=4", markers = "python_version < \"3.11\""}
 name = "Django"
 version = "5.0.6"
 
+[[package]]
+name = "pytest"
+version = "8.1.1"
+category = "dev"
+
 [metadata]
 lock-version = "2.0"
 "#;
@@ -852,6 +1423,7 @@ lock-version = "2.0"
             vec![
                 dep("asgiref", Some("3.8.1"), "poetry.lock", 3),
                 dep("django", Some("5.0.6"), "poetry.lock", 14),
+                in_group("pytest", Some("8.1.1"), "poetry.lock", 18, Group::Dev),
             ]
         );
     }
@@ -914,7 +1486,13 @@ dev =
             vec![
                 dep("django", Some("4.2.11"), "setup.cfg", 7),
                 dep("celery", None, "setup.cfg", 9),
-                dep("pytest", Some("8.1.1"), "setup.cfg", 14),
+                in_group(
+                    "pytest",
+                    Some("8.1.1"),
+                    "setup.cfg",
+                    14,
+                    Group::Optional("dev".into())
+                ),
             ]
         );
     }
@@ -958,6 +1536,7 @@ dev =
             ManifestKind::PoetryLock,
             ManifestKind::UvLock,
             ManifestKind::SetupCfg,
+            ManifestKind::SetupPy,
         ];
         for kind in kinds {
             for input in inputs {

@@ -108,11 +108,14 @@ pub struct SourceFile {
 
 impl SourceFile {
     /// True when the file must go through the Python parser. A gunicorn config written in
-    /// Python (`gunicorn.conf.py`) is a deploy file *and* Python source.
+    /// Python (`gunicorn.conf.py`) is a deploy file *and* Python source, as `setup.py` is a
+    /// manifest and Python source (a script run at install time).
     pub fn is_python(&self) -> bool {
         match self.kind {
             FileKind::Python => true,
-            FileKind::Deploy(_) => self.rel.ends_with(".py"),
+            FileKind::Deploy(_) | FileKind::Manifest(ManifestKind::SetupPy) => {
+                self.rel.ends_with(".py")
+            }
             _ => false,
         }
     }

@@ -2,7 +2,7 @@
 //! → suppressions and baseline → checks → score. Each file is read once and parsed at most once;
 //! its tree is dropped as soon as its findings are extracted.
 
-use crate::discover::{self, DiscoverError, DiscoverOptions, FileKind, SourceFile};
+use crate::discover::{self, DiscoverError, DiscoverOptions, FileKind, ManifestKind, SourceFile};
 use crate::findings::{assign_fingerprints, fold_whitespace, Finding, Severity};
 use crate::locate::{to_finding, LineIndex};
 use crate::model::facts::{self, FileFacts};
@@ -548,8 +548,8 @@ fn analyze_text(
     plan: &Plan<'_>,
 ) -> FileOutcome {
     let mut outcome = FileOutcome::default();
-    if let FileKind::Manifest(kind) = kind {
-        let manifest = manifests::parse(kind, rel, &text);
+    if let FileKind::Manifest(manifest_kind) = kind {
+        let manifest = manifests::parse(manifest_kind, rel, &text);
         outcome.dependencies = manifest.dependencies;
         outcome
             .errors
@@ -557,7 +557,10 @@ fn analyze_text(
                 path: rel.to_string(),
                 message,
             }));
-        return outcome;
+        // `setup.py` is also Python source, audited as a script.
+        if manifest_kind != ManifestKind::SetupPy || !rel.ends_with(".py") {
+            return outcome;
+        }
     }
     if let FileKind::Deploy(deploy_kind) = kind {
         if plan.wants_settings && !is_test {

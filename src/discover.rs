@@ -92,6 +92,16 @@ pub enum DeployKind {
     Supervisor,
     Shell,
     Cron,
+    /// `fly.toml`.
+    Fly,
+    /// `render.yaml`.
+    Render,
+    /// Google App Engine `app.yaml`.
+    AppEngine,
+    /// `nginx.conf`, `*.conf` under an `nginx` directory, `sites-available/…`.
+    Nginx,
+    /// A Helm chart's `values*.yaml` (beside `Chart.yaml`, or under `charts/`/`helm/`).
+    Helm,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -495,6 +505,15 @@ fn manifest_kind(name: &str, lower: &str, parent: Option<&str>) -> Option<Manife
     Some(kind)
 }
 
+/// Directories a Helm chart lives under; its values files are read as Helm values.
+const HELM_DIRS: &[&str] = &["helm", "charts", "chart"];
+
+/// Some directory of the path is named one of `names` (case-insensitive).
+fn in_dir(dirs: &[&str], names: &[&str]) -> bool {
+    dirs.iter()
+        .any(|d| names.iter().any(|n| d.eq_ignore_ascii_case(n)))
+}
+
 fn deploy_kind(lower: &str, parent: Option<&str>, dirs: &[&str]) -> Option<DeployKind> {
     let is_yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
     let kind = if lower.starts_with("procfile") {
@@ -505,8 +524,21 @@ fn deploy_kind(lower: &str, parent: Option<&str>, dirs: &[&str]) -> Option<Deplo
         DeployKind::Compose
     } else if lower.starts_with("gunicorn") && lower.ends_with(".conf") {
         DeployKind::Gunicorn
-    } else if lower.starts_with("uwsgi") && lower.ends_with(".ini") {
+    } else if lower.starts_with("uwsgi") && (lower.ends_with(".ini") || is_yaml) {
         DeployKind::Uwsgi
+    } else if lower == "fly.toml" {
+        DeployKind::Fly
+    } else if lower == "render.yaml" || lower == "render.yml" {
+        DeployKind::Render
+    } else if lower == "app.yaml" || lower == "app.yml" {
+        DeployKind::AppEngine
+    } else if (lower.starts_with("nginx") && lower.ends_with(".conf"))
+        || (lower.ends_with(".conf") && in_dir(dirs, &["nginx"]))
+        || (in_dir(dirs, &["sites-available", "sites-enabled"]) && !lower.contains('.'))
+    {
+        DeployKind::Nginx
+    } else if is_yaml && lower.starts_with("values") && in_dir(dirs, HELM_DIRS) {
+        DeployKind::Helm
     } else if is_yaml
         && (lower.contains("deployment")
             || dirs
@@ -696,10 +728,27 @@ mod tests {
             ),
             ("uwsgi.ini", FileKind::Deploy(DeployKind::Uwsgi)),
             ("k8s/web.yaml", FileKind::Deploy(DeployKind::Kubernetes)),
+            ("deploy/helm/values.yml", FileKind::Deploy(DeployKind::Helm)),
             (
-                "deploy/helm/values.yml",
+                "charts/app/values.prod.yaml",
+                FileKind::Deploy(DeployKind::Helm),
+            ),
+            (
+                "deploy/helm/templates/deployment.yaml",
                 FileKind::Deploy(DeployKind::Kubernetes),
             ),
+            ("values.yaml", FileKind::Other),
+            ("fly.toml", FileKind::Deploy(DeployKind::Fly)),
+            ("render.yaml", FileKind::Deploy(DeployKind::Render)),
+            ("app.yaml", FileKind::Deploy(DeployKind::AppEngine)),
+            ("docker/nginx.conf", FileKind::Deploy(DeployKind::Nginx)),
+            ("nginx/site.conf", FileKind::Deploy(DeployKind::Nginx)),
+            (
+                "etc/nginx/sites-available/app",
+                FileKind::Deploy(DeployKind::Nginx),
+            ),
+            ("uwsgi.yaml", FileKind::Deploy(DeployKind::Uwsgi)),
+            ("conf/app.conf", FileKind::Other),
             (
                 "ops/api-deployment.yaml",
                 FileKind::Deploy(DeployKind::Kubernetes),
@@ -719,7 +768,7 @@ mod tests {
             ("deploy/deploy_utils.py", FileKind::Python),
             ("gunicorn_config.py", FileKind::Deploy(DeployKind::Gunicorn)),
             ("notes.txt", FileKind::Other),
-            ("nginx.conf", FileKind::Other),
+            ("nginx.conf", FileKind::Deploy(DeployKind::Nginx)),
         ];
         for (rel, kind) in cases {
             assert_eq!(classify(rel), kind, "{rel}");

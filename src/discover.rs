@@ -552,7 +552,10 @@ fn deploy_kind(lower: &str, parent: Option<&str>, dirs: &[&str]) -> Option<Deplo
         && (lower.starts_with("supervisord") || parent == Some("supervisor"))
     {
         DeployKind::Supervisor
-    } else if lower.ends_with(".sh") {
+    } else if lower.ends_with(".sh")
+        || (lower == "run" && in_dir(dirs, &["s6-rc.d", "services.d", "service"]))
+    {
+        // s6 and runit service scripts are named `run`, one directory per service.
         DeployKind::Shell
     } else if lower == "crontab"
         || lower.ends_with(".cron")
@@ -760,6 +763,11 @@ mod tests {
                 FileKind::Deploy(DeployKind::Supervisor),
             ),
             ("scripts/start.sh", FileKind::Deploy(DeployKind::Shell)),
+            (
+                "docker/rootfs/etc/s6-overlay/s6-rc.d/svc-webserver/run",
+                FileKind::Deploy(DeployKind::Shell),
+            ),
+            ("scripts/run", FileKind::Other),
             ("crontab", FileKind::Deploy(DeployKind::Cron)),
             ("ops/backup.cron", FileKind::Deploy(DeployKind::Cron)),
             (".github/workflows/ci.yml", FileKind::Other),

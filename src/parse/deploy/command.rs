@@ -83,6 +83,10 @@ fn wrapper_arity(words: &[String]) -> Option<usize> {
         | "then"
         | "do"
         | "else"
+        | "if"
+        | "elif"
+        | "while"
+        | "until"
         | "opentelemetry-instrument"
         | "sentry-run" => 1,
         "tini" => {
@@ -92,12 +96,24 @@ fn wrapper_arity(words: &[String]) -> Option<usize> {
                 1
             }
         }
-        "gosu" | "su-exec" | "setuidgid" => 2,
+        "gosu" | "su-exec" | "setuidgid" | "s6-setuidgid" => 2,
+        // A redirection before the command (`</dev/tcp/db/5432`, `> log`).
+        _ if words[0].trim_start_matches('!').starts_with(['<', '>']) => {
+            if words[0].len() == 1 {
+                2
+            } else {
+                1
+            }
+        }
+        // A `case` pattern: `web) exec gunicorn …`.
+        _ if words[0].ends_with(')') && !words[0].contains('(') => 1,
         "chpst" if second == Some("-u") => 3,
         "sudo" if second == Some("-u") => 3,
         "sudo" => 1,
         "newrelic-admin" if second == Some("run-program") => 2,
         "poetry" | "pipenv" | "uv" | "pdm" | "hatch" | "rye" if second == Some("run") => 2,
+        // `watchmedo auto-restart --pattern '*.py' -- celery -A app worker` (development).
+        "watchmedo" => words.iter().position(|w| w == "--")? + 1,
         "env" => {
             1 + words[1..]
                 .iter()
@@ -125,6 +141,14 @@ fn is_assignment(word: &str) -> bool {
 fn basename(word: &str) -> &str {
     word.rsplit('/').next().unwrap_or(word)
 }
+
+/// Shell keywords, builtins and file utilities: steps of a script, not processes it starts.
+const NOT_PROCESSES: &[&str] = &[
+    "done", "fi", "esac", "for", "case", "in", "[", "[[", "test", "true", "false", ":", "export",
+    "set", "cd", "echo", "printf", "sleep", "source", ".", "unset", "trap", "wait", "read",
+    "local", "return", "exit", "shift", "mkdir", "chmod", "chown", "rm", "cp", "mv", "ln", "touch",
+    "cat", "{", "}", "(", ")", "eval", "umask", "ulimit", "declare", "readonly",
+];
 
 /// One simple command of a command line: its source text and its words.
 #[derive(Debug, PartialEq, Eq)]
@@ -169,6 +193,12 @@ pub(super) fn split(line: &str) -> Vec<Segment> {
             }
             Some(_) => word.push(c),
             None => match c {
+                // A comment runs to the end of the line (`sh -c` bodies written over lines).
+                '#' if !in_word => {
+                    while chars.peek().is_some_and(|&(_, n)| n != '\n') {
+                        chars.next();
+                    }
+                }
                 '\'' | '"' => {
                     quote = Some(c);
                     in_word = true;
@@ -253,7 +283,9 @@ pub(super) fn fold(text: &str) -> String {
 /// (shell scripts, crontabs) a command whose program is not recognised is not a process:
 /// there every `echo` and `mkdir` would be one.
 pub(super) fn processes_of_line(line: &str, number: usize, known_only: bool) -> Vec<Process> {
-    let folded = fold(line);
+    // Only continuations are joined: a newline in a YAML block scalar or an `sh -c` body
+    // separates commands, as it does for the shell.
+    let folded = line.replace("\\\r\n", " ").replace("\\\n", " ");
     let mut out = Vec::new();
     let mut queue: Vec<(Segment, usize)> = split(&folded).into_iter().map(|s| (s, 0)).collect();
     queue.reverse();
@@ -331,9 +363,25 @@ fn shell_body(words: &[String]) -> Option<&str> {
 fn classify(text: &str, words: &[String], line: usize, known_only: bool) -> Option<Process> {
     let first = words.first()?;
     let base = basename(first);
+    if NOT_PROCESSES.contains(&first.as_str()) {
+        return None;
+    }
     // `python -m gunicorn …`, `python manage.py …`, `python3.12 …`.
     let is_python = base.starts_with("python") && !base.ends_with(".py");
-    let (program_word, rest) = if is_python {
+    // `${CELERY_BIN} multi start …`: a variable named after a known program stands for it.
+    let variable = first
+        .strip_prefix('$')
+        .map(|v| v.trim_matches(['{', '}']).to_ascii_lowercase());
+    let variable_program = variable
+        .as_deref()
+        .and_then(|v| v.split('_').next())
+        .filter(|v| KNOWN_VARIABLE_PROGRAMS.contains(v));
+    let (program_word, rest) = if let Some(program) = variable_program {
+        (program, &words[1..])
+    } else if first.starts_with('-') {
+        // Only arguments, for an entrypoint defined elsewhere (the image's): no program.
+        ("", words)
+    } else if is_python {
         match words.get(1).map(String::as_str) {
             Some("-m") if words.len() > 2 => (words[2].as_str(), &words[3..]),
             Some(script) if script.ends_with(".py") => (basename(script), &words[2..]),
@@ -346,7 +394,7 @@ fn classify(text: &str, words: &[String], line: usize, known_only: bool) -> Opti
     let first_arg = args.first().cloned().unwrap_or_default();
     let has = |name: &str| options.iter().any(|(n, _)| n == name);
     let (program, kind) = match program_word {
-        "gunicorn" | "uwsgi" | "daphne" | "uvicorn" | "hypercorn" => {
+        "gunicorn" | "uwsgi" | "daphne" | "uvicorn" | "hypercorn" | "granian" => {
             (program_word.to_string(), ProcessKind::Web)
         }
         "waitress-serve" | "waitress" => ("waitress".to_string(), ProcessKind::Web),
@@ -401,20 +449,49 @@ fn classify(text: &str, words: &[String], line: usize, known_only: bool) -> Opti
         }
         "pgbouncer" | "pgpool" => (program_word.to_string(), ProcessKind::Pooler),
         "nginx" => ("nginx".to_string(), ProcessKind::Other),
+        // A project's own management CLI (`nautobot-server celery worker`,
+        // `python -m app.cli runserver`) with a Django command as its first argument.
+        other if management_kind(&args).is_some() => (
+            other.to_string(),
+            management_kind(&args).unwrap_or(ProcessKind::Other),
+        ),
         _ if known_only => return None,
         other => (other.to_string(), ProcessKind::Other),
     };
+    if program.is_empty() && known_only {
+        return None;
+    }
     let beat = program == "celery" && kind == ProcessKind::Worker && (has("-B") || has("--beat"));
     Some(Process {
         line,
         name: None,
-        command: text.to_string(),
+        command: fold(text),
         program,
         kind,
         beat,
         options,
         args,
     })
+}
+
+/// Programs a `${NAME_BIN}`-style variable is taken for.
+const KNOWN_VARIABLE_PROGRAMS: &[&str] = &["gunicorn", "uwsgi", "celery", "daphne", "uvicorn"];
+
+/// The kind of a Django-style command line `runserver …`, `migrate`, `celery worker`, `rqworker`
+/// given to some other program.
+fn management_kind(args: &[String]) -> Option<ProcessKind> {
+    let kind = match args.first()?.as_str() {
+        "runserver" | "runserver_plus" => ProcessKind::DevServer,
+        "migrate" => ProcessKind::Migrate,
+        "rqworker" | "qcluster" | "run_huey" => ProcessKind::Worker,
+        "celery" => match args.get(1).map(String::as_str) {
+            Some("worker") => ProcessKind::Worker,
+            Some("beat") => ProcessKind::Beat,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(kind)
 }
 
 /// Options as written (`--timeout 30`, `--timeout=30`, `-t 30` → `("--timeout", "30")`,
@@ -602,7 +679,22 @@ mod tests {
             ),
             (
                 "bash -ec 'sleep 2; exec sh -c \"celery -A a beat\"'",
-                vec![("sleep", Other, false), ("celery", Beat, false)],
+                vec![("celery", Beat, false)],
+            ),
+            (
+                "sh -c 'while ! </dev/tcp/db/5432; do sleep 1; done; cd /app && ./run.sh # go\n'",
+                vec![("run.sh", Other, false)],
+            ),
+            (
+                "watchmedo auto-restart --pattern '*.py' -- nautobot-server celery worker -l INFO",
+                vec![("nautobot-server", Worker, false)],
+            ),
+            ("app-server migrate --fake", vec![("app-server", Migrate, false)]),
+            ("${CELERY_BIN} -A app multi start w1", vec![("celery", Worker, false)]),
+            ("$RUNNER beat", vec![("$RUNNER", Other, false)]),
+            (
+                "sh -c 'until !</dev/tcp/db/5432; do :; done\nfind /m -type f | xargs chmod 644\nexec uwsgi'",
+                vec![("find", Other, false), ("xargs", Other, false), ("uwsgi", Web, false)],
             ),
         ];
         for (line, want) in cases {

@@ -50,7 +50,14 @@ impl Cmd {
 fn start(entry: Option<(Cmd, usize)>, cmd: Option<(Cmd, usize)>) -> Vec<Process> {
     match (entry, cmd) {
         (Some((Cmd::Exec(entry), line)), Some((cmd, cmd_line))) => {
-            if !processes_of_words(&entry, line, true).is_empty() {
+            // A shell entrypoint runs the command as its script: `["/bin/bash"]` + `["-c", "…"]`.
+            let shell = entry.first().is_some_and(|w| {
+                matches!(
+                    w.rsplit('/').next(),
+                    Some("sh" | "bash" | "ash" | "dash" | "zsh")
+                )
+            });
+            if shell || !processes_of_words(&entry, line, true).is_empty() {
                 let mut words = entry;
                 match cmd {
                     Cmd::Exec(more) => words.extend(more),
@@ -116,10 +123,15 @@ fn assignment(text: &str) -> Option<(String, String)> {
 }
 
 /// Logical lines: `\` at the end continues onto the next line. Each with its first line.
-fn logical_lines(text: &str) -> Vec<(usize, String)> {
+/// With `skip_comments`, comment lines inside a continued line are dropped (systemd does).
+fn logical_lines(text: &str, skip_comments: bool) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut current: Option<(usize, String)> = None;
     for (i, line) in text.lines().enumerate() {
+        let comment = line.trim_start().starts_with(['#', ';']);
+        if skip_comments && comment && current.is_some() {
+            continue;
+        }
         let (number, mut buffer) = current.take().unwrap_or((i + 1, String::new()));
         let trimmed = line.trim_end();
         match trimmed.strip_suffix('\\') {
@@ -359,6 +371,17 @@ fn compose(text: &str, facts: &mut DeployFacts) {
                 if let Some(pooler) = pooler {
                     if !processes.iter().any(|p| p.kind == ProcessKind::Pooler) {
                         processes.push(pooler);
+                    }
+                }
+            }
+            // `command: --max-connections=100`: arguments to the image's own entrypoint.
+            let image = y.get(service, "image").and_then(|i| y.str(i));
+            if let Some(image) = image {
+                let base = image.rsplit('/').next().unwrap_or(image);
+                let base = base.split([':', '@']).next().unwrap_or(base);
+                for p in &mut processes {
+                    if p.program.is_empty() {
+                        p.program = base.to_string();
                     }
                 }
             }
@@ -660,6 +683,25 @@ fn uwsgi(text: &str, facts: &mut DeployFacts) {
                 facts.env.push((n, v, line));
             }
         }
+        // uwsgi starts and supervises these itself: `attach-daemon = ./manage.py qcluster`,
+        // `hook-pre-app = exec:./manage.py migrate`.
+        let command = match name {
+            "attach-daemon"
+            | "attach-daemon2"
+            | "smart-attach-daemon"
+            | "attach-smart-daemon"
+            | "legion-attach-daemon" => Some(value),
+            _ if name.starts_with("hook-") => value.strip_prefix("exec:"),
+            _ if name.starts_with("exec-") => Some(value),
+            _ => None,
+        };
+        if let Some(command) = command {
+            let mut found = processes_of_line(command, line, false);
+            for p in &mut found {
+                p.name = Some(name.to_string());
+            }
+            facts.processes.extend(found);
+        }
         facts.settings.push(ServerSetting {
             server: "uwsgi".to_string(),
             name: name.to_string(),
@@ -701,7 +743,7 @@ fn uwsgi(text: &str, facts: &mut DeployFacts) {
 }
 
 fn systemd(text: &str, facts: &mut DeployFacts) {
-    for (number, line) in logical_lines(text) {
+    for (number, line) in logical_lines(text, true) {
         let line = strip_comment(DeployKind::Systemd, &line);
         let Some((key, value)) = line.split_once('=') else {
             continue;
@@ -808,7 +850,7 @@ fn supervisor_env(value: &str) -> Vec<(String, String)> {
 }
 
 fn shell(text: &str, facts: &mut DeployFacts) {
-    for (number, line) in logical_lines(text) {
+    for (number, line) in logical_lines(text, false) {
         let line = strip_comment(DeployKind::Shell, &line);
         facts
             .processes
@@ -1209,7 +1251,12 @@ services:
     env_file:
       - path: ./pg.env
   db:
-    image: postgres:16
+    image: docker.io/library/postgres:16
+    command: -c max_connections=200
+  init:
+    image: app
+    entrypoint: /bin/bash
+    command: ["-c", "exec python manage.py migrate"]
 "#;
         assert_eq!(
             procs(DeployKind::Compose, text),
@@ -1232,6 +1279,14 @@ services:
                 p(21, Some("beat"), "entrypoint.sh", Other, &[]),
                 p(22, Some("beat"), "celery", Beat, &["-A=shop"]),
                 p(24, Some("pgbouncer"), "pgbouncer", Pooler, &[]),
+                p(
+                    29,
+                    Some("db"),
+                    "postgres",
+                    Other,
+                    &["-c=max_connections=200"]
+                ),
+                p(32, Some("init"), "manage.py migrate", Migrate, &[]),
             ]
         );
         let facts = parse(DeployKind::Compose, text);
@@ -1411,6 +1466,12 @@ spec:
             env(DeployKind::Supervisor, text),
             vec![e("DJANGO_DEBUG", "0", 4), e("LANG", "en_US.UTF-8,x", 4)]
         );
+        // Comment lines inside a continued ExecStart are dropped, as systemd does.
+        let wrapped = "[Service]\nExecStart=/bin/sh -c '\\\n  # wait for the db \\\n  while ! </dev/tcp/db/5432; do sleep 1; done; \\\n  exec granian --interface asgi app.asgi:application'\n";
+        assert_eq!(
+            procs(DeployKind::Systemd, wrapped),
+            vec![p(2, None, "granian", Web, &["--interface=asgi"])]
+        );
         let unit = "[Service]\nEnvironment=\"A=1\" B=2\nEnvironmentFile=-/etc/app.env\nExecStartPre=/srv/venv/bin/python manage.py migrate\nExecStart=-/srv/venv/bin/uwsgi \\\n  --ini /etc/uwsgi.ini --harakiri 30\n";
         let facts = parse(DeployKind::Systemd, unit);
         assert_eq!(
@@ -1432,12 +1493,13 @@ spec:
 
     #[test]
     fn shell_scripts_and_crontabs_keep_known_programs() {
-        let text = "#!/bin/sh\nset -e\necho \"migrating\"\nif [ \"$1\" = web ]; then\n  python manage.py migrate --noinput\n  exec gunicorn app.wsgi \\\n    --timeout 120\nfi\n# exec uwsgi --ini x\n";
+        let text = "#!/bin/sh\nset -e\necho \"migrating\"\nif [ \"$1\" = web ]; then\n  python manage.py migrate --noinput\n  exec gunicorn app.wsgi \\\n    --timeout 120\nfi\n# exec uwsgi --ini x\ncase \"$1\" in\n  worker) exec s6-setuidgid app celery -A app worker ;;\nesac\n";
         assert_eq!(
             procs(DeployKind::Shell, text),
             vec![
                 p(5, None, "manage.py migrate", Migrate, &["--noinput="]),
                 p(6, None, "gunicorn", Web, &["--timeout=120"]),
+                p(11, None, "celery", Worker, &["-A=app"]),
             ]
         );
         let cron = "MAILTO=ops@example.com\n*/5 * * * * cd /srv && python manage.py send_queued_mail\n@daily root /srv/venv/bin/python /srv/manage.py clearsessions\n0 3 * * * /usr/bin/backup.sh\n";
@@ -1538,7 +1600,14 @@ spec:
 
     #[test]
     fn uwsgi_ini_and_yaml() {
-        let ini = "[uwsgi]\nmodule = app.wsgi\nprocesses = 4\n; harakiri = 10\nharakiri = 60\nenv = DJANGO_SETTINGS_MODULE=app.settings.prod\n[other]\nx = 1\n";
+        let ini = "[uwsgi]\nmodule = app.wsgi\nprocesses = 4\n; harakiri = 10\nharakiri = 60\nenv = DJANGO_SETTINGS_MODULE=app.settings.prod\nhook-pre-app = exec:./manage.py migrate\nattach-daemon = ./manage.py qcluster\n[other]\nx = 1\n";
+        assert_eq!(
+            procs(DeployKind::Uwsgi, ini),
+            vec![
+                p(7, Some("hook-pre-app"), "manage.py migrate", Migrate, &[]),
+                p(8, Some("attach-daemon"), "manage.py qcluster", Worker, &[]),
+            ]
+        );
         assert_eq!(
             settings(DeployKind::Uwsgi, ini),
             vec![
@@ -1551,6 +1620,8 @@ spec:
                     "DJANGO_SETTINGS_MODULE=app.settings.prod",
                     6
                 ),
+                s("uwsgi", "hook-pre-app", "exec:./manage.py migrate", 7),
+                s("uwsgi", "attach-daemon", "./manage.py qcluster", 8),
             ]
         );
         assert_eq!(

@@ -48,7 +48,9 @@ pub struct Process {
     /// The command as written, folded to one line.
     pub command: String,
     /// `gunicorn`, `uwsgi`, `celery`, `manage.py migrate`, `django-admin rqworker`,
-    /// `pgbouncer`, `nginx`, … or the base name of any other program.
+    /// `pgbouncer`, `nginx`, … or the base name of any other program; empty when the
+    /// command is only options for an entrypoint the file does not name (compose names
+    /// the service's image instead).
     pub program: String,
     pub kind: ProcessKind,
     /// A Celery worker that also runs beat (`worker -B`, `--beat`).

@@ -707,6 +707,14 @@ mod tests {
     }
 
     #[test]
+    fn a_dev_server_also_serves_the_web() {
+        let p = &processes_of_line("python manage.py runserver_plus", 1, false)[0];
+        assert!(p.runs(ProcessKind::DevServer));
+        assert!(p.runs(ProcessKind::Web));
+        assert!(!p.runs(ProcessKind::Worker));
+    }
+
+    #[test]
     fn known_only_drops_unknown_programs_and_exec_form_follows_sh_c() {
         let found = processes_of_line("echo start; mkdir -p /x && exec gunicorn a.wsgi", 9, true);
         assert_eq!(found.len(), 1);

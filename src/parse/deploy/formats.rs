@@ -1033,6 +1033,9 @@ fn nginx(text: &str, facts: &mut DeployFacts) {
         match c {
             '#' => comment = true,
             '"' | '\'' => {
+                if statement.is_empty() {
+                    start_line = line;
+                }
                 quote = Some(c);
                 statement.push(c);
             }
@@ -1148,6 +1151,8 @@ mod tests {
         let facts = parse(DeployKind::Procfile, text);
         assert!(facts.processes[1].beat);
         assert!(facts.processes[1].runs(Beat));
+        assert!(facts.processes[1].runs(Worker));
+        assert!(!facts.processes[0].runs(Beat));
         assert_eq!(facts.processes[0].option(&["--timeout", "-t"]), Some("25"));
         assert_eq!(facts.processes[0].args, ["shop.wsgi"]);
         assert_eq!(
@@ -1268,7 +1273,7 @@ services:
                     Migrate,
                     &["--noinput="]
                 ),
-                p(11, Some("web"), "gunicorn", Web, &["-w=4", "--timeout=30"]),
+                p(12, Some("web"), "gunicorn", Web, &["-w=4", "--timeout=30"]),
                 p(
                     15,
                     Some("worker"),
@@ -1286,7 +1291,7 @@ services:
                     Other,
                     &["-c=max_connections=200"]
                 ),
-                p(32, Some("init"), "manage.py migrate", Migrate, &[]),
+                p(33, Some("init"), "manage.py migrate", Migrate, &[]),
             ]
         );
         let facts = parse(DeployKind::Compose, text);
@@ -1432,6 +1437,25 @@ spec:
     }
 
     #[test]
+    fn commands_of_a_block_scalar_get_their_own_lines() {
+        let text = "containers:\n  - name: init\n    command: [\"/bin/sh\", \"-c\"]\n    args:\n      - |\n        set -e\n        python manage.py migrate\n        python manage.py collectstatic --noinput\n        exec gunicorn app.wsgi\n";
+        assert_eq!(
+            procs(DeployKind::Kubernetes, text),
+            vec![
+                p(7, Some("init"), "manage.py migrate", Migrate, &[]),
+                p(
+                    8,
+                    Some("init"),
+                    "manage.py collectstatic",
+                    Other,
+                    &["--noinput="]
+                ),
+                p(9, Some("init"), "gunicorn", Web, &[]),
+            ]
+        );
+    }
+
+    #[test]
     fn unreadable_manifest_falls_back_to_lines() {
         let text = "containers:\n  - name: web\n    command:\n      - gunicorn\n      - --timeout\n      - \"30\"\n    args: [\"app.wsgi\"]\n    env:\n      - name: MODE\n        value: \"prod\"\n  bad: [unclosed\n  - name: worker\n    command: celery -A app worker\n";
         let facts = parse(DeployKind::Kubernetes, text);
@@ -1470,7 +1494,7 @@ spec:
         let wrapped = "[Service]\nExecStart=/bin/sh -c '\\\n  # wait for the db \\\n  while ! </dev/tcp/db/5432; do sleep 1; done; \\\n  exec granian --interface asgi app.asgi:application'\n";
         assert_eq!(
             procs(DeployKind::Systemd, wrapped),
-            vec![p(2, None, "granian", Web, &["--interface=asgi"])]
+            vec![p(5, None, "granian", Web, &["--interface=asgi"])]
         );
         let unit = "[Service]\nEnvironment=\"A=1\" B=2\nEnvironmentFile=-/etc/app.env\nExecStartPre=/srv/venv/bin/python manage.py migrate\nExecStart=-/srv/venv/bin/uwsgi \\\n  --ini /etc/uwsgi.ini --harakiri 30\n";
         let facts = parse(DeployKind::Systemd, unit);

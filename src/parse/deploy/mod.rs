@@ -62,9 +62,12 @@ pub struct Process {
 }
 
 impl Process {
-    /// True when the process does the work of `kind`: a worker with `-B` is also beat.
+    /// True when the process does the work of `kind`: a worker with `-B` is also beat, and
+    /// a development server is also a web server (a bad one).
     pub fn runs(&self, kind: ProcessKind) -> bool {
-        self.kind == kind || (kind == ProcessKind::Beat && self.beat)
+        self.kind == kind
+            || (kind == ProcessKind::Beat && self.beat)
+            || (kind == ProcessKind::Web && self.kind == ProcessKind::DevServer)
     }
 
     /// The value of the first option spelled one of `names` (`["--timeout", "-t"]`).
@@ -154,7 +157,55 @@ impl<'de> Deserialize<'de> for SettingsMention {
 pub fn parse(kind: DeployKind, text: &str) -> DeployFacts {
     let mut facts = scan_settings(kind, text);
     formats::read(kind, text, &mut facts);
+    place(text, &mut facts.processes);
     facts
+}
+
+/// How many lines below its command's first line a process is looked for.
+const PLACE_WINDOW: usize = 200;
+
+/// A command over several lines (a YAML block scalar, an `sh -c` body, a continued `CMD`)
+/// gives every process it starts the command's first line; the YAML reader gives no
+/// position inside a scalar at all. Each process is looked for in the text from there on
+/// by its first words, in order, and moved to the line where they are written. The search
+/// is bounded per process and in total, so a pathological file costs linear time and
+/// keeps the first lines.
+fn place(text: &str, processes: &mut [Process]) {
+    if processes.is_empty() {
+        return;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let mut budget = 4 * text.len() + (1 << 20);
+    let mut cursor = (0, 0);
+    for p in processes.iter_mut() {
+        let needle: Vec<&str> = p.command.split_whitespace().take(3).collect();
+        if needle.is_empty() || p.line == 0 {
+            continue;
+        }
+        // Processes of one command come in order: start where the previous one was found.
+        let from = if cursor.0 == p.line { cursor.1 } else { p.line };
+        let end = (from + PLACE_WINDOW).min(lines.len());
+        for number in from..=end {
+            let Some(line) = lines.get(number.wrapping_sub(1)) else {
+                continue;
+            };
+            if budget < line.len() {
+                return;
+            }
+            budget -= line.len();
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let found = words.windows(needle.len()).any(|w| {
+                w.iter().zip(&needle).all(|(a, b)| {
+                    a.trim_matches(['"', '\'', '[', ',']) == b.trim_matches(['"', '\'', '[', ','])
+                })
+            });
+            if found {
+                cursor = (p.line, number);
+                p.line = number;
+                break;
+            }
+        }
+    }
 }
 
 /// Reads the settings-module mentions of one deploy file's text. Comment lines and trailing

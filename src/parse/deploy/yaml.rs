@@ -4,7 +4,8 @@
 //! nesting, and an alias points at its anchor's node instead of copying it, so an alias
 //! bomb costs nothing.
 
-use std::collections::HashMap;
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
 use yaml_rust2::parser::{Event, Parser};
 
 #[derive(Debug)]
@@ -22,11 +23,26 @@ pub(super) struct Node {
     pub line: usize,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Yaml {
     pub nodes: Vec<Node>,
     /// The root node of each document of the stream.
     pub docs: Vec<usize>,
+    /// Merged entries still to be read (see `spend`).
+    merge_budget: Cell<usize>,
+}
+
+/// How many merged entries one file may read in all: far above what real compose files merge.
+const MERGE_BUDGET: usize = 200_000;
+
+impl Default for Yaml {
+    fn default() -> Self {
+        Yaml {
+            nodes: Vec::new(),
+            docs: Vec::new(),
+            merge_budget: Cell::new(MERGE_BUDGET),
+        }
+    }
 }
 
 /// Reads every document of `text`. On a syntax error the nodes read so far are kept (open
@@ -137,33 +153,20 @@ impl Yaml {
     /// A mapping's entries with string keys, the entries merged in by `<<: *anchor` after
     /// its own (one level: a merge of a merge is not followed).
     pub fn entries(&self, id: usize) -> Vec<(&str, usize)> {
-        let own = match &self.nodes[id].value {
-            Value::Map(entries) => entries.as_slice(),
-            _ => return Vec::new(),
-        };
         let mut out: Vec<(&str, usize)> = Vec::new();
-        let mut merged = Vec::new();
-        for &(k, v) in own {
-            match self.str(k) {
-                Some("<<") => merged.push(v),
-                Some(key) => out.push((key, v)),
-                None => {}
+        let mut seen: HashSet<&str> = HashSet::new();
+        for (key, value) in self.own_entries(id) {
+            if seen.insert(key) {
+                out.push((key, value));
             }
         }
-        for source in merged {
-            let sources: Vec<usize> = match &self.nodes[source].value {
-                Value::Seq(items) => items.clone(),
-                _ => vec![source],
-            };
-            for map in sources {
-                if let Value::Map(entries) = &self.nodes[map].value {
-                    for &(k, v) in entries {
-                        if let Some(key) = self.str(k) {
-                            if key != "<<" && !out.iter().any(|(o, _)| *o == key) {
-                                out.push((key, v));
-                            }
-                        }
-                    }
+        for map in self.merge_sources(id) {
+            for (key, value) in self.own_entries(map) {
+                if !self.spend(1) {
+                    return out;
+                }
+                if seen.insert(key) {
+                    out.push((key, value));
                 }
             }
         }
@@ -171,10 +174,58 @@ impl Yaml {
     }
 
     pub fn get(&self, id: usize, key: &str) -> Option<usize> {
-        self.entries(id)
-            .into_iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v)
+        let own = self.own_entries(id).find(|(k, _)| *k == key);
+        if own.is_some() {
+            return own.map(|(_, v)| v);
+        }
+        for map in self.merge_sources(id) {
+            for (k, value) in self.own_entries(map) {
+                if !self.spend(1) {
+                    return None;
+                }
+                if k == key {
+                    return Some(value);
+                }
+            }
+        }
+        None
+    }
+
+    /// The entries written in the mapping itself, `<<` excluded.
+    fn own_entries(&self, id: usize) -> impl Iterator<Item = (&str, usize)> {
+        let entries = match &self.nodes[id].value {
+            Value::Map(entries) => entries.as_slice(),
+            _ => &[],
+        };
+        entries
+            .iter()
+            .filter_map(|&(k, v)| self.str(k).filter(|k| *k != "<<").map(|k| (k, v)))
+    }
+
+    /// The mappings a `<<` key merges in (an alias or a list of them).
+    fn merge_sources(&self, id: usize) -> Vec<usize> {
+        let Value::Map(entries) = &self.nodes[id].value else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for &(k, v) in entries {
+            if self.str(k) == Some("<<") {
+                match &self.nodes[v].value {
+                    Value::Seq(items) => out.extend(items.iter().copied()),
+                    _ => out.push(v),
+                }
+            }
+        }
+        out
+    }
+
+    /// Merged entries are the only place one node's content is read many times (each
+    /// mapping that merges a big anchor reads it again), so their reads share one budget:
+    /// past it, merges are not followed and the cost stays linear in the text.
+    fn spend(&self, n: usize) -> bool {
+        let left = self.merge_budget.get();
+        self.merge_budget.set(left.saturating_sub(n));
+        left >= n
     }
 
     pub fn is_map(&self, id: usize) -> bool {
@@ -292,6 +343,28 @@ mod tests {
         let (yaml, error) = load(&bomb);
         assert_eq!(error, None);
         assert_eq!(yaml.maps().len(), 1);
+    }
+
+    #[test]
+    fn many_merges_of_a_big_anchor_stay_within_the_budget() {
+        let mut text = "big: &big\n".to_string();
+        for i in 0..20_000 {
+            text.push_str(&format!("  k{i}: v\n"));
+        }
+        text.push_str("services:\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("  s{i}: {{<<: *big}}\n"));
+        }
+        let (yaml, error) = load(&text);
+        assert_eq!(error, None);
+        let services = yaml.get(yaml.docs[0], "services").unwrap();
+        let services = yaml.entries(services);
+        assert_eq!(services.len(), 20_000);
+        // The first services see the merge; once the budget is spent, later ones do not.
+        assert!(yaml.get(services[0].1, "k19999").is_some());
+        let seen: usize = services.iter().map(|&(_, s)| yaml.entries(s).len()).sum();
+        assert!(seen <= MERGE_BUDGET, "{seen}");
+        assert_eq!(yaml.get(services[19_999].1, "k0"), None);
     }
 
     #[test]

@@ -100,7 +100,8 @@ pub enum DeployKind {
     AppEngine,
     /// `nginx.conf`, `*.conf` under an `nginx` directory, `sites-available/…`.
     Nginx,
-    /// A Helm chart's `values*.yaml` (beside `Chart.yaml`, or under `charts/`/`helm/`).
+    /// A Helm chart's `values*.yaml` under a `helm/`, `charts/` or `chart/` directory (by
+    /// path only: a chart elsewhere is read as a Kubernetes manifest, by the same reader).
     Helm,
 }
 

@@ -112,6 +112,8 @@ fn wrapper_arity(words: &[String]) -> Option<usize> {
         "sudo" => 1,
         "newrelic-admin" if second == Some("run-program") => 2,
         "poetry" | "pipenv" | "uv" | "pdm" | "hatch" | "rye" if second == Some("run") => 2,
+        // Heroku buildpacks start these beside the command they wrap (see `side_process`).
+        "start-pgbouncer" | "start-pgbouncer-stunnel" | "start-nginx" | "start-nginx-solo" => 1,
         // `watchmedo auto-restart --pattern '*.py' -- celery -A app worker` (development).
         "watchmedo" => words.iter().position(|w| w == "--")? + 1,
         "env" => {
@@ -290,6 +292,7 @@ pub(super) fn processes_of_line(line: &str, number: usize, known_only: bool) -> 
     let mut queue: Vec<(Segment, usize)> = split(&folded).into_iter().map(|s| (s, 0)).collect();
     queue.reverse();
     while let Some((segment, depth)) = queue.pop() {
+        out.extend(side_processes(&segment.text, &segment.words, number));
         let words = strip_wrappers(&segment.words);
         if let Some(body) = shell_body(words) {
             if depth < MAX_SHELL_DEPTH {
@@ -313,14 +316,15 @@ pub(super) fn processes_of_words(
     number: usize,
     known_only: bool,
 ) -> Vec<Process> {
+    let mut out = side_processes(&join_words(words), words, number);
     let stripped = strip_wrappers(words);
     if let Some(body) = shell_body(stripped) {
-        return processes_of_line(body, number, known_only);
+        out.extend(processes_of_line(body, number, known_only));
+        return out;
     }
     let text = join_words(words);
-    classify(&text, stripped, number, known_only)
-        .into_iter()
-        .collect()
+    out.extend(classify(&text, stripped, number, known_only));
+    out
 }
 
 /// Words joined back into one line, quoting those with spaces.
@@ -336,6 +340,34 @@ pub(super) fn join_words(words: &[String]) -> String {
         })
         .collect();
     quoted.join(" ")
+}
+
+/// Processes a wrapper starts beside the command it wraps: `bin/start-pgbouncer gunicorn …`
+/// (Heroku's pgbouncer buildpack) runs a pooler, `bin/start-nginx` an nginx.
+fn side_processes(text: &str, mut words: &[String], line: usize) -> Vec<Process> {
+    let mut out = Vec::new();
+    while let Some(n) = wrapper_arity(words) {
+        let (program, kind) = match basename(&words[0]) {
+            "start-pgbouncer" | "start-pgbouncer-stunnel" => ("pgbouncer", ProcessKind::Pooler),
+            "start-nginx" | "start-nginx-solo" => ("nginx", ProcessKind::Other),
+            _ => {
+                words = &words[n.min(words.len())..];
+                continue;
+            }
+        };
+        out.push(Process {
+            line,
+            name: None,
+            command: fold(text),
+            program: program.to_string(),
+            kind,
+            beat: false,
+            options: Vec::new(),
+            args: Vec::new(),
+        });
+        words = &words[n.min(words.len())..];
+    }
+    out
 }
 
 fn strip_wrappers(mut words: &[String]) -> &[String] {
@@ -690,6 +722,10 @@ mod tests {
                 vec![("nautobot-server", Worker, false)],
             ),
             ("app-server migrate --fake", vec![("app-server", Migrate, false)]),
+            (
+                "bin/start-nginx bin/start-pgbouncer gunicorn a.wsgi",
+                vec![("nginx", Other, false), ("pgbouncer", Pooler, false), ("gunicorn", Web, false)],
+            ),
             ("${CELERY_BIN} -A app multi start w1", vec![("celery", Worker, false)]),
             ("$RUNNER beat", vec![("$RUNNER", Other, false)]),
             (

@@ -114,6 +114,17 @@ fn pooler_process(image: &str, name: Option<&str>, line: usize) -> Option<Proces
     })
 }
 
+/// A command of bare options (`command: --max-connections=100`, `args: ["--workers", "3"]`)
+/// is arguments to the image's own entrypoint: the image names the program.
+fn name_by_image(processes: &mut [Process], image: Option<&str>) {
+    let Some(image) = image else { return };
+    let base = image.rsplit('/').next().unwrap_or(image);
+    let base = base.split([':', '@']).next().unwrap_or(base);
+    for p in processes.iter_mut().filter(|p| p.program.is_empty()) {
+        p.program = base.to_string();
+    }
+}
+
 /// `NAME=value` into its parts; `NAME` alone has an empty value.
 fn assignment(text: &str) -> Option<(String, String)> {
     let (name, value) = text.split_once('=').unwrap_or((text, ""));
@@ -374,17 +385,8 @@ fn compose(text: &str, facts: &mut DeployFacts) {
                     }
                 }
             }
-            // `command: --max-connections=100`: arguments to the image's own entrypoint.
             let image = y.get(service, "image").and_then(|i| y.str(i));
-            if let Some(image) = image {
-                let base = image.rsplit('/').next().unwrap_or(image);
-                let base = base.split([':', '@']).next().unwrap_or(base);
-                for p in &mut processes {
-                    if p.program.is_empty() {
-                        p.program = base.to_string();
-                    }
-                }
-            }
+            name_by_image(&mut processes, image);
             facts.processes.extend(processes);
             if let Some(env) = y.get(service, "environment") {
                 yaml_env(&y, env, facts);
@@ -459,10 +461,12 @@ fn kubernetes(text: &str, facts: &mut DeployFacts) {
                 }
                 None => processes_of_words(&words, line, false),
             };
-            facts.processes.extend(match name {
+            let mut processes = match name {
                 Some(name) => named(processes, name),
                 None => processes,
-            });
+            };
+            name_by_image(&mut processes, y.get(map, "image").and_then(|i| y.str(i)));
+            facts.processes.extend(processes);
         } else if let Some(image) = y.get(map, "image") {
             // A pooler container that runs its image's own command.
             let image_name = y
@@ -1356,6 +1360,9 @@ spec:
       containers:
         - name: pooler
           image: bitnami/pgbouncer:1.22
+        - name: cache
+          image: "memcached:1.6"
+          args: ["-m", "256"]
 "#;
         assert_eq!(
             procs(DeployKind::Kubernetes, text),
@@ -1369,6 +1376,7 @@ spec:
                     &["--workers=3", "--timeout=20"]
                 ),
                 p(36, Some("pooler"), "pgbouncer", Pooler, &[]),
+                p(39, Some("cache"), "memcached", Other, &["-m=256"]),
             ]
         );
         assert_eq!(

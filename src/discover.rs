@@ -94,6 +94,17 @@ pub enum DeployKind {
     Supervisor,
     Shell,
     Cron,
+    /// `fly.toml`.
+    Fly,
+    /// `render.yaml`.
+    Render,
+    /// Google App Engine `app.yaml`.
+    AppEngine,
+    /// `nginx.conf`, `*.conf` under an `nginx` directory, `sites-available/…`.
+    Nginx,
+    /// A Helm chart's `values*.yaml` under a `helm/`, `charts/` or `chart/` directory (by
+    /// path only: a chart elsewhere is read as a Kubernetes manifest, by the same reader).
+    Helm,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -501,6 +512,15 @@ fn manifest_kind(name: &str, lower: &str, parent: Option<&str>) -> Option<Manife
     Some(kind)
 }
 
+/// Directories a Helm chart lives under; its values files are read as Helm values.
+const HELM_DIRS: &[&str] = &["helm", "charts", "chart"];
+
+/// Some directory of the path is named one of `names` (case-insensitive).
+fn in_dir(dirs: &[&str], names: &[&str]) -> bool {
+    dirs.iter()
+        .any(|d| names.iter().any(|n| d.eq_ignore_ascii_case(n)))
+}
+
 fn deploy_kind(lower: &str, parent: Option<&str>, dirs: &[&str]) -> Option<DeployKind> {
     let is_yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
     let kind = if lower.starts_with("procfile") {
@@ -511,8 +531,21 @@ fn deploy_kind(lower: &str, parent: Option<&str>, dirs: &[&str]) -> Option<Deplo
         DeployKind::Compose
     } else if lower.starts_with("gunicorn") && lower.ends_with(".conf") {
         DeployKind::Gunicorn
-    } else if lower.starts_with("uwsgi") && lower.ends_with(".ini") {
+    } else if lower.starts_with("uwsgi") && (lower.ends_with(".ini") || is_yaml) {
         DeployKind::Uwsgi
+    } else if lower == "fly.toml" {
+        DeployKind::Fly
+    } else if lower == "render.yaml" || lower == "render.yml" {
+        DeployKind::Render
+    } else if lower == "app.yaml" || lower == "app.yml" {
+        DeployKind::AppEngine
+    } else if (lower.starts_with("nginx") && lower.ends_with(".conf"))
+        || (lower.ends_with(".conf") && in_dir(dirs, &["nginx"]))
+        || (in_dir(dirs, &["sites-available", "sites-enabled"]) && !lower.contains('.'))
+    {
+        DeployKind::Nginx
+    } else if is_yaml && lower.starts_with("values") && in_dir(dirs, HELM_DIRS) {
+        DeployKind::Helm
     } else if is_yaml
         && (lower.contains("deployment")
             || dirs
@@ -526,7 +559,10 @@ fn deploy_kind(lower: &str, parent: Option<&str>, dirs: &[&str]) -> Option<Deplo
         && (lower.starts_with("supervisord") || parent == Some("supervisor"))
     {
         DeployKind::Supervisor
-    } else if lower.ends_with(".sh") {
+    } else if lower.ends_with(".sh")
+        || (lower == "run" && in_dir(dirs, &["s6-rc.d", "services.d", "service"]))
+    {
+        // s6 and runit service scripts are named `run`, one directory per service.
         DeployKind::Shell
     } else if lower == "crontab"
         || lower.ends_with(".cron")
@@ -712,10 +748,27 @@ mod tests {
             ),
             ("uwsgi.ini", FileKind::Deploy(DeployKind::Uwsgi)),
             ("k8s/web.yaml", FileKind::Deploy(DeployKind::Kubernetes)),
+            ("deploy/helm/values.yml", FileKind::Deploy(DeployKind::Helm)),
             (
-                "deploy/helm/values.yml",
+                "charts/app/values.prod.yaml",
+                FileKind::Deploy(DeployKind::Helm),
+            ),
+            (
+                "deploy/helm/templates/deployment.yaml",
                 FileKind::Deploy(DeployKind::Kubernetes),
             ),
+            ("values.yaml", FileKind::Other),
+            ("fly.toml", FileKind::Deploy(DeployKind::Fly)),
+            ("render.yaml", FileKind::Deploy(DeployKind::Render)),
+            ("app.yaml", FileKind::Deploy(DeployKind::AppEngine)),
+            ("docker/nginx.conf", FileKind::Deploy(DeployKind::Nginx)),
+            ("nginx/site.conf", FileKind::Deploy(DeployKind::Nginx)),
+            (
+                "etc/nginx/sites-available/app",
+                FileKind::Deploy(DeployKind::Nginx),
+            ),
+            ("uwsgi.yaml", FileKind::Deploy(DeployKind::Uwsgi)),
+            ("conf/app.conf", FileKind::Other),
             (
                 "ops/api-deployment.yaml",
                 FileKind::Deploy(DeployKind::Kubernetes),
@@ -727,6 +780,11 @@ mod tests {
                 FileKind::Deploy(DeployKind::Supervisor),
             ),
             ("scripts/start.sh", FileKind::Deploy(DeployKind::Shell)),
+            (
+                "docker/rootfs/etc/s6-overlay/s6-rc.d/svc-webserver/run",
+                FileKind::Deploy(DeployKind::Shell),
+            ),
+            ("scripts/run", FileKind::Other),
             ("crontab", FileKind::Deploy(DeployKind::Cron)),
             ("ops/backup.cron", FileKind::Deploy(DeployKind::Cron)),
             (".github/workflows/ci.yml", FileKind::Other),
@@ -735,7 +793,7 @@ mod tests {
             ("deploy/deploy_utils.py", FileKind::Python),
             ("gunicorn_config.py", FileKind::Deploy(DeployKind::Gunicorn)),
             ("notes.txt", FileKind::Other),
-            ("nginx.conf", FileKind::Other),
+            ("nginx.conf", FileKind::Deploy(DeployKind::Nginx)),
         ];
         for (rel, kind) in cases {
             assert_eq!(classify(rel), kind, "{rel}");

@@ -1,14 +1,22 @@
-//! Deploy files (Procfile, Dockerfile, compose, Kubernetes, systemd, supervisor, shell, …):
-//! what they tell about how production runs. For now only which settings module they name;
-//! plain line scanning, so a later issue can grow full parsing here behind the same facts.
+//! Deploy files (Procfile, Dockerfile, compose, Kubernetes and Helm, systemd, supervisor,
+//! fly.toml, render.yaml, app.yaml, gunicorn/uwsgi/nginx configs, shell, cron): how production
+//! runs. Which settings module they name (line scanning, any format), which processes they
+//! start with which options, the environment they set, and the server settings of config
+//! files. Nothing is ever executed; a file that does not read yields what could be read and
+//! a problem note.
+
+mod command;
+mod formats;
+mod yaml;
 
 use crate::discover::DeployKind;
+use serde::{Deserialize, Serialize};
 
 /// The environment variable that names Django's settings module.
 const KEY: &str = "DJANGO_SETTINGS_MODULE";
 
 /// What one deploy file says about production.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeployFacts {
     /// Settings modules the file names, with their 1-based line and how
     /// (`sets DJANGO_SETTINGS_MODULE` or `passes --settings`).
@@ -16,17 +24,98 @@ pub struct DeployFacts {
     /// Python files the build copies into place (`COPY a.py b.py`, `cp a.py b.py`): a
     /// settings module named by the deploy file may only exist after such a copy.
     pub copies: Vec<FileCopy>,
+    /// Every process the file starts, in file order.
+    pub processes: Vec<Process>,
+    /// Environment the file sets: (name, value as written, 1-based line). A name without a
+    /// value (compose `- NAME`, passed through from the host) has an empty value.
+    pub env: Vec<(String, String, usize)>,
+    /// Env files the file loads (compose `env_file`, systemd `EnvironmentFile=`): (path, line).
+    pub env_files: Vec<(String, usize)>,
+    /// Server settings of config files (gunicorn, uwsgi, nginx).
+    pub settings: Vec<ServerSetting>,
+    /// What could not be read (a YAML syntax error, a TOML error), for the run's notes.
+    pub problems: Vec<String>,
+}
+
+/// One process a deploy file starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Process {
+    /// 1-based line of the command (its first line when continued).
+    pub line: usize,
+    /// The name the file gives it: Procfile process type, compose service, container,
+    /// supervisor program, fly process; `None` where the format has none (Dockerfile CMD).
+    pub name: Option<String>,
+    /// The command as written, folded to one line.
+    pub command: String,
+    /// `gunicorn`, `uwsgi`, `celery`, `manage.py migrate`, `django-admin rqworker`,
+    /// `pgbouncer`, `nginx`, … or the base name of any other program; empty when the
+    /// command is only options for an entrypoint the file does not name (compose names
+    /// the service's image instead).
+    pub program: String,
+    pub kind: ProcessKind,
+    /// A Celery worker that also runs beat (`worker -B`, `--beat`).
+    pub beat: bool,
+    /// Options as written, `(name, value)`; a flag alone has an empty value.
+    pub options: Vec<(String, String)>,
+    /// Positional arguments after the program (and its subcommand, first here).
+    pub args: Vec<String>,
+}
+
+impl Process {
+    /// True when the process does the work of `kind`: a worker with `-B` is also beat, and
+    /// a development server is also a web server (a bad one).
+    pub fn runs(&self, kind: ProcessKind) -> bool {
+        self.kind == kind
+            || (kind == ProcessKind::Beat && self.beat)
+            || (kind == ProcessKind::Web && self.kind == ProcessKind::DevServer)
+    }
+
+    /// The value of the first option spelled one of `names` (`["--timeout", "-t"]`).
+    pub fn option(&self, names: &[&str]) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(n, _)| names.contains(&n.as_str()))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProcessKind {
+    /// gunicorn, uwsgi, daphne, uvicorn, hypercorn, waitress.
+    Web,
+    /// `manage.py runserver` / `runserver_plus`: serves requests, but not fit for production.
+    DevServer,
+    /// celery worker, rq worker, rqworker, dramatiq, huey, qcluster, procrastinate worker.
+    Worker,
+    /// celery beat, rqscheduler.
+    Beat,
+    /// `manage.py migrate`.
+    Migrate,
+    /// pgbouncer, pgpool (a command or an image).
+    Pooler,
+    Other,
+}
+
+/// One setting of a server's config file, value as written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerSetting {
+    /// `gunicorn`, `uwsgi` or `nginx`.
+    pub server: String,
+    pub name: String,
+    pub value: String,
+    pub line: usize,
 }
 
 /// One file copied by a build step, as written (relative or absolute paths).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileCopy {
     pub from: String,
     pub to: String,
     pub line: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SettingsMention {
     pub module: String,
     pub line: usize,
@@ -34,9 +123,94 @@ pub struct SettingsMention {
     pub how: &'static str,
 }
 
+const SETS: &str = "sets DJANGO_SETTINGS_MODULE";
+const PASSES: &str = "passes --settings";
+
+/// A mention as stored: `how` is read back as text and mapped to its fixed phrase, so the
+/// facts deserialize as owned data.
+#[derive(Deserialize)]
+struct StoredMention {
+    module: String,
+    line: usize,
+    how: String,
+}
+
+impl<'de> Deserialize<'de> for SettingsMention {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let m = StoredMention::deserialize(d)?;
+        let how = [SETS, PASSES]
+            .into_iter()
+            .find(|h| *h == m.how)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("unknown settings mention `{}`", m.how))
+            })?;
+        Ok(SettingsMention {
+            module: m.module,
+            line: m.line,
+            how,
+        })
+    }
+}
+
+/// Everything one deploy file's text tells: the settings modules it names and copies it makes
+/// (line scanning), and the processes, environment and server settings of its format.
+pub fn parse(kind: DeployKind, text: &str) -> DeployFacts {
+    let mut facts = scan_settings(kind, text);
+    formats::read(kind, text, &mut facts);
+    place(text, &mut facts.processes);
+    facts
+}
+
+/// How many lines below its command's first line a process is looked for.
+const PLACE_WINDOW: usize = 200;
+
+/// A command over several lines (a YAML block scalar, an `sh -c` body, a continued `CMD`)
+/// gives every process it starts the command's first line; the YAML reader gives no
+/// position inside a scalar at all. Each process is looked for in the text from there on
+/// by its first words, in order, and moved to the line where they are written. The search
+/// is bounded per process and in total, so a pathological file costs linear time and
+/// keeps the first lines.
+fn place(text: &str, processes: &mut [Process]) {
+    if processes.is_empty() {
+        return;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let mut budget = 4 * text.len() + (1 << 20);
+    let mut cursor = (0, 0);
+    for p in processes.iter_mut() {
+        let needle: Vec<&str> = p.command.split_whitespace().take(3).collect();
+        if needle.is_empty() || p.line == 0 {
+            continue;
+        }
+        // Processes of one command come in order: start where the previous one was found.
+        let from = if cursor.0 == p.line { cursor.1 } else { p.line };
+        let end = (from + PLACE_WINDOW).min(lines.len());
+        for number in from..=end {
+            let Some(line) = lines.get(number.wrapping_sub(1)) else {
+                continue;
+            };
+            if budget < line.len() {
+                return;
+            }
+            budget -= line.len();
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let found = words.windows(needle.len()).any(|w| {
+                w.iter().zip(&needle).all(|(a, b)| {
+                    a.trim_matches(['"', '\'', '[', ',']) == b.trim_matches(['"', '\'', '[', ','])
+                })
+            });
+            if found {
+                cursor = (p.line, number);
+                p.line = number;
+                break;
+            }
+        }
+    }
+}
+
 /// Reads the settings-module mentions of one deploy file's text. Comment lines and trailing
 /// comments are skipped; values that are variable references (`${X}`) are not modules.
-pub fn parse(kind: DeployKind, text: &str) -> DeployFacts {
+fn scan_settings(kind: DeployKind, text: &str) -> DeployFacts {
     let mut facts = DeployFacts::default();
     let lines: Vec<&str> = text.lines().map(|l| strip_comment(kind, l)).collect();
     for (i, line) in lines.iter().enumerate() {
@@ -75,12 +249,12 @@ pub fn parse(kind: DeployKind, text: &str) -> DeployFacts {
                 Some(after)
             } else if before.trim_end().ends_with("name:") || before.trim_end().ends_with("name=") {
                 // Kubernetes `- name: X` with `value: v` on a following line of the same item.
-                push(k8s_value(&lines[i + 1..]), "sets DJANGO_SETTINGS_MODULE");
+                push(k8s_value(&lines[i + 1..]), SETS);
                 None
             } else {
                 None
             };
-            push(value.and_then(module_at), "sets DJANGO_SETTINGS_MODULE");
+            push(value.and_then(module_at), SETS);
         }
         if let Some(copy) = file_copy(kind, line, i + 1) {
             facts.copies.push(copy);
@@ -96,7 +270,7 @@ pub fn parse(kind: DeployKind, text: &str) -> DeployFacts {
                     .starts_with([' ', '\t', ','])
                     .then(|| after.trim_start_matches([' ', '\t', ',']))
             });
-            push(value.and_then(module_at), "passes --settings");
+            push(value.and_then(module_at), PASSES);
         }
     }
     facts
@@ -104,7 +278,7 @@ pub fn parse(kind: DeployKind, text: &str) -> DeployFacts {
 
 /// The line without its comment: `#` at the start (any kind), `;` at the start (ini files),
 /// and a `#` after whitespace outside quotes.
-fn strip_comment(kind: DeployKind, line: &str) -> &str {
+pub(super) fn strip_comment(kind: DeployKind, line: &str) -> &str {
     let trimmed = line.trim_start();
     if trimmed.starts_with('#')
         || (matches!(kind, DeployKind::Supervisor | DeployKind::Uwsgi) && trimmed.starts_with(';'))
@@ -201,8 +375,6 @@ mod tests {
             .map(|m| (m.module, m.line, m.how))
             .collect()
     }
-
-    const SETS: &str = "sets DJANGO_SETTINGS_MODULE";
 
     #[test]
     fn dockerfile_env_in_both_forms() {

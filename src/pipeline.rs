@@ -100,6 +100,8 @@ struct FileOutcome {
     role: Option<Role>,
     /// Python files a deploy file's build copies into place.
     copies: Vec<(String, deploy::FileCopy)>,
+    /// What a deploy file says about how production runs.
+    deploy: Option<deploy::DeployFacts>,
     /// What an application, command or script module contributes to the project model.
     module: Option<FileFacts>,
     /// What an app file's classes and code show of the setting rules' code evidence.
@@ -223,6 +225,8 @@ struct Merged {
     settings: Vec<SettingsFile>,
     hints: Vec<ModuleHint>,
     copies: Vec<(String, deploy::FileCopy)>,
+    /// Deploy files and their facts, in path order.
+    deploy: Vec<(String, deploy::DeployFacts)>,
     code: CodeFacts,
     unreadable_settings: Vec<String>,
     /// Python files per code role.
@@ -242,6 +246,9 @@ impl Merged {
         self.settings.extend(outcome.settings);
         self.hints.extend(outcome.hints);
         self.copies.extend(outcome.copies);
+        if let Some(facts) = outcome.deploy {
+            self.deploy.push((rel.to_string(), facts));
+        }
         self.code.extend(outcome.code);
         if let Some(why) = outcome.unreadable_settings {
             self.unreadable_settings.push(format!("{rel}: {why}"));
@@ -470,12 +477,7 @@ fn check_for(
     let count = active.iter().filter(own).count();
     let hidden = suppressed.iter().filter(own).count();
     let when = &meta.applies_when;
-    let applicable = when.is_unconditional()
-        || when
-            .dependency_any
-            .iter()
-            .any(|d| facts.dependencies.contains(&manifests::normalize_name(d)))
-        || when.import_any.iter().any(|m| facts.imports.contains(m));
+    let applicable = when.holds(facts.dependencies, facts.imports);
     let (status, note) = if count > 0 || (strict && hidden > 0) {
         (CheckStatus::Fail, None)
     } else if rule.is_per_file() && !facts.has_python {
@@ -564,13 +566,19 @@ fn analyze_text(
     }
     if let FileKind::Deploy(deploy_kind) = kind {
         if plan.wants_settings && !is_test {
-            let facts = deploy::parse(deploy_kind, &text);
+            let mut facts = deploy::parse(deploy_kind, &text);
             outcome.hints = deploy_hints(rel, &facts);
-            outcome.copies = facts
-                .copies
+            outcome.copies = std::mem::take(&mut facts.copies)
                 .into_iter()
                 .map(|c| (rel.to_string(), c))
                 .collect();
+            outcome
+                .errors
+                .extend(facts.problems.drain(..).map(|message| FileError {
+                    path: rel.to_string(),
+                    message,
+                }));
+            outcome.deploy = Some(facts);
         }
         // A gunicorn config written in Python is also Python source.
         if !rel.ends_with(".py") {
@@ -893,12 +901,17 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
         &settings_rels,
         &dependencies,
         &imports,
-    );
+    )
+    .with_deploy(&merged.deploy);
     let sources: BTreeMap<&str, &str> = files
         .iter()
         .map(|f| (f.rel.as_str(), f.source.as_str()))
         .collect();
     for (rule, matcher) in projects {
+        // An n/a check reports nothing (its note says why).
+        if !rule.meta.applies_when.holds(&dependencies, &imports) {
+            continue;
+        }
         let found = matcher.evaluate(&project);
         if let Some(note) = found.provided {
             outcome.passed.insert(

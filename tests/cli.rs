@@ -52,6 +52,7 @@ const SEED_FINDINGS: &[&str] = &[
     "PERF008 apps/backend/apps/whispers/views.py:55",
     // Settings rules (tests/settings.rs checks them one by one). Absent settings point at line 1.
     "OPS006 apps/backend/config/settings.py:1",
+    "REL009 apps/backend/config/settings.py:1",
     "REL014 apps/backend/config/settings.py:1",
     "SEC011 apps/backend/config/settings.py:1",
     "SEC012 apps/backend/config/settings.py:1",
@@ -200,6 +201,7 @@ fn select_and_ignore_filter_rules_by_id_and_prefix() {
             "REL004 apps/backend/apps/users/middleware.py:36",
             "REL006 apps/backend/apps/users/middleware.py:60",
             "OPS006 apps/backend/config/settings.py:1",
+            "REL009 apps/backend/config/settings.py:1",
             "REL014 apps/backend/config/settings.py:1",
             "REL001 apps/backend/config/settings.py:84",
             "OPS004 apps/backend/config/settings.py:89",
@@ -313,7 +315,7 @@ fn a_repository_without_python_is_inconclusive() {
     assert_eq!(report.get("cap"), None);
     assert_eq!(
         report["coverage"],
-        serde_json::json!({"checks": 41, "passed": 0, "failed": 0, "not_applicable": 41})
+        serde_json::json!({"checks": 43, "passed": 0, "failed": 0, "not_applicable": 43})
     );
     assert_eq!(report["summary"]["files"], 3);
     assert_eq!(report["findings"], serde_json::json!([]));
@@ -355,7 +357,7 @@ fn a_repository_without_python_is_inconclusive() {
   Recommendation  INCONCLUSIVE (no Django settings module was found)
   Settings        none found
   Findings        0 critical, 0 high, 0 medium, 0 low, 0 info
-  Coverage        41 checks: 0 passed, 0 failed, 41 n/a
+  Coverage        43 checks: 0 passed, 0 failed, 43 n/a
 
 Risk by area
   security        NONE

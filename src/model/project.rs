@@ -5,6 +5,7 @@
 use crate::model::facts::{ClassDef, FileFacts, FunctionDef, Mention};
 use crate::model::roles::Role;
 use crate::model::settings::Profile;
+use crate::parse::deploy::{DeployFacts, Process, ProcessKind, ServerSetting};
 use std::collections::{BTreeSet, HashMap};
 
 pub struct Project<'a> {
@@ -19,6 +20,8 @@ pub struct Project<'a> {
     /// Settings modules found that production does not use (a development profile).
     other_settings: BTreeSet<&'a str>,
     mentions: HashMap<&'a str, Vec<(usize, &'a Mention)>>,
+    /// Deploy files (relative path) and what they say, in path order.
+    pub deploy: &'a [(String, DeployFacts)],
 }
 
 /// A definition with the file that holds it.
@@ -73,7 +76,53 @@ impl<'a> Project<'a> {
             imports,
             other_settings,
             mentions,
+            deploy: &[],
         }
+    }
+
+    pub fn with_deploy(mut self, deploy: &'a [(String, DeployFacts)]) -> Self {
+        self.deploy = deploy;
+        self
+    }
+
+    /// Deploy files of production: not a development, test or CI variant by their path.
+    fn production_deploy(&self) -> impl Iterator<Item = &'a (String, DeployFacts)> {
+        self.deploy
+            .iter()
+            .filter(|(rel, _)| !is_development_deploy(rel))
+    }
+
+    /// Processes production deploy files start, with their file.
+    pub fn processes(&self) -> impl Iterator<Item = (&'a str, &'a Process)> {
+        self.production_deploy()
+            .flat_map(|(rel, f)| f.processes.iter().map(move |p| (rel.as_str(), p)))
+    }
+
+    /// Whether a production file that arranges processes (a Procfile, compose, Kubernetes,
+    /// Helm, systemd, supervisor, fly.toml, render.yaml, app.yaml) starts one. A Dockerfile's
+    /// `CMD` or a start script alone shows one container, not which containers run: an image
+    /// shipped for others to deploy says nothing about the workers beside it.
+    pub fn has_processes(&self) -> bool {
+        use crate::discover::{classify, DeployKind, FileKind};
+        self.production_deploy().any(|(rel, f)| {
+            !f.processes.is_empty()
+                && !matches!(
+                    classify(rel),
+                    FileKind::Deploy(DeployKind::Dockerfile | DeployKind::Shell | DeployKind::Cron)
+                        | FileKind::Python
+                )
+        })
+    }
+
+    /// A process of `kind` production starts, if any.
+    pub fn process_of(&self, kind: ProcessKind) -> Option<(&'a str, &'a Process)> {
+        self.processes().find(|(_, p)| p.runs(kind))
+    }
+
+    /// Server settings (gunicorn, uwsgi, nginx) of production deploy files.
+    pub fn server_settings(&self) -> impl Iterator<Item = (&'a str, &'a ServerSetting)> {
+        self.production_deploy()
+            .flat_map(|(rel, f)| f.settings.iter().map(move |s| (rel.as_str(), s)))
     }
 
     /// Files whose code runs in production: application and worker modules and the
@@ -163,5 +212,55 @@ impl<'a> Project<'a> {
                     m == module || m.starts_with(&inside) || module.ends_with(&format!(".{m}"))
                 })
         })
+    }
+}
+
+/// A deploy file for development, tests or CI, by its path: `docker-compose.dev.yml`,
+/// `docker/local/Dockerfile`, `.devcontainer/`, `compose.override.yml`, `ci/`.
+pub fn is_development_deploy(rel: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "dev",
+        "devel",
+        "develop",
+        "development",
+        "local",
+        "test",
+        "tests",
+        "testing",
+        "ci",
+        "override",
+        "devcontainer",
+        "example",
+        "examples",
+        "sample",
+    ];
+    rel.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|part| WORDS.contains(&part))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn development_deploy_files_are_told_by_their_path() {
+        for rel in [
+            "docker-compose.dev.yml",
+            "docker/local/Dockerfile",
+            ".devcontainer/docker-compose.yml",
+            "compose.override.yaml",
+            "deploy/ci/Procfile",
+        ] {
+            assert!(is_development_deploy(rel), "{rel}");
+        }
+        for rel in [
+            "docker-compose.yml",
+            "Dockerfile",
+            "deploy/production/Procfile",
+            "devops/k8s.yaml",
+        ] {
+            assert!(!is_development_deploy(rel), "{rel}");
+        }
     }
 }

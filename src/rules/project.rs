@@ -6,6 +6,7 @@ use crate::model::facts::{ClassDef, FileFacts};
 use crate::model::project::Project;
 use crate::model::settings::glob_match;
 use crate::model::settings::Kind;
+use crate::parse::deploy::ProcessKind;
 use serde::Deserialize;
 
 /// `[match]` of a `project` rule.
@@ -19,9 +20,18 @@ pub struct ProjectSpec {
     pub wired: Option<WiredSpec>,
     /// `[match.evidence]`: any of it found in production code makes the check pass.
     pub evidence: Option<EvidenceSpec>,
+    /// Processes of these kinds production deploy files start are findings, at their line.
+    #[serde(default)]
+    pub report_processes: Vec<ProcessKind>,
+    /// Message of such a process: `{command}`, `{file}`.
+    pub process_message: Option<String>,
+    /// Severity of such a process when the same file also starts a production web server
+    /// (one branch of a start script): which one runs depends on the environment.
+    pub fallback_severity: Option<crate::findings::Severity>,
     /// Message of a component that is not wired in: `{name}`, `{module}`, `{how}`.
     pub unwired_message: Option<String>,
-    /// Message when no evidence is found: `{looked}` lists what was looked for. Without it,
+    /// Message when no evidence is found: `{looked}` lists what was looked for, `{processes}`
+    /// the first processes the deploy files start. Without it,
     /// a rule with evidence reports only components that are not wired in.
     pub absent_message: Option<String>,
     /// `"always"`: components that are not wired in are reported even when the evidence is
@@ -99,6 +109,19 @@ pub struct EvidenceSpec {
     /// (`INSTALLED_APPS = ["auditlog"]`, `MIDDLEWARE = ["*RequestID*"]`).
     #[serde(default)]
     pub entries: std::collections::BTreeMap<String, Vec<String>>,
+    /// Kinds of process a production deploy file starts (`worker`, `beat`, `pooler`).
+    #[serde(default)]
+    pub processes: Vec<ProcessKind>,
+    /// Programs (globs) a production deploy file runs (`ddtrace-run`, `pgbouncer`).
+    #[serde(default)]
+    pub programs: Vec<String>,
+    /// Server settings of production deploy files, as `server:name` (`nginx:limit_req`).
+    #[serde(default)]
+    pub server_settings: Vec<String>,
+    /// Without a deploy file that starts a process, how production runs is not in the
+    /// repository: the check is undecided instead of failing.
+    #[serde(default)]
+    pub needs_deploy: bool,
 }
 
 /// One finding of a project rule: a file, a 1-based line (0: the file as a whole) and a message.
@@ -126,8 +149,9 @@ pub struct CompiledProject {
 
 impl CompiledProject {
     pub fn compile(spec: &ProjectSpec) -> Result<Self, String> {
-        if spec.components.is_empty() && spec.evidence.is_none() {
-            return Err("a project rule needs `[[match.components]]` or `[match.evidence]`".into());
+        if spec.components.is_empty() && spec.evidence.is_none() && spec.report_processes.is_empty()
+        {
+            return Err("a project rule needs `[[match.components]]`, `[match.evidence]` or `report_processes`".into());
         }
         if !spec.components.is_empty() && spec.wired.is_none() {
             return Err("`[[match.components]]` needs `[match.wired]`: what wires one in".into());
@@ -191,9 +215,46 @@ impl CompiledProject {
             outcome.undecided = Some("no production settings module was found".to_string());
             return outcome;
         }
+        for (rel, process) in project.processes() {
+            if self.spec.report_processes.contains(&process.kind) {
+                let mut message = self
+                    .spec
+                    .process_message
+                    .as_deref()
+                    .unwrap_or("{file} starts `{command}`")
+                    .replace("{file}", rel)
+                    .replace("{command}", &process.command);
+                let beside = project.processes().find(|(r, p)| {
+                    *r == rel && p.kind == ProcessKind::Web && p.line != process.line
+                });
+                let severity = match (beside, self.spec.fallback_severity) {
+                    (Some((_, web)), Some(severity)) => {
+                        message.push_str(&format!(
+                            "; line {} of the same file starts `{}` instead: which one runs depends on the environment",
+                            web.line, web.command
+                        ));
+                        Some(severity)
+                    }
+                    _ => None,
+                };
+                outcome.matches.push(ProjectMatch {
+                    rel: rel.to_string(),
+                    line: process.line,
+                    message,
+                    severity,
+                    header: process.command.chars().take(200).collect(),
+                });
+            }
+        }
         let mut found_evidence = None;
         if let Some(evidence) = &self.spec.evidence {
             found_evidence = self.evidence_found(evidence, project);
+            if found_evidence.is_none() && evidence.needs_deploy && !project.has_processes() {
+                outcome.undecided = Some(
+                    "no file in the repository arranges which processes production starts".into(),
+                );
+                return outcome;
+            }
             if found_evidence.is_some()
                 && self.spec.report_unwired == ReportUnwired::WithoutEvidence
             {
@@ -285,7 +346,14 @@ impl CompiledProject {
         ) {
             if outcome.undecided.is_none() {
                 let at = project.profile.map(|p| p.rel.clone()).unwrap_or_default();
-                let message = wording.replace("{looked}", &looked_for(evidence));
+                let started: Vec<String> = project
+                    .processes()
+                    .take(4)
+                    .map(|(rel, p)| format!("{rel}:{} `{}`", p.line, p.command))
+                    .collect();
+                let message = wording
+                    .replace("{looked}", &looked_for(evidence))
+                    .replace("{processes}", &started.join(", "));
                 outcome.matches.push(ProjectMatch {
                     rel: at,
                     line: 0,
@@ -319,6 +387,31 @@ impl CompiledProject {
 
     /// The first evidence production shows, described for the check's note.
     fn evidence_found(&self, e: &EvidenceSpec, project: &Project<'_>) -> Option<String> {
+        for kind in &e.processes {
+            if let Some((rel, p)) = project.process_of(*kind) {
+                return Some(format!("{rel}:{} starts `{}`", p.line, p.command));
+            }
+        }
+        for glob in &e.programs {
+            let found = project.processes().find(|(_, p)| {
+                glob_match(glob, &p.program)
+                    || p.command
+                        .split_whitespace()
+                        .any(|w| glob_match(glob, w.rsplit('/').next().unwrap_or(w)))
+            });
+            if let Some((rel, p)) = found {
+                return Some(format!("{rel}:{} runs `{}`", p.line, p.command));
+            }
+        }
+        for wanted in &e.server_settings {
+            let (server, name) = wanted.split_once(':').unwrap_or(("", wanted));
+            let found = project.server_settings().find(|(_, s)| {
+                (server.is_empty() || s.server == server) && glob_match(name, &s.name)
+            });
+            if let Some((rel, s)) = found {
+                return Some(format!("{rel}:{} sets `{} {}`", s.line, s.name, s.value));
+            }
+        }
         if let Some(d) = e
             .dependencies
             .iter()
@@ -521,6 +614,28 @@ fn looked_for(e: &EvidenceSpec) -> String {
     }
     if !e.code.is_empty() {
         parts.push(format!("no use of {} in application code", list(&e.code)));
+    }
+    if !e.processes.is_empty() {
+        let kinds: Vec<String> = e
+            .processes
+            .iter()
+            .map(|k| {
+                serde_json::to_value(k)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            })
+            .collect();
+        parts.push(format!(
+            "no deploy file starts a {} process",
+            kinds.join(" or ")
+        ));
+    }
+    if !e.programs.is_empty() {
+        parts.push(format!("no deploy file runs {}", list(&e.programs)));
+    }
+    if !e.server_settings.is_empty() {
+        parts.push(format!("no server setting {}", list(&e.server_settings)));
     }
     parts.join("; ")
 }

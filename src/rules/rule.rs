@@ -107,6 +107,21 @@ impl RuleMeta {
 }
 
 impl AppliesWhen {
+    /// Whether the preconditions hold for a project with these (normalized) dependencies and
+    /// top-level imports.
+    pub fn holds(
+        &self,
+        dependencies: &std::collections::BTreeSet<String>,
+        imports: &std::collections::BTreeSet<String>,
+    ) -> bool {
+        self.is_unconditional()
+            || self
+                .dependency_any
+                .iter()
+                .any(|d| dependencies.contains(&crate::parse::manifests::normalize_name(d)))
+            || self.import_any.iter().any(|m| imports.contains(m))
+    }
+
     pub fn is_unconditional(&self) -> bool {
         self.dependency_any.is_empty() && self.import_any.is_empty()
     }

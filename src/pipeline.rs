@@ -136,6 +136,8 @@ struct Plan<'a> {
     definition_words: Option<AhoCorasick>,
     /// Words of the names project rules look for uses of.
     mention_words: Option<AhoCorasick>,
+    /// Some project rule reads URL routes: urlconf modules are parsed for them.
+    wants_routes: bool,
 }
 
 /// One automaton of `words`, or none when there are none.
@@ -189,6 +191,7 @@ impl<'a> Plan<'a> {
                     .flat_map(|(_, p)| p.mention_words())
                     .collect(),
             ),
+            wants_routes: projects.iter().any(|(_, p)| p.reads_routes()),
         }
     }
 
@@ -637,7 +640,11 @@ fn analyze_text(
             .definition_words
             .as_ref()
             .is_some_and(|words| words.is_match(text.as_bytes()));
-    if wanted.is_empty() && !settings_candidate && !wants_definitions {
+    let wants_routes = plan.wants_routes
+        && role == Role::App
+        && !is_test
+        && crate::model::routes::may_declare_routes(&text);
+    if wanted.is_empty() && !settings_candidate && !wants_definitions && !wants_routes {
         return outcome;
     }
     let analysis = analyze_parsed(
@@ -648,8 +655,12 @@ fn analyze_text(
         Wants {
             settings: settings_candidate,
             definitions: wants_definitions,
+            routes: wants_routes,
         },
     );
+    if let (Some(module), Some(found)) = (outcome.module.as_mut(), analysis.routes) {
+        module.routes = Some(found);
+    }
     if let (Some(module), Some((classes, functions))) =
         (outcome.module.as_mut(), analysis.definitions)
     {
@@ -720,6 +731,7 @@ struct ParsedAnalysis {
     errors: Vec<FileError>,
     settings: Option<SettingsFile>,
     definitions: Option<(Vec<facts::ClassDef>, Vec<facts::FunctionDef>)>,
+    routes: Option<crate::model::routes::FileRoutes>,
 }
 
 /// What the tree is read for besides the per-file rules.
@@ -729,6 +741,8 @@ struct Wants {
     settings: bool,
     /// Some project rule may look for a component defined here.
     definitions: bool,
+    /// The file may declare URL routes some project rule reads.
+    routes: bool,
 }
 
 fn analyze_parsed(
@@ -743,6 +757,7 @@ fn analyze_parsed(
         errors: Vec::new(),
         settings: None,
         definitions: None,
+        routes: None,
     };
     let note = |message: String| FileError {
         path: rel.to_string(),
@@ -791,6 +806,9 @@ fn analyze_parsed(
     }
     if wants.definitions {
         analysis.definitions = Some(facts::definitions(&top));
+    }
+    if wants.routes {
+        analysis.routes = Some(crate::model::routes::extract_indexed(rel, &root, &index));
     }
     if rules.is_empty() {
         return analysis;

@@ -31,6 +31,7 @@ fn json_report(args: &[&str]) -> (i32, Value) {
 }
 
 const SEED_FINDINGS: &[&str] = &[
+    "REL007 apps/backend/apps/core/views.py:5",
     "SEC022 apps/backend/apps/stories/importers.py:13",
     "SEC023 apps/backend/apps/stories/tasks.py:20",
     "REL006 apps/backend/apps/stories/tasks.py:32",
@@ -194,6 +195,7 @@ fn select_and_ignore_filter_rules_by_id_and_prefix() {
     assert_eq!(
         lines,
         vec![
+            "REL007 apps/backend/apps/core/views.py:5",
             "REL006 apps/backend/apps/stories/tasks.py:32",
             "REL004 apps/backend/apps/users/middleware.py:29",
             "REL004 apps/backend/apps/users/middleware.py:31",
@@ -315,7 +317,7 @@ fn a_repository_without_python_is_inconclusive() {
     assert_eq!(report.get("cap"), None);
     assert_eq!(
         report["coverage"],
-        serde_json::json!({"checks": 43, "passed": 0, "failed": 0, "not_applicable": 43})
+        serde_json::json!({"checks": 45, "passed": 0, "failed": 0, "not_applicable": 45})
     );
     assert_eq!(report["summary"]["files"], 3);
     assert_eq!(report["findings"], serde_json::json!([]));
@@ -357,7 +359,7 @@ fn a_repository_without_python_is_inconclusive() {
   Recommendation  INCONCLUSIVE (no Django settings module was found)
   Settings        none found
   Findings        0 critical, 0 high, 0 medium, 0 low, 0 info
-  Coverage        43 checks: 0 passed, 0 failed, 43 n/a
+  Coverage        45 checks: 0 passed, 0 failed, 45 n/a
 
 Risk by area
   security        NONE

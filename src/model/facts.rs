@@ -30,6 +30,8 @@ pub struct FileFacts {
     pub functions: Vec<FunctionDef>,
     /// Identifiers containing a word some project rule asks about, outside comments.
     pub mentions: Vec<Mention>,
+    /// The URL routes the module declares, when it may declare some.
+    pub routes: Option<crate::model::routes::FileRoutes>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +46,8 @@ pub struct ClassDef {
     pub init_params: Vec<String>,
     /// The definition's first line as written, for a finding's snippet.
     pub header: String,
+    /// What its methods call (see [`FunctionDef::calls`]).
+    pub calls: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +56,45 @@ pub struct FunctionDef {
     pub line: usize,
     /// Decorator expressions as written, without `@` and arguments.
     pub decorators: Vec<String>,
+    /// The callees of the calls in its body as written (`connection.ensure_connection`,
+    /// `cache.get`), each once, at most [`MAX_CALLS`]: what the function touches.
+    pub calls: Vec<String>,
+    /// The definition's first line as written, for a finding's snippet.
+    pub header: String,
+}
+
+/// Callees kept per definition: enough to tell what a function touches.
+pub const MAX_CALLS: usize = 256;
+
+/// The distinct callees of the calls under `node`, in document order, by an explicit stack.
+fn calls_under(node: &PyNode<'_>) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut stack: Vec<PyNode<'_>> = vec![node.clone()];
+    while let Some(n) = stack.pop() {
+        if found.len() >= MAX_CALLS {
+            break;
+        }
+        if n.kind() == "call" {
+            if let Some(callee) = n.field("function") {
+                let text = callee.text();
+                // A callee that is itself a call or a long chain is cut to its first line.
+                let name: String = text
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(120)
+                    .collect();
+                if !found.contains(&name) {
+                    found.push(name);
+                }
+            }
+        }
+        let mut children: Vec<PyNode<'_>> = n.children().collect();
+        children.reverse();
+        stack.extend(children);
+    }
+    found
 }
 
 /// A name used in a file: an identifier (or a dotted string's part) that holds a watched word.
@@ -121,6 +164,7 @@ fn class_def(node: &PyNode<'_>) -> Option<ClassDef> {
         .unwrap_or_default();
     let mut methods = Vec::new();
     let mut init_params = Vec::new();
+    let mut calls: Vec<String> = Vec::new();
     if let Some(body) = node.field("body") {
         for item in body.children() {
             let function = match item.kind().as_ref() {
@@ -136,6 +180,11 @@ fn class_def(node: &PyNode<'_>) -> Option<ClassDef> {
             };
             if method == "__init__" {
                 init_params = parameter_names(&function).into_iter().skip(1).collect();
+            }
+            for call in calls_under(&function) {
+                if calls.len() < MAX_CALLS && !calls.contains(&call) {
+                    calls.push(call);
+                }
             }
             methods.push(method);
         }
@@ -155,6 +204,7 @@ fn class_def(node: &PyNode<'_>) -> Option<ClassDef> {
         methods,
         init_params,
         header,
+        calls,
     })
 }
 
@@ -176,10 +226,22 @@ fn parameter_names(function: &PyNode<'_>) -> Vec<String> {
 }
 
 fn function_def(node: &PyNode<'_>, decorators: Vec<String>) -> Option<FunctionDef> {
+    let text = node.text();
     Some(FunctionDef {
         name: node.field("name")?.text().to_string(),
         line: line_of(node),
         decorators,
+        calls: node
+            .field("body")
+            .map(|b| calls_under(&b))
+            .unwrap_or_default(),
+        header: text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect(),
     })
 }
 
@@ -336,6 +398,7 @@ def badge(x):
                     methods: vec!["process_request".into()],
                     init_params: vec![],
                     header: "class Timing(MiddlewareMixin):".into(),
+                    calls: vec![],
                 },
                 ClassDef {
                     name: "Pool".into(),
@@ -344,6 +407,7 @@ def badge(x):
                     methods: vec!["__init__".into()],
                     init_params: vec!["size".into(), "timeout".into()],
                     header: "class Pool(base.Pool, metaclass=Meta):".into(),
+                    calls: vec![],
                 },
             ]
         );
@@ -353,6 +417,8 @@ def badge(x):
                 name: "badge".into(),
                 line: 15,
                 decorators: vec!["register.simple_tag".into()],
+                calls: vec![],
+                header: "def badge(x):".into(),
             }]
         );
     }

@@ -4,6 +4,8 @@
 
 use crate::model::facts::{ClassDef, FileFacts, FunctionDef, Mention};
 use crate::model::roles::Role;
+use crate::model::routes::{self, FileRoutes, Resolved};
+use crate::model::settings::Kind;
 use crate::model::settings::Profile;
 use crate::parse::deploy::{DeployFacts, Process, ProcessKind, ServerSetting};
 use std::collections::{BTreeSet, HashMap};
@@ -22,6 +24,8 @@ pub struct Project<'a> {
     mentions: HashMap<&'a str, Vec<(usize, &'a Mention)>>,
     /// Deploy files (relative path) and what they say, in path order.
     pub deploy: &'a [(String, DeployFacts)],
+    /// The URL routes from `ROOT_URLCONF`, resolved on first use.
+    routes: std::cell::OnceCell<Option<Resolved>>,
 }
 
 /// A definition with the file that holds it.
@@ -77,7 +81,48 @@ impl<'a> Project<'a> {
             other_settings,
             mentions,
             deploy: &[],
+            routes: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Every route production serves, followed from the production `ROOT_URLCONF`; `None`
+    /// when that urlconf is not among the files read (no settings, a computed value).
+    pub fn routes(&self) -> Option<&Resolved> {
+        self.routes
+            .get_or_init(|| {
+                let lookup = self.profile?.lookup("ROOT_URLCONF");
+                let Kind::Str(root) = &lookup.value?.kind else {
+                    return None;
+                };
+                let files: Vec<FileRoutes> =
+                    self.files.iter().filter_map(|f| f.routes.clone()).collect();
+                let resolved = routes::resolve(&files, root);
+                resolved.root_found.then_some(resolved)
+            })
+            .as_ref()
+    }
+
+    /// The module-level function or class `qualified` names (`app.views.health`), matched by
+    /// dotted suffix as settings and imports spell modules from any source root.
+    pub fn definition(&self, qualified: &str) -> Option<(&'a FileFacts, Defined<'a>)> {
+        let (module, name) = qualified.rsplit_once('.')?;
+        let matches_module = |m: &str| {
+            m == module
+                || m.ends_with(&format!(".{module}"))
+                || (m.contains('.') && module.ends_with(&format!(".{m}")))
+        };
+        self.files
+            .iter()
+            .filter(|f| matches_module(&f.module))
+            .find_map(|f| {
+                if let Some(c) = f.classes.iter().find(|c| c.name == name) {
+                    return Some((f, Defined::Class(c)));
+                }
+                f.functions
+                    .iter()
+                    .find(|d| d.name == name)
+                    .map(|d| (f, Defined::Function(d)))
+            })
     }
 
     pub fn with_deploy(mut self, deploy: &'a [(String, DeployFacts)]) -> Self {
@@ -174,7 +219,11 @@ impl<'a> Project<'a> {
 
     /// Identifiers production code uses (an import alone is no use) for which `test` holds,
     /// with one place each.
-    pub fn mentioned(&self, test: impl Fn(&str) -> bool) -> Vec<(&'a str, &'a FileFacts, usize)> {
+    pub fn mentioned(
+        &self,
+        test: impl Fn(&str) -> bool,
+        in_file: impl Fn(&FileFacts) -> bool,
+    ) -> Vec<(&'a str, &'a FileFacts, usize)> {
         let mut found: Vec<(&str, &FileFacts, usize)> = self
             .mentions
             .iter()
@@ -184,7 +233,31 @@ impl<'a> Project<'a> {
                     .iter()
                     .filter(|(_, m)| !m.import && !m.text && !m.definition)
                     .map(|(i, m)| (&self.files[*i], m.line))
-                    .filter(|(f, _)| self.runs_in_production(f))
+                    .filter(|(f, _)| self.runs_in_production(f) && in_file(f))
+                    .min_by(|a, b| (&a.0.rel, a.1).cmp(&(&b.0.rel, b.1)))
+                    .map(|(f, line)| (*name, f, line))
+            })
+            .collect();
+        found.sort_by(|a, b| (a.0, &a.1.rel, a.2).cmp(&(b.0, &b.1.rel, b.2)));
+        found
+    }
+
+    /// Words production code holds in strings (or anywhere outside comments) for which
+    /// `test` holds, with one place each.
+    pub fn written(
+        &self,
+        test: impl Fn(&str) -> bool,
+        in_file: impl Fn(&FileFacts) -> bool,
+    ) -> Vec<(&'a str, &'a FileFacts, usize)> {
+        let mut found: Vec<(&str, &FileFacts, usize)> = self
+            .mentions
+            .iter()
+            .filter(|(name, _)| test(name))
+            .filter_map(|(name, places)| {
+                places
+                    .iter()
+                    .map(|(i, m)| (&self.files[*i], m.line))
+                    .filter(|(f, _)| self.runs_in_production(f) && in_file(f))
                     .min_by(|a, b| (&a.0.rel, a.1).cmp(&(&b.0.rel, b.1)))
                     .map(|(f, line)| (*name, f, line))
             })

@@ -20,6 +20,8 @@ pub struct ProjectSpec {
     pub wired: Option<WiredSpec>,
     /// `[match.evidence]`: any of it found in production code makes the check pass.
     pub evidence: Option<EvidenceSpec>,
+    /// `[match.shallow_routes]`: routes whose view touches nothing it should check.
+    pub shallow_routes: Option<ShallowRoutes>,
     /// Processes of these kinds production deploy files start are findings, at their line.
     #[serde(default)]
     pub report_processes: Vec<ProcessKind>,
@@ -42,6 +44,25 @@ pub struct ProjectSpec {
     /// Severity of the finding for absent evidence when no component was found unwired
     /// (the rule's severity when not given): nothing built shows what was meant to be there.
     pub absent_severity: Option<crate::findings::Severity>,
+}
+
+/// Routes (by path segment or view name) whose view function calls nothing that `touches`
+/// matches are findings at the view's definition.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShallowRoutes {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub views: Vec<String>,
+    /// Globs on callees (`connection.*`, `*.execute`, `cache.*`) that show the view checks
+    /// something; calls of functions of its own module are followed one level.
+    pub touches: Vec<String>,
+    /// Words of view names: files holding one have their definitions read.
+    #[serde(default)]
+    pub words: Vec<String>,
+    /// `{view}`, `{path}`, `{route}` (file:line of the route).
+    pub message: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -105,6 +126,9 @@ pub struct EvidenceSpec {
     /// Identifiers (globs) production code names: `throttle_classes`, `ratelimit`.
     #[serde(default)]
     pub code: Vec<String>,
+    /// Words production code holds in a string literal (`X-Request-ID`, a header name).
+    #[serde(default)]
+    pub text: Vec<String>,
     /// Per production list setting, globs one of its string entries must match
     /// (`INSTALLED_APPS = ["auditlog"]`, `MIDDLEWARE = ["*RequestID*"]`).
     #[serde(default)]
@@ -118,6 +142,13 @@ pub struct EvidenceSpec {
     /// Server settings of production deploy files, as `server:name` (`nginx:limit_req`).
     #[serde(default)]
     pub server_settings: Vec<String>,
+    /// Routes production serves whose path has a segment matching one of these globs
+    /// (`health*`, `ping`), or whose view or route name does ([`EvidenceSpec::route_views`]).
+    #[serde(default)]
+    pub route_paths: Vec<String>,
+    /// Globs on a route's view name (its last dotted part) or `name=`.
+    #[serde(default)]
+    pub route_views: Vec<String>,
     /// Without a deploy file that starts a process, how production runs is not in the
     /// repository: the check is undecided instead of failing.
     #[serde(default)]
@@ -149,7 +180,10 @@ pub struct CompiledProject {
 
 impl CompiledProject {
     pub fn compile(spec: &ProjectSpec) -> Result<Self, String> {
-        if spec.components.is_empty() && spec.evidence.is_none() && spec.report_processes.is_empty()
+        if spec.components.is_empty()
+            && spec.evidence.is_none()
+            && spec.report_processes.is_empty()
+            && spec.shallow_routes.is_none()
         {
             return Err("a project rule needs `[[match.components]]`, `[match.evidence]` or `report_processes`".into());
         }
@@ -182,9 +216,22 @@ impl CompiledProject {
         Ok(CompiledProject { spec: spec.clone() })
     }
 
+    /// The rule reads URL routes.
+    pub fn reads_routes(&self) -> bool {
+        self.spec.shallow_routes.is_some()
+            || self
+                .spec
+                .evidence
+                .as_ref()
+                .is_some_and(|e| !e.route_paths.is_empty() || !e.route_views.is_empty())
+    }
+
     /// Words a file must contain for its definitions to be worth reading.
     pub fn definition_words(&self) -> Vec<String> {
         let mut words = Vec::new();
+        if let Some(s) = &self.spec.shallow_routes {
+            words.extend(s.words.iter().cloned());
+        }
         for c in &self.spec.components {
             words.extend(c.names.iter().flat_map(|n| literal_parts(n)));
             words.extend(c.bases.iter().map(|b| last_part(b).to_string()));
@@ -204,6 +251,7 @@ impl CompiledProject {
             .collect();
         if let Some(e) = &self.spec.evidence {
             words.extend(e.code.iter().flat_map(|n| literal_parts(n)));
+            words.extend(e.text.iter().cloned());
         }
         words
     }
@@ -246,9 +294,25 @@ impl CompiledProject {
                 });
             }
         }
+        if let Some(shallow) = &self.spec.shallow_routes {
+            match project.routes() {
+                None => {
+                    outcome.undecided =
+                        Some("the production ROOT_URLCONF is not among the files read".into());
+                    return outcome;
+                }
+                Some(resolved) => shallow_findings(shallow, resolved, project, &mut outcome),
+            }
+        }
         let mut found_evidence = None;
         if let Some(evidence) = &self.spec.evidence {
             found_evidence = self.evidence_found(evidence, project);
+            let wants_routes = !evidence.route_paths.is_empty() || !evidence.route_views.is_empty();
+            if found_evidence.is_none() && wants_routes && project.routes().is_none() {
+                outcome.undecided =
+                    Some("the production ROOT_URLCONF is not among the files read".into());
+                return outcome;
+            }
             if found_evidence.is_none() && evidence.needs_deploy && !project.has_processes() {
                 outcome.undecided = Some(
                     "no file in the repository arranges which processes production starts".into(),
@@ -323,7 +387,7 @@ impl CompiledProject {
                 message.push_str(&format!(
                     " (it is listed only in {rel}, a settings module production does not use: confirm production gets the same another way)"
                 ));
-                crate::findings::Severity::Low
+                crate::findings::Severity::Info
             });
             outcome.matches.push(ProjectMatch {
                 rel: file.rel.clone(),
@@ -387,6 +451,18 @@ impl CompiledProject {
 
     /// The first evidence production shows, described for the check's note.
     fn evidence_found(&self, e: &EvidenceSpec, project: &Project<'_>) -> Option<String> {
+        if !e.route_paths.is_empty() || !e.route_views.is_empty() {
+            if let Some(found) = project.routes().and_then(|r| {
+                r.routes
+                    .iter()
+                    .find(|route| route_matches(route, &e.route_paths, &e.route_views))
+            }) {
+                return Some(format!(
+                    "the route `{}` ({}:{})",
+                    found.path, found.file, found.line
+                ));
+            }
+        }
         for kind in &e.processes {
             if let Some((rel, p)) = project.process_of(*kind) {
                 return Some(format!("{rel}:{} starts `{}`", p.line, p.command));
@@ -452,10 +528,115 @@ impl CompiledProject {
                 }
             }
         }
-        let named = project.mentioned(|name| e.code.iter().any(|g| glob_match(g, name)));
-        named
+        // A component's own module is judged by its wiring, never evidence for itself.
+        let not_a_component = |f: &FileFacts| !f.classes.iter().any(|c| self.is_component(c));
+        let named = project.mentioned(
+            |name| e.code.iter().any(|g| glob_match(g, name)),
+            not_a_component,
+        );
+        if let Some((name, file, line)) = named.first() {
+            return Some(format!("`{name}` is used at {}:{line}", file.rel));
+        }
+        let written = project.written(|name| e.text.iter().any(|t| t == name), not_a_component);
+        written
             .first()
-            .map(|(name, file, line)| format!("`{name}` is used at {}:{line}", file.rel))
+            .map(|(name, file, line)| format!("'{name}' is handled at {}:{line}", file.rel))
+    }
+}
+
+/// Whether a resolved route's path has a segment matching `paths`, or its view's last part
+/// or its name matches `views`.
+fn route_matches(
+    route: &crate::model::routes::ResolvedRoute,
+    paths: &[String],
+    views: &[String],
+) -> bool {
+    use crate::model::routes::RouteTarget;
+    let path = route.path.to_ascii_lowercase();
+    let segment_hit = path
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .filter(|s| !s.is_empty())
+        .any(|s| paths.iter().any(|g| glob_match(g, s)));
+    let view = match &route.target {
+        RouteTarget::View { view, .. } => last_part(view).to_ascii_lowercase(),
+        _ => String::new(),
+    };
+    let name = route.name.as_deref().unwrap_or("").to_ascii_lowercase();
+    segment_hit
+        || views.iter().any(|g| {
+            (!view.is_empty() && glob_match(g, &view)) || (!name.is_empty() && glob_match(g, &name))
+        })
+}
+
+/// One finding per matching route whose view (a project function, or a class's methods)
+/// calls nothing `touches` matches, following calls of its own module's functions once.
+fn shallow_findings(
+    spec: &ShallowRoutes,
+    resolved: &crate::model::routes::Resolved,
+    project: &Project<'_>,
+    outcome: &mut ProjectOutcome,
+) {
+    use crate::model::project::Defined;
+    use crate::model::routes::RouteTarget;
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for route in resolved
+        .routes
+        .iter()
+        .filter(|r| route_matches(r, &spec.paths, &spec.views))
+    {
+        let RouteTarget::View { view, .. } = &route.target else {
+            continue;
+        };
+        let Some((file, defined)) = project.definition(view) else {
+            continue;
+        };
+        if !project.runs_in_production(file) || seen.contains(&(file.rel.clone(), defined.line())) {
+            continue;
+        }
+        let (calls, header) = match defined {
+            Defined::Class(c) => (&c.calls, &c.header),
+            Defined::Function(f) => (&f.calls, &f.header),
+        };
+        // A class from elsewhere (a package's view the project subclasses) may check in its
+        // bases: only a function, or a class with no base but a Django view, is judged.
+        if let Defined::Class(c) = defined {
+            if !c
+                .bases
+                .iter()
+                .all(|b| last_part(b) == "View" || last_part(b) == "APIView")
+            {
+                continue;
+            }
+        }
+        let touches = |callee: &str| spec.touches.iter().any(|g| glob_match(g, callee));
+        let mut checked = calls.iter().any(|c| touches(c));
+        if !checked {
+            // Helpers of the same module (`check_database()`), one level down.
+            checked = calls.iter().any(|c| {
+                file.functions
+                    .iter()
+                    .find(|f| f.name == *c)
+                    .is_some_and(|f| f.calls.iter().any(|inner| touches(inner)))
+            });
+        }
+        if checked {
+            continue;
+        }
+        seen.push((file.rel.clone(), defined.line()));
+        let message = spec
+            .message
+            .as_deref()
+            .unwrap_or("`{view}` answers `{path}` without checking anything")
+            .replace("{view}", defined.name())
+            .replace("{path}", &route.path)
+            .replace("{route}", &format!("{}:{}", route.file, route.line));
+        outcome.matches.push(ProjectMatch {
+            rel: file.rel.clone(),
+            line: defined.line(),
+            message,
+            severity: None,
+            header: header.clone(),
+        });
     }
 }
 

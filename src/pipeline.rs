@@ -230,6 +230,8 @@ struct Merged {
     copies: Vec<(String, deploy::FileCopy)>,
     /// Deploy files and their facts, in path order.
     deploy: Vec<(String, deploy::DeployFacts)>,
+    /// Every file discovered (read or not), in path order.
+    paths: Vec<String>,
     code: CodeFacts,
     unreadable_settings: Vec<String>,
     /// Python files per code role.
@@ -350,6 +352,7 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
 
     let mut merged = Merged::default();
     for (file, outcome) in discovery.files.iter().zip(outcomes) {
+        merged.paths.push(file.rel.clone());
         merged.add(&file.rel, outcome);
     }
     merged.place_background_modules(rules);
@@ -920,7 +923,8 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
         &dependencies,
         &imports,
     )
-    .with_deploy(&merged.deploy);
+    .with_deploy(&merged.deploy)
+    .with_paths(&merged.paths);
     let sources: BTreeMap<&str, &str> = files
         .iter()
         .map(|f| (f.rel.as_str(), f.source.as_str()))
@@ -1076,6 +1080,7 @@ pub fn analyze_project(
     let mut sorted: Vec<&(String, String)> = files.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     for (rel, text) in sorted {
+        merged.paths.push(rel.clone());
         let kind = discover::classify(rel);
         if !matches!(
             kind,

@@ -52,7 +52,9 @@ const SEED_FINDINGS: &[&str] = &[
     "PERF008 apps/backend/apps/whispers/views.py:54",
     "PERF008 apps/backend/apps/whispers/views.py:55",
     // Settings rules (tests/settings.rs checks them one by one). Absent settings point at line 1.
+    "DATA003 apps/backend/config/settings.py:1",
     "OPS006 apps/backend/config/settings.py:1",
+    "OPS007 apps/backend/config/settings.py:1",
     "REL009 apps/backend/config/settings.py:1",
     "REL014 apps/backend/config/settings.py:1",
     "SEC011 apps/backend/config/settings.py:1",
@@ -202,7 +204,9 @@ fn select_and_ignore_filter_rules_by_id_and_prefix() {
             "REL004 apps/backend/apps/users/middleware.py:35",
             "REL004 apps/backend/apps/users/middleware.py:36",
             "REL006 apps/backend/apps/users/middleware.py:60",
+            "DATA003 apps/backend/config/settings.py:1",
             "OPS006 apps/backend/config/settings.py:1",
+            "OPS007 apps/backend/config/settings.py:1",
             "REL009 apps/backend/config/settings.py:1",
             "REL014 apps/backend/config/settings.py:1",
             "REL001 apps/backend/config/settings.py:84",
@@ -317,7 +321,7 @@ fn a_repository_without_python_is_inconclusive() {
     assert_eq!(report.get("cap"), None);
     assert_eq!(
         report["coverage"],
-        serde_json::json!({"checks": 45, "passed": 0, "failed": 0, "not_applicable": 45})
+        serde_json::json!({"checks": 48, "passed": 0, "failed": 0, "not_applicable": 48})
     );
     assert_eq!(report["summary"]["files"], 3);
     assert_eq!(report["findings"], serde_json::json!([]));
@@ -359,7 +363,7 @@ fn a_repository_without_python_is_inconclusive() {
   Recommendation  INCONCLUSIVE (no Django settings module was found)
   Settings        none found
   Findings        0 critical, 0 high, 0 medium, 0 low, 0 info
-  Coverage        45 checks: 0 passed, 0 failed, 45 n/a
+  Coverage        48 checks: 0 passed, 0 failed, 48 n/a
 
 Risk by area
   security        NONE

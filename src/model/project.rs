@@ -24,6 +24,8 @@ pub struct Project<'a> {
     mentions: HashMap<&'a str, Vec<(usize, &'a Mention)>>,
     /// Deploy files (relative path) and what they say, in path order.
     pub deploy: &'a [(String, DeployFacts)],
+    /// Every file path discovered, whatever its kind, in path order.
+    pub paths: &'a [String],
     /// The URL routes from `ROOT_URLCONF`, resolved on first use.
     routes: std::cell::OnceCell<Option<Resolved>>,
 }
@@ -81,6 +83,7 @@ impl<'a> Project<'a> {
             other_settings,
             mentions,
             deploy: &[],
+            paths: &[],
             routes: std::cell::OnceCell::new(),
         }
     }
@@ -127,6 +130,11 @@ impl<'a> Project<'a> {
 
     pub fn with_deploy(mut self, deploy: &'a [(String, DeployFacts)]) -> Self {
         self.deploy = deploy;
+        self
+    }
+
+    pub fn with_paths(mut self, paths: &'a [String]) -> Self {
+        self.paths = paths;
         self
     }
 

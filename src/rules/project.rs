@@ -129,6 +129,10 @@ pub struct EvidenceSpec {
     /// Words production code holds in a string literal (`X-Request-ID`, a header name).
     #[serde(default)]
     pub text: Vec<String>,
+    /// Globs on the repository's file paths (`**/locustfile.py`, `**/*backup*.sh`): any file,
+    /// whatever its kind or role.
+    #[serde(default)]
+    pub files: Vec<String>,
     /// Per production list setting, globs one of its string entries must match
     /// (`INSTALLED_APPS = ["auditlog"]`, `MIDDLEWARE = ["*RequestID*"]`).
     #[serde(default)]
@@ -176,6 +180,8 @@ pub struct ProjectOutcome {
 
 pub struct CompiledProject {
     spec: ProjectSpec,
+    /// `evidence.files`, compiled.
+    files: Option<globset::GlobSet>,
 }
 
 impl CompiledProject {
@@ -213,7 +219,25 @@ impl CompiledProject {
                 return Err("evidence `code` entries need a literal part".into());
             }
         }
-        Ok(CompiledProject { spec: spec.clone() })
+        let files = match spec.evidence.as_ref().map(|e| &e.files) {
+            Some(globs) if !globs.is_empty() => {
+                let mut set = globset::GlobSetBuilder::new();
+                for g in globs {
+                    let glob = globset::GlobBuilder::new(g)
+                        .literal_separator(true)
+                        .case_insensitive(true)
+                        .build()
+                        .map_err(|e| format!("evidence `files` entry `{g}`: {e}"))?;
+                    set.add(glob);
+                }
+                Some(set.build().map_err(|e| format!("evidence `files`: {e}"))?)
+            }
+            _ => None,
+        };
+        Ok(CompiledProject {
+            spec: spec.clone(),
+            files,
+        })
     }
 
     /// The rule reads URL routes.
@@ -451,6 +475,11 @@ impl CompiledProject {
 
     /// The first evidence production shows, described for the check's note.
     fn evidence_found(&self, e: &EvidenceSpec, project: &Project<'_>) -> Option<String> {
+        if let Some(set) = &self.files {
+            if let Some(found) = project.paths.iter().find(|p| set.is_match(p.as_str())) {
+                return Some(format!("the repository has `{found}`"));
+            }
+        }
         if !e.route_paths.is_empty() || !e.route_views.is_empty() {
             if let Some(found) = project.routes().and_then(|r| {
                 r.routes
@@ -817,6 +846,9 @@ fn looked_for(e: &EvidenceSpec) -> String {
     }
     if !e.server_settings.is_empty() {
         parts.push(format!("no server setting {}", list(&e.server_settings)));
+    }
+    if !e.files.is_empty() {
+        parts.push(format!("no file like {}", list(&e.files)));
     }
     parts.join("; ")
 }

@@ -401,6 +401,13 @@ fn scan(args: ScanArgs) -> u8 {
         }
         Err(e) => return fail(e),
     };
+    if args.stats {
+        let s = result.stats;
+        eprintln!(
+            "stats: {} files found, {} read, {} parsed ({} bytes)",
+            result.files, s.read, s.parsed, s.parsed_bytes
+        );
+    }
     if let Some(path) = &args.write_baseline {
         if let Err(e) = std::fs::write(path, suppress::write_baseline(&result.findings)) {
             return fail(format!("cannot write baseline {}: {e}", path.display()));

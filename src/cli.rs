@@ -109,6 +109,9 @@ pub struct ScanArgs {
     /// Show every finding, not the first five per rule.
     #[arg(long)]
     pub verbose: bool,
+    /// Print on stderr how many files were read and parsed.
+    #[arg(long)]
+    pub stats: bool,
     /// No messages besides the report itself.
     #[arg(short, long)]
     pub quiet: bool,

@@ -106,6 +106,9 @@ struct FileOutcome {
     module: Option<FileFacts>,
     /// What an app file's classes and code show of the setting rules' code evidence.
     code: CodeFacts,
+    /// The text was read; the text was parsed (its size in bytes).
+    read: bool,
+    parsed_bytes: Option<u64>,
 }
 
 /// The code evidence every loaded setting rule asks about, in rule order (the project stage
@@ -232,6 +235,7 @@ struct Merged {
     deploy: Vec<(String, deploy::DeployFacts)>,
     /// Every file discovered (read or not), in path order.
     paths: Vec<String>,
+    stats: crate::result::RunStats,
     code: CodeFacts,
     unreadable_settings: Vec<String>,
     /// Python files per code role.
@@ -241,6 +245,11 @@ struct Merged {
 
 impl Merged {
     fn add(&mut self, rel: &str, outcome: FileOutcome) {
+        self.stats.read += usize::from(outcome.read);
+        if let Some(bytes) = outcome.parsed_bytes {
+            self.stats.parsed += 1;
+            self.stats.parsed_bytes += bytes;
+        }
         self.findings.extend(outcome.findings);
         self.errors.extend(outcome.errors);
         self.imports.extend(outcome.imports);
@@ -455,6 +464,7 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
         verdict,
         roles,
         settings: project.choice,
+        stats: merged.stats,
     })
 }
 
@@ -534,7 +544,11 @@ fn analyze_file(file: &SourceFile, plan: &Plan<'_>) -> FileOutcome {
         Ok(bytes) => source::decode_text(bytes).map_err(|e| e.0),
     };
     match decoded {
-        Ok(text) => analyze_text(&file.rel, file.kind, file.is_test, text, plan),
+        Ok(text) => {
+            let mut outcome = analyze_text(&file.rel, file.kind, file.is_test, text, plan);
+            outcome.read = true;
+            outcome
+        }
         Err(message) => {
             if plan.may_be_settings(&file.rel, file.is_test) {
                 outcome.unreadable_settings = Some(message.clone());
@@ -650,6 +664,7 @@ fn analyze_text(
     if wanted.is_empty() && !settings_candidate && !wants_definitions && !wants_routes {
         return outcome;
     }
+    outcome.parsed_bytes = Some(text.len() as u64);
     let analysis = analyze_parsed(
         rel,
         role,

@@ -432,6 +432,7 @@ pub(crate) mod tests {
             roles: Default::default(),
             errors: Vec::<FileError>::new(),
             settings: None,
+            stats: Default::default(),
         }
     }
 

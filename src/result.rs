@@ -38,6 +38,19 @@ pub struct AuditResult {
     pub roles: std::collections::BTreeMap<crate::model::roles::Role, usize>,
     /// The production settings module audited and why; `None` when none was found.
     pub settings: Option<crate::model::settings::SettingsChoice>,
+    /// How much of the repository was read and parsed, for `--stats`.
+    pub stats: RunStats,
+}
+
+/// What a run read and parsed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Files whose text was read.
+    pub read: usize,
+    /// Files handed to the parser.
+    pub parsed: usize,
+    /// Bytes of the files handed to the parser.
+    pub parsed_bytes: u64,
 }
 
 /// What the run concludes, from its checks and findings.

@@ -63,6 +63,22 @@ pub struct ShallowRoutes {
     pub words: Vec<String>,
     /// `{view}`, `{path}`, `{route}` (file:line of the route).
     pub message: Option<String>,
+    /// Severity by what the route is named for, first match wins; a grade without a
+    /// severity is not reported (a liveness ping should not check dependencies).
+    #[serde(default)]
+    pub grades: Vec<RouteGrade>,
+    /// Severity of a route no grade matches (the rule's when not given).
+    pub severity: Option<crate::findings::Severity>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteGrade {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub views: Vec<String>,
+    pub severity: Option<crate::findings::Severity>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -651,6 +667,17 @@ fn shallow_findings(
         if checked {
             continue;
         }
+        let severity = match spec
+            .grades
+            .iter()
+            .find(|g| route_matches(route, &g.paths, &g.views))
+        {
+            Some(grade) => match grade.severity {
+                Some(s) => Some(s),
+                None => continue,
+            },
+            None => spec.severity,
+        };
         seen.push((file.rel.clone(), defined.line()));
         let message = spec
             .message
@@ -663,7 +690,7 @@ fn shallow_findings(
             rel: file.rel.clone(),
             line: defined.line(),
             message,
-            severity: None,
+            severity,
             header: header.clone(),
         });
     }

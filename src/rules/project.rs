@@ -598,10 +598,16 @@ fn route_matches(
 ) -> bool {
     use crate::model::routes::RouteTarget;
     let path = route.path.to_ascii_lowercase();
+    // A pattern with a `/` is matched against the whole path, its regex anchors and outer
+    // slashes dropped (`*api/status`); any other against each segment.
+    let whole = path.trim_matches(|c: char| matches!(c, '^' | '$' | '/'));
     let segment_hit = path
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
         .filter(|s| !s.is_empty())
-        .any(|s| paths.iter().any(|g| glob_match(g, s)));
+        .any(|s| paths.iter().any(|g| !g.contains('/') && glob_match(g, s)))
+        || paths
+            .iter()
+            .any(|g| g.contains('/') && glob_match(g, whole));
     let view = match &route.target {
         RouteTarget::View { view, .. } => last_part(view).to_ascii_lowercase(),
         _ => String::new(),

@@ -481,6 +481,9 @@ fn classify(text: &str, words: &[String], line: usize, known_only: bool) -> Opti
         }
         "pgbouncer" | "pgpool" => (program_word.to_string(), ProcessKind::Pooler),
         "nginx" => ("nginx".to_string(), ProcessKind::Other),
+        // Backups a script or cron entry takes: evidence for the backup check.
+        "pg_dump" | "pg_dumpall" | "pg_basebackup" | "mysqldump" | "mariadb-dump" | "wal-g"
+        | "pgbackrest" | "barman" => (program_word.to_string(), ProcessKind::Other),
         // A project's own management CLI (`nautobot-server celery worker`,
         // `python -m app.cli runserver`) with a Django command as its first argument.
         other if management_kind(&args).is_some() => (

@@ -1534,12 +1534,13 @@ spec:
                 p(11, None, "celery", Worker, &["-A=app"]),
             ]
         );
-        let cron = "MAILTO=ops@example.com\n*/5 * * * * cd /srv && python manage.py send_queued_mail\n@daily root /srv/venv/bin/python /srv/manage.py clearsessions\n0 3 * * * /usr/bin/backup.sh\n";
+        let cron = "MAILTO=ops@example.com\n*/5 * * * * cd /srv && python manage.py send_queued_mail\n@daily root /srv/venv/bin/python /srv/manage.py clearsessions\n0 3 * * * /usr/bin/backup.sh\n30 3 * * * pg_dump -Fc shop > /backups/shop.dump\n";
         assert_eq!(
             procs(DeployKind::Cron, cron),
             vec![
                 p(2, None, "manage.py send_queued_mail", Other, &[]),
                 p(3, None, "manage.py clearsessions", Other, &[]),
+                p(5, None, "pg_dump", Other, &["-Fc=shop"]),
             ]
         );
         assert_eq!(

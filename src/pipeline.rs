@@ -656,7 +656,7 @@ fn analyze_text(
         && plan
             .definition_words
             .as_ref()
-            .is_some_and(|words| words.is_match(text.as_bytes()));
+            .is_some_and(|words| facts::starts_a_word(words, text.as_bytes()));
     let wants_routes = plan.wants_routes
         && role == Role::App
         && !is_test

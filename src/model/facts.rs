@@ -259,6 +259,20 @@ fn decorator_names(decorated: &PyNode<'_>) -> Vec<String> {
         .collect()
 }
 
+/// Whether one of `words` occurs in `bytes` where a word of a name starts: after a byte that
+/// is not a letter or digit (`health_check`, `_health`), or as the capital after a lower-case
+/// letter (`SystemHealth`). `already` does not hold `ready`. Stops at the first such hit.
+pub fn starts_a_word(words: &AhoCorasick, bytes: &[u8]) -> bool {
+    words.find_overlapping_iter(bytes).any(|hit| {
+        let Some(&before) = hit.start().checked_sub(1).and_then(|i| bytes.get(i)) else {
+            return true;
+        };
+        let first = bytes[hit.start()];
+        !before.is_ascii_alphanumeric()
+            || (before.is_ascii_lowercase() && first.is_ascii_uppercase())
+    })
+}
+
 /// The identifiers of `text` that contain one of the words `words` searches for, outside
 /// `#` comments, each once per line. One pass of the automaton; each hit is widened to the
 /// identifier around it, and hits inside an identifier already taken are skipped, so the
@@ -421,6 +435,16 @@ def badge(x):
                 header: "def badge(x):".into(),
             }]
         );
+    }
+
+    #[test]
+    fn definition_words_count_only_where_a_name_part_starts() {
+        let words = AhoCorasick::new(["ready", "Health"]).unwrap();
+        assert!(!starts_a_word(&words, b"# already done"));
+        assert!(starts_a_word(&words, b"def readyz(request):"));
+        assert!(starts_a_word(&words, b"class SystemHealth(View):"));
+        assert!(starts_a_word(&words, b"x = is_ready"));
+        assert!(!starts_a_word(&words, b"unHEALTHy = 1"));
     }
 
     #[test]

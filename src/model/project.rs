@@ -225,38 +225,34 @@ impl<'a> Project<'a> {
         })
     }
 
-    /// Identifiers production code uses (an import alone is no use) for which `test` holds,
-    /// with one place each.
+    /// Identifiers production code uses (an import alone is no use, nor a word inside a
+    /// string or the name a definition gives) for which `test` holds, with one place each.
     pub fn mentioned(
         &self,
         test: impl Fn(&str) -> bool,
         in_file: impl Fn(&FileFacts) -> bool,
     ) -> Vec<(&'a str, &'a FileFacts, usize)> {
-        let mut found: Vec<(&str, &FileFacts, usize)> = self
-            .mentions
-            .iter()
-            .filter(|(name, _)| test(name))
-            .filter_map(|(name, places)| {
-                places
-                    .iter()
-                    .filter(|(_, m)| !m.import && !m.text && !m.definition)
-                    .map(|(i, m)| (&self.files[*i], m.line))
-                    .filter(|(f, _)| self.runs_in_production(f) && in_file(f))
-                    .min_by(|a, b| (&a.0.rel, a.1).cmp(&(&b.0.rel, b.1)))
-                    .map(|(f, line)| (*name, f, line))
-            })
-            .collect();
-        found.sort_by(|a, b| (a.0, &a.1.rel, a.2).cmp(&(b.0, &b.1.rel, b.2)));
-        found
+        self.first_places(test, in_file, |m| !m.import && !m.text && !m.definition)
     }
 
-    /// Words production code holds in strings (or anywhere outside comments) for which
+    /// Words production code holds anywhere outside comments (strings included) for which
     /// `test` holds, with one place each.
     pub fn written(
         &self,
         test: impl Fn(&str) -> bool,
         in_file: impl Fn(&FileFacts) -> bool,
     ) -> Vec<(&'a str, &'a FileFacts, usize)> {
+        self.first_places(test, in_file, |_| true)
+    }
+
+    /// For each mentioned name `test` accepts, its first place (path, line) in a production
+    /// file `in_file` accepts, among the mentions `accept` keeps; sorted by name.
+    fn first_places(
+        &self,
+        test: impl Fn(&str) -> bool,
+        in_file: impl Fn(&FileFacts) -> bool,
+        accept: impl Fn(&Mention) -> bool,
+    ) -> Vec<(&'a str, &'a FileFacts, usize)> {
         let mut found: Vec<(&str, &FileFacts, usize)> = self
             .mentions
             .iter()
@@ -264,6 +260,7 @@ impl<'a> Project<'a> {
             .filter_map(|(name, places)| {
                 places
                     .iter()
+                    .filter(|(_, m)| accept(m))
                     .map(|(i, m)| (&self.files[*i], m.line))
                     .filter(|(f, _)| self.runs_in_production(f) && in_file(f))
                     .min_by(|a, b| (&a.0.rel, a.1).cmp(&(&b.0.rel, b.1)))

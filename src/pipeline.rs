@@ -106,6 +106,8 @@ struct FileOutcome {
     module: Option<FileFacts>,
     /// What an app file's classes and code show of the setting rules' code evidence.
     code: CodeFacts,
+    /// Words project rules look for, found in this document or script: (word, line).
+    document_words: Vec<(String, usize)>,
     /// The text was read; the text was parsed (its size in bytes).
     read: bool,
     parsed_bytes: Option<u64>,
@@ -141,6 +143,26 @@ struct Plan<'a> {
     mention_words: Option<AhoCorasick>,
     /// Some project rule reads URL routes: urlconf modules are parsed for them.
     wants_routes: bool,
+    /// Documents and scripts some project rule reads for words, and the words.
+    documents: Option<(globset::GlobSet, AhoCorasick)>,
+}
+
+/// One reader of every project rule's documents: the union of their globs and their words.
+fn document_reader(
+    projects: &[(&LoadedRule, &CompiledProject)],
+) -> Option<(globset::GlobSet, AhoCorasick)> {
+    let wanted: Vec<_> = projects.iter().filter_map(|(_, p)| p.documents()).collect();
+    let globs: Vec<String> = wanted
+        .iter()
+        .flat_map(|d| d.files.iter().cloned())
+        .collect();
+    let words: Vec<String> = wanted
+        .iter()
+        .flat_map(|d| d.words.iter().cloned())
+        .collect();
+    // Validated when the rule loaded.
+    let set = crate::rules::project::glob_set(&globs, "documents").ok()?;
+    Some((set, automaton(words)?))
 }
 
 /// One automaton of `words`, or none when there are none.
@@ -195,6 +217,7 @@ impl<'a> Plan<'a> {
                     .collect(),
             ),
             wants_routes: projects.iter().any(|(_, p)| p.reads_routes()),
+            documents: document_reader(&projects),
         }
     }
 
@@ -235,6 +258,8 @@ struct Merged {
     deploy: Vec<(String, deploy::DeployFacts)>,
     /// Every file discovered (read or not), in path order.
     paths: Vec<String>,
+    /// Words project rules look for in documents and scripts: (path, word, line).
+    documents: Vec<(String, String, usize)>,
     stats: crate::result::RunStats,
     code: CodeFacts,
     unreadable_settings: Vec<String>,
@@ -246,6 +271,12 @@ struct Merged {
 impl Merged {
     fn add(&mut self, rel: &str, outcome: FileOutcome) {
         self.stats.read += usize::from(outcome.read);
+        self.documents.extend(
+            outcome
+                .document_words
+                .into_iter()
+                .map(|(word, line)| (rel.to_string(), word, line)),
+        );
         if let Some(bytes) = outcome.parsed_bytes {
             self.stats.parsed += 1;
             self.stats.parsed_bytes += bytes;
@@ -530,6 +561,15 @@ fn check_for(
 
 fn analyze_file(file: &SourceFile, plan: &Plan<'_>) -> FileOutcome {
     let mut outcome = FileOutcome::default();
+    // Documents and scripts a project rule reads for words (a backup runbook): read, never
+    // parsed, whatever their kind.
+    if let Some((globs, words)) = &plan.documents {
+        if !file.is_python() && globs.is_match(&file.rel) {
+            if let Ok(bytes) = std::fs::read(&file.abs) {
+                outcome.document_words = document_words(&bytes, words);
+            }
+        }
+    }
     // Deploy files are read only for the settings they name.
     let wants_text = file.is_python()
         || matches!(file.kind, FileKind::Manifest(_))
@@ -557,6 +597,25 @@ fn analyze_file(file: &SourceFile, plan: &Plan<'_>) -> FileOutcome {
             outcome
         }
     }
+}
+
+/// Each of `words` the bytes hold, once, with the 1-based line of its first occurrence.
+fn document_words(bytes: &[u8], words: &AhoCorasick) -> Vec<(String, usize)> {
+    let mut found: Vec<(String, usize)> = Vec::new();
+    let mut line = 1;
+    let mut counted = 0;
+    for hit in words.find_iter(bytes) {
+        line += bytes[counted..hit.start()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        counted = hit.start();
+        let word = String::from_utf8_lossy(&bytes[hit.start()..hit.end()]).into_owned();
+        if !found.iter().any(|(w, _)| *w == word) {
+            found.push((word, line));
+        }
+    }
+    found
 }
 
 /// The per-file stage on a file's text: dependencies of a manifest; for Python, imports,
@@ -939,7 +998,8 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
         &imports,
     )
     .with_deploy(&merged.deploy)
-    .with_paths(&merged.paths);
+    .with_paths(&merged.paths)
+    .with_documents(&merged.documents);
     let sources: BTreeMap<&str, &str> = files
         .iter()
         .map(|f| (f.rel.as_str(), f.source.as_str()))
@@ -1096,6 +1156,14 @@ pub fn analyze_project(
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     for (rel, text) in sorted {
         merged.paths.push(rel.clone());
+        if let Some((globs, words)) = &plan.documents {
+            if !rel.ends_with(".py") && globs.is_match(rel) {
+                let found = document_words(text.as_bytes(), words);
+                merged
+                    .documents
+                    .extend(found.into_iter().map(|(w, l)| (rel.clone(), w, l)));
+            }
+        }
         let kind = discover::classify(rel);
         if !matches!(
             kind,

@@ -26,6 +26,8 @@ pub struct Project<'a> {
     pub deploy: &'a [(String, DeployFacts)],
     /// Every file path discovered, whatever its kind, in path order.
     pub paths: &'a [String],
+    /// Words found in documents and scripts: (path, word, 1-based line), in path order.
+    pub documents: &'a [(String, String, usize)],
     /// The URL routes from `ROOT_URLCONF`, resolved on first use.
     routes: std::cell::OnceCell<Option<Resolved>>,
 }
@@ -84,6 +86,7 @@ impl<'a> Project<'a> {
             mentions,
             deploy: &[],
             paths: &[],
+            documents: &[],
             routes: std::cell::OnceCell::new(),
         }
     }
@@ -135,6 +138,11 @@ impl<'a> Project<'a> {
 
     pub fn with_paths(mut self, paths: &'a [String]) -> Self {
         self.paths = paths;
+        self
+    }
+
+    pub fn with_documents(mut self, documents: &'a [(String, String, usize)]) -> Self {
+        self.documents = documents;
         self
     }
 

@@ -149,6 +149,9 @@ pub struct EvidenceSpec {
     /// whatever its kind or role.
     #[serde(default)]
     pub files: Vec<String>,
+    /// Words in the text of documents and scripts (`[match.evidence.documents]`): a runbook
+    /// or a script that runs `pg_dump`, wherever it lives (tests and docs included).
+    pub documents: Option<DocumentWords>,
     /// Per production list setting, globs one of its string entries must match
     /// (`INSTALLED_APPS = ["auditlog"]`, `MIDDLEWARE = ["*RequestID*"]`).
     #[serde(default)]
@@ -175,6 +178,15 @@ pub struct EvidenceSpec {
     pub needs_deploy: bool,
 }
 
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentWords {
+    /// Globs on the paths of the files to read (`**/*.md`, `**/*.sh`).
+    pub files: Vec<String>,
+    /// Words to find in them, as written (case matters).
+    pub words: Vec<String>,
+}
+
 /// One finding of a project rule: a file, a 1-based line (0: the file as a whole) and a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProjectMatch {
@@ -198,6 +210,19 @@ pub struct CompiledProject {
     spec: ProjectSpec,
     /// `evidence.files`, compiled.
     files: Option<globset::GlobSet>,
+}
+
+pub fn glob_set(globs: &[String], what: &str) -> Result<globset::GlobSet, String> {
+    let mut set = globset::GlobSetBuilder::new();
+    for g in globs {
+        let glob = globset::GlobBuilder::new(g)
+            .literal_separator(true)
+            .case_insensitive(true)
+            .build()
+            .map_err(|e| format!("{what} entry `{g}`: {e}"))?;
+        set.add(glob);
+    }
+    set.build().map_err(|e| format!("{what}: {e}"))
 }
 
 impl CompiledProject {
@@ -236,24 +261,26 @@ impl CompiledProject {
             }
         }
         let files = match spec.evidence.as_ref().map(|e| &e.files) {
-            Some(globs) if !globs.is_empty() => {
-                let mut set = globset::GlobSetBuilder::new();
-                for g in globs {
-                    let glob = globset::GlobBuilder::new(g)
-                        .literal_separator(true)
-                        .case_insensitive(true)
-                        .build()
-                        .map_err(|e| format!("evidence `files` entry `{g}`: {e}"))?;
-                    set.add(glob);
-                }
-                Some(set.build().map_err(|e| format!("evidence `files`: {e}"))?)
-            }
+            Some(globs) if !globs.is_empty() => Some(glob_set(globs, "evidence `files`")?),
             _ => None,
         };
+        if let Some(d) = spec.evidence.as_ref().and_then(|e| e.documents.as_ref()) {
+            if d.files.is_empty() || d.words.is_empty() || d.words.iter().any(|w| w.is_empty()) {
+                return Err(
+                    "`[match.evidence.documents]` needs `files` and non-empty `words`".into(),
+                );
+            }
+            glob_set(&d.files, "evidence `documents.files`")?;
+        }
         Ok(CompiledProject {
             spec: spec.clone(),
             files,
         })
+    }
+
+    /// The globs of the documents the rule reads, and the words it looks for in them.
+    pub fn documents(&self) -> Option<&DocumentWords> {
+        self.spec.evidence.as_ref()?.documents.as_ref()
     }
 
     /// The rule reads URL routes.
@@ -494,6 +521,15 @@ impl CompiledProject {
         if let Some(set) = &self.files {
             if let Some(found) = project.paths.iter().find(|p| set.is_match(p.as_str())) {
                 return Some(format!("the repository has `{found}`"));
+            }
+        }
+        if let Some(d) = e.documents.as_ref() {
+            let found = project
+                .documents
+                .iter()
+                .find(|(_, word, _)| d.words.contains(word));
+            if let Some((rel, word, line)) = found {
+                return Some(format!("{rel}:{line} mentions `{word}`"));
             }
         }
         if !e.route_paths.is_empty() || !e.route_views.is_empty() {
@@ -882,6 +918,12 @@ fn looked_for(e: &EvidenceSpec) -> String {
     }
     if !e.files.is_empty() {
         parts.push(format!("no file like {}", list(&e.files)));
+    }
+    if let Some(d) = &e.documents {
+        parts.push(format!(
+            "no document or script that mentions {}",
+            list(&d.words)
+        ));
     }
     parts.join("; ")
 }

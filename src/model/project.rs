@@ -301,28 +301,16 @@ impl<'a> Project<'a> {
     }
 }
 
-/// A deploy file for development, tests or CI, by its path: `docker-compose.dev.yml`,
-/// `docker/local/Dockerfile`, `.devcontainer/`, `compose.override.yml`, `ci/`.
+/// A deploy file for development, tests or CI, by its path: any part of it named as a
+/// non-production settings profile would be (`docker-compose.dev.yml`, `docker/local/`,
+/// `ci/`), or a compose override or dev container.
 pub fn is_development_deploy(rel: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "dev",
-        "devel",
-        "develop",
-        "development",
-        "local",
-        "test",
-        "tests",
-        "testing",
-        "ci",
-        "override",
-        "devcontainer",
-        "example",
-        "examples",
-        "sample",
-    ];
+    const DEPLOY_ONLY: &[&str] = &["develop", "override", "devcontainer", "examples"];
     rel.to_ascii_lowercase()
         .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|part| WORDS.contains(&part))
+        .any(|part| {
+            DEPLOY_ONLY.contains(&part) || crate::model::settings::is_non_production_name(part)
+        })
 }
 
 #[cfg(test)]

@@ -176,6 +176,17 @@ fn automaton(mut words: Vec<String>) -> Option<AhoCorasick> {
     AhoCorasick::new(&words).ok()
 }
 
+/// The mention words, leftmost-longest (see `facts::word_automaton`).
+fn mention_automaton(mut words: Vec<String>) -> Option<AhoCorasick> {
+    words.sort();
+    words.dedup();
+    words.retain(|w| !w.is_empty());
+    if words.is_empty() {
+        return None;
+    }
+    facts::word_automaton(&words)
+}
+
 fn project_rules<'a>(rules: &[&'a LoadedRule]) -> Vec<(&'a LoadedRule, &'a CompiledProject)> {
     rules
         .iter()
@@ -210,7 +221,7 @@ impl<'a> Plan<'a> {
                     .flat_map(|(_, p)| p.definition_words())
                     .collect(),
             ),
-            mention_words: automaton(
+            mention_words: mention_automaton(
                 projects
                     .iter()
                     .flat_map(|(_, p)| p.mention_words())

@@ -274,18 +274,21 @@ pub fn starts_a_word(words: &AhoCorasick, bytes: &[u8]) -> bool {
 }
 
 /// The identifiers of `text` that contain one of the words `words` searches for, outside
-/// `#` comments, each once per line. One pass of the automaton; each hit is widened to the
-/// identifier around it, and hits inside an identifier already taken are skipped, so the
-/// cost stays linear in the text.
+/// comments, each once per line. The automaton must be leftmost-longest ([`word_automaton`]):
+/// each hit is widened to the identifier around it. Where each byte stands (code, string,
+/// comment, an import statement) comes from one lexing pass, so the whole is linear in the
+/// text however long its lines.
 pub fn mentions(text: &str, words: &AhoCorasick) -> Vec<Mention> {
     let bytes = text.as_bytes();
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut hits = words.find_iter(bytes).peekable();
+    if hits.peek().is_none() {
+        return Vec::new();
+    }
+    let lexed = Lexed::of(bytes);
     let mut found: Vec<Mention> = Vec::new();
     let mut taken_until = 0;
-    let mut line = 1;
-    let mut counted_to = 0;
-    let mut line_start = 0;
-    for hit in words.find_overlapping_iter(bytes) {
+    for hit in hits {
         if hit.start() < taken_until {
             continue;
         }
@@ -298,35 +301,29 @@ pub fn mentions(text: &str, words: &AhoCorasick) -> Vec<Mention> {
             end += 1;
         }
         taken_until = end;
-        for (i, b) in bytes[counted_to..start].iter().enumerate() {
-            if *b == b'\n' {
-                line += 1;
-                line_start = counted_to + i + 1;
-            }
-        }
-        counted_to = start;
-        let before = &text[line_start..start];
-        let place = place_of(before);
+        let place = lexed.place[start];
         if place == Place::Comment {
             continue;
         }
-        let dotted =
-            bytes.get(start.wrapping_sub(1)) == Some(&b'.') || bytes.get(end) == Some(&b'.');
-        let in_text = place == Place::String && !dotted;
-        let head = before.trim_start();
-        let import = head.starts_with("from ") || head.starts_with("import ");
-        let definition = matches!(head.trim_start_matches("async "), "class " | "def ");
-        let name = text[start..end].to_string();
-        if found
-            .last()
-            .is_some_and(|m| m.line == line && m.name == name)
-        {
-            continue;
-        }
+        let line = lexed.line_of(start);
+        // A dotted string names code by its last part (`"axes.middleware.AxesMiddleware"`);
+        // the other parts are module names (`"django.core.cache.backends…"` is no cache use).
+        let dotted_before = start > 0 && bytes[start - 1] == b'.';
+        let dotted_after = bytes.get(end) == Some(&b'.');
+        let in_text = place == Place::String && (dotted_after || !dotted_before);
+        // Only the few bytes from the line's first code byte: a definition's name follows
+        // `class`, `def` or `async def` there, and a long line is never rescanned.
+        let first = lexed.first[line - 1].min(start);
+        let definition = start - first <= 16 && {
+            let head = &text[first..start];
+            let keywords: Vec<&str> = head.split_whitespace().collect();
+            head.ends_with(|c: char| c.is_ascii_whitespace())
+                && matches!(keywords.as_slice(), ["class"] | ["def"] | ["async", "def"])
+        };
         found.push(Mention {
-            name,
+            name: text[start..end].to_string(),
             line,
-            import,
+            import: lexed.import_line[line - 1],
             text: in_text,
             definition,
         });
@@ -336,6 +333,15 @@ pub fn mentions(text: &str, words: &AhoCorasick) -> Vec<Mention> {
     found
 }
 
+/// The automaton [`mentions`] and [`starts_a_word`] expect: leftmost-longest, so a longer
+/// word that starts first (`X-Correlation-ID`) wins over one inside it (`Correlation`).
+pub fn word_automaton(words: &[String]) -> Option<AhoCorasick> {
+    AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(words)
+        .ok()
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
     Code,
@@ -343,33 +349,133 @@ enum Place {
     Comment,
 }
 
-/// Where the end of `line_head` is: in code, inside a string opened on the line, or in a
-/// `#` comment.
-fn place_of(line_head: &str) -> Place {
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for c in line_head.chars() {
-        match quote {
-            Some(q) => {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == q {
-                    quote = None;
+/// Where each byte of a Python source stands, and which lines belong to an import statement
+/// (continuation lines of `from x import (\n a,\n b)` included), from one pass over the bytes.
+struct Lexed {
+    place: Vec<Place>,
+    /// Byte offset of each line's start.
+    starts: Vec<usize>,
+    /// Byte offset of each line's first byte that is not whitespace (its end when none).
+    first: Vec<usize>,
+    import_line: Vec<bool>,
+}
+
+impl Lexed {
+    fn of(bytes: &[u8]) -> Self {
+        let mut place = Vec::with_capacity(bytes.len());
+        let mut starts = vec![0];
+        let mut first = Vec::new();
+        let mut line_first: Option<usize> = None;
+        let mut import_line = Vec::new();
+        // Inside a string: its quote and whether tripled.
+        let mut string: Option<(u8, bool)> = None;
+        let mut comment = false;
+        let mut depth: usize = 0;
+        let mut continued = false;
+        let mut in_import = false;
+        let mut line_is_import = false;
+        let mut at_line_start = true;
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'\n' {
+                place.push(if comment { Place::Comment } else { Place::Code });
+                comment = false;
+                if let Some((_, false)) = string {
+                    string = None;
+                }
+                import_line.push(line_is_import);
+                first.push(line_first.take().unwrap_or(i));
+                // An import goes on while its parentheses are open or the line is continued.
+                in_import = in_import && (depth > 0 || continued) && string.is_none();
+                line_is_import = in_import;
+                continued = false;
+                at_line_start = string.is_none();
+                starts.push(i + 1);
+                i += 1;
+                continue;
+            }
+            if comment {
+                place.push(Place::Comment);
+                i += 1;
+                continue;
+            }
+            if let Some((quote, triple)) = string {
+                place.push(Place::String);
+                if b == b'\\' {
+                    if i + 1 < bytes.len() && bytes[i + 1] != b'\n' {
+                        place.push(Place::String);
+                        i += 2;
+                        continue;
+                    }
+                } else if b == quote {
+                    if !triple {
+                        string = None;
+                    } else if bytes.get(i + 1) == Some(&quote) && bytes.get(i + 2) == Some(&quote) {
+                        place.push(Place::String);
+                        place.push(Place::String);
+                        string = None;
+                        i += 3;
+                        continue;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            if line_first.is_none() && !b.is_ascii_whitespace() {
+                line_first = Some(i);
+            }
+            if at_line_start && !b.is_ascii_whitespace() {
+                at_line_start = false;
+                if depth == 0 && !in_import {
+                    let rest = &bytes[i..];
+                    in_import = rest.starts_with(b"from ") || rest.starts_with(b"import ");
+                    line_is_import = in_import;
                 }
             }
-            None => match c {
-                '#' => return Place::Comment,
-                '"' | '\'' => quote = Some(c),
-                _ => {}
-            },
+            match b {
+                b'#' => {
+                    comment = true;
+                    place.push(Place::Comment);
+                }
+                b'"' | b'\'' => {
+                    let triple = bytes.get(i + 1) == Some(&b) && bytes.get(i + 2) == Some(&b);
+                    string = Some((b, triple));
+                    let n = if triple { 3 } else { 1 };
+                    place.extend(std::iter::repeat_n(Place::String, n));
+                    i += n;
+                    continue;
+                }
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    place.push(Place::Code);
+                }
+                b')' | b']' | b'}' => {
+                    depth = depth.saturating_sub(1);
+                    place.push(Place::Code);
+                }
+                b'\\' => {
+                    continued = bytes.get(i + 1) == Some(&b'\n');
+                    place.push(Place::Code);
+                }
+                _ => place.push(Place::Code),
+            }
+            i += 1;
+        }
+        import_line.push(line_is_import);
+        first.push(line_first.unwrap_or(bytes.len()));
+        place.truncate(bytes.len());
+        Lexed {
+            place,
+            starts,
+            first,
+            import_line,
         }
     }
-    if quote.is_some() {
-        Place::String
-    } else {
-        Place::Code
+
+    /// The 1-based line of a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
     }
 }
 
@@ -448,8 +554,54 @@ def badge(x):
     }
 
     #[test]
+    fn mentions_know_multi_line_imports_docstrings_and_dotted_strings() {
+        let words = word_automaton(&[
+            "cache".to_string(),
+            "Correlation".to_string(),
+            "X-Correlation-ID".to_string(),
+        ])
+        .unwrap();
+        let src = "\
+from django.views.decorators.cache import (
+    cache_page,
+)
+def f():
+    \"\"\"Reads the database: no cache here.
+    cache is off\"\"\"
+    CACHES = {\"BACKEND\": \"django.core.cache.backends.LocMemCache\"}
+    response[\"X-Correlation-ID\"] = 1
+class  CorrelationMiddleware: pass
+";
+        let got: Vec<(String, usize, bool, bool, bool)> = mentions(src, &words)
+            .into_iter()
+            .map(|m| (m.name, m.line, m.import, m.text, m.definition))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("CorrelationMiddleware".into(), 9, false, false, true),
+                ("X-Correlation-ID".into(), 8, false, true, false),
+                ("cache".into(), 1, true, false, false),
+                ("cache".into(), 5, false, true, false),
+                ("cache".into(), 6, false, true, false),
+                ("cache".into(), 7, false, true, false),
+                ("cache_page".into(), 2, true, false, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_long_line_of_hits_is_read_once() {
+        let words = word_automaton(&["cache".to_string()]).unwrap();
+        let src = format!("X = [{}]\n", "cache,".repeat(200_000));
+        let found = mentions(&src, &words);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].name.as_str(), found[0].line), ("cache", 1));
+    }
+
+    #[test]
     fn mentions_take_whole_identifiers_outside_comments() {
-        let words = AhoCorasick::new(["RateLimit", "Limiter"]).unwrap();
+        let words = word_automaton(&["RateLimit".to_string(), "Limiter".to_string()]).unwrap();
         let src = "\
 from infra.limits import RateLimiter  # RateLimitMiddleware later
 x = RateLimiter(); y = 'a.RateLimitMiddleware'

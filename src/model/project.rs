@@ -22,6 +22,11 @@ pub struct Project<'a> {
     /// Settings modules found that production does not use (a development profile).
     other_settings: BTreeSet<&'a str>,
     mentions: HashMap<&'a str, Vec<(usize, &'a Mention)>>,
+    /// Each module name production files import, with every dotted prefix of it (importing
+    /// `a.b.c` loads `a` and `a.b`), to the importing files' modules.
+    imported: HashMap<&'a str, Vec<&'a str>>,
+    /// Files by every dotted tail of their module (`a.b.c`, `b.c`, `c`).
+    by_module: HashMap<&'a str, Vec<usize>>,
     /// Deploy files (relative path) and what they say, in path order.
     pub deploy: &'a [(String, DeployFacts)],
     /// Every file path discovered, whatever its kind, in path order.
@@ -77,18 +82,49 @@ impl<'a> Project<'a> {
                 mentions.entry(m.name.as_str()).or_default().push((i, m));
             }
         }
-        Project {
+        let mut by_module: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, file) in files.iter().enumerate() {
+            let mut rest = file.module.as_str();
+            loop {
+                by_module.entry(rest).or_default().push(i);
+                match rest.split_once('.') {
+                    Some((_, tail)) => rest = tail,
+                    None => break,
+                }
+            }
+        }
+        let mut project = Project {
             files,
             profile,
             dependencies,
             imports,
             other_settings,
             mentions,
+            imported: HashMap::new(),
+            by_module,
             deploy: &[],
             paths: &[],
             documents: &[],
             routes: std::cell::OnceCell::new(),
+        };
+        let mut imported: HashMap<&str, Vec<&str>> = HashMap::new();
+        for file in files.iter().filter(|f| project.runs_in_production(f)) {
+            for m in &file.imports {
+                let mut end = m.len();
+                loop {
+                    imported
+                        .entry(&m[..end])
+                        .or_default()
+                        .push(file.module.as_str());
+                    match m[..end].rfind('.') {
+                        Some(dot) => end = dot,
+                        None => break,
+                    }
+                }
+            }
         }
+        project.imported = imported;
+        project
     }
 
     /// Every route production serves, followed from the production `ROOT_URLCONF`; `None`
@@ -112,14 +148,27 @@ impl<'a> Project<'a> {
     /// dotted suffix as settings and imports spell modules from any source root.
     pub fn definition(&self, qualified: &str) -> Option<(&'a FileFacts, Defined<'a>)> {
         let (module, name) = qualified.rsplit_once('.')?;
-        let matches_module = |m: &str| {
-            m == module
-                || m.ends_with(&format!(".{module}"))
-                || (m.contains('.') && module.ends_with(&format!(".{m}")))
-        };
-        self.files
-            .iter()
-            .filter(|f| matches_module(&f.module))
+        // Files whose module is the name or ends with it (`apps.x.views` for `x.views`), then
+        // files whose dotted module the name ends with (`plane.app.views` for `app/views.py`).
+        let mut candidates: Vec<usize> = self.by_module.get(module).cloned().unwrap_or_default();
+        let mut rest = module;
+        while let Some((_, tail)) = rest.split_once('.') {
+            if tail.contains('.') {
+                candidates.extend(
+                    self.by_module
+                        .get(tail)
+                        .into_iter()
+                        .flatten()
+                        .filter(|&&i| self.files[i].module == tail),
+                );
+            }
+            rest = tail;
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .map(|i| &self.files[i])
             .find_map(|f| {
                 if let Some(c) = f.classes.iter().find(|c| c.name == name) {
                     return Some((f, Defined::Class(c)));
@@ -196,21 +245,16 @@ impl<'a> Project<'a> {
 
     /// Where production code names `name`, except in `own` (the defining file) and except
     /// re-exports (an import of it in a package's `__init__.py`).
-    pub fn uses_of(&self, name: &str, own: &str) -> Vec<(&'a FileFacts, usize)> {
-        let Some(found) = self.mentions.get(name) else {
-            return Vec::new();
-        };
-        found
-            .iter()
-            .map(|(i, m)| (&self.files[*i], *m))
-            .filter(|(f, m)| {
+    pub fn is_used(&self, name: &str, own: &str) -> bool {
+        self.mentions.get(name).is_some_and(|found| {
+            found.iter().any(|(i, m)| {
+                let f = &self.files[*i];
                 f.rel != own
                     && !m.definition
                     && self.runs_in_production(f)
                     && !(m.import && f.rel.ends_with("__init__.py"))
             })
-            .map(|(f, m)| (f, m.line))
-            .collect()
+        })
     }
 
     /// A settings module production does not use that names `name` (a development profile).
@@ -223,14 +267,14 @@ impl<'a> Project<'a> {
             .cloned()
     }
 
-    /// Mentions of `name` inside `own` other than at its definition line.
-    pub fn own_uses(&self, name: &str, own: &str, defined_at: usize) -> usize {
-        self.mentions.get(name).map_or(0, |found| {
-            found
-                .iter()
-                .filter(|(i, m)| self.files[*i].rel == own && m.line != defined_at)
-                .count()
-        })
+    /// Whether `own` names `name` other than at its definition line (its mentions are sorted
+    /// by name: a binary search finds them).
+    pub fn used_in_own_module(name: &str, own: &FileFacts, defined_at: usize) -> bool {
+        let from = own.mentions.partition_point(|m| m.name.as_str() < name);
+        own.mentions[from..]
+            .iter()
+            .take_while(|m| m.name == name)
+            .any(|m| m.line != defined_at)
     }
 
     /// Identifiers production code uses (an import alone is no use, nor a word inside a
@@ -288,16 +332,25 @@ impl<'a> Project<'a> {
         })
     }
 
-    /// Whether some production module imports `module` (or a module inside it).
+    /// Whether some other production module imports `module` (or a module inside it), as
+    /// named from any source root: the module or a dotted tail of it of two parts or more
+    /// (a one-part tail such as `utils` would answer every `import utils`).
     pub fn imported(&self, module: &str) -> bool {
-        let inside = format!("{module}.");
-        self.files.iter().any(|f| {
-            self.runs_in_production(f)
-                && f.module != module
-                && f.imports.iter().any(|m| {
-                    m == module || m.starts_with(&inside) || module.ends_with(&format!(".{m}"))
-                })
-        })
+        let by_other = |name: &str| {
+            self.imported
+                .get(name)
+                .is_some_and(|importers| importers.iter().any(|m| *m != module))
+        };
+        let mut rest = module;
+        loop {
+            if (rest == module || rest.contains('.')) && by_other(rest) {
+                return true;
+            }
+            match rest.split_once('.') {
+                Some((_, tail)) => rest = tail,
+                None => return false,
+            }
+        }
     }
 }
 

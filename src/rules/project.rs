@@ -142,7 +142,8 @@ pub struct EvidenceSpec {
     /// Identifiers (globs) production code names: `throttle_classes`, `ratelimit`.
     #[serde(default)]
     pub code: Vec<String>,
-    /// Words production code holds in a string literal (`X-Request-ID`, a header name).
+    /// Words production code holds outside comments, in strings too (`X-Request-ID`, a
+    /// header name).
     #[serde(default)]
     pub text: Vec<String>,
     /// Globs on the repository's file paths (`**/locustfile.py`, `**/*backup*.sh`): any file,
@@ -212,6 +213,8 @@ pub struct CompiledProject {
     files: Option<globset::GlobSet>,
 }
 
+/// One set of path globs (`**` crosses folders, `*` does not; case ignored), or an error
+/// that names `what` and the entry.
 pub fn glob_set(globs: &[String], what: &str) -> Result<globset::GlobSet, String> {
     let mut set = globset::GlobSetBuilder::new();
     for g in globs {
@@ -232,7 +235,7 @@ impl CompiledProject {
             && spec.report_processes.is_empty()
             && spec.shallow_routes.is_none()
         {
-            return Err("a project rule needs `[[match.components]]`, `[match.evidence]` or `report_processes`".into());
+            return Err("a project rule needs `[[match.components]]`, `[match.evidence]`, `report_processes` or `[match.shallow_routes]`".into());
         }
         if !spec.components.is_empty() && spec.wired.is_none() {
             return Err("`[[match.components]]` needs `[match.wired]`: what wires one in".into());
@@ -325,10 +328,14 @@ impl CompiledProject {
 
     pub fn evaluate(&self, project: &Project<'_>) -> ProjectOutcome {
         let mut outcome = ProjectOutcome::default();
-        // What production runs is read from its settings: without them nothing is decided.
-        if project.profile.is_none() {
-            outcome.undecided = Some("no production settings module was found".to_string());
-            return outcome;
+        // The first production web server each deploy file starts, for a fallback's message.
+        let mut web: std::collections::HashMap<&str, &crate::parse::deploy::Process> =
+            std::collections::HashMap::new();
+        for (rel, p) in project
+            .processes()
+            .filter(|(_, p)| p.kind == ProcessKind::Web)
+        {
+            web.entry(rel).or_insert(p);
         }
         for (rel, process) in project.processes() {
             if self.spec.report_processes.contains(&process.kind) {
@@ -339,11 +346,9 @@ impl CompiledProject {
                     .unwrap_or("{file} starts `{command}`")
                     .replace("{file}", rel)
                     .replace("{command}", &process.command);
-                let beside = project.processes().find(|(r, p)| {
-                    *r == rel && p.kind == ProcessKind::Web && p.line != process.line
-                });
+                let beside = web.get(rel).filter(|p| p.line != process.line);
                 let severity = match (beside, self.spec.fallback_severity) {
-                    (Some((_, web)), Some(severity)) => {
+                    (Some(web), Some(severity)) => {
                         message.push_str(&format!(
                             "; line {} of the same file starts `{}` instead: which one runs depends on the environment",
                             web.line, web.command
@@ -360,6 +365,12 @@ impl CompiledProject {
                     header: process.command.chars().take(200).collect(),
                 });
             }
+        }
+        // The rest reads what production runs from its settings: without them it is undecided
+        // (processes a deploy file starts need no settings and are reported above).
+        if project.profile.is_none() {
+            outcome.undecided = Some("no production settings module was found".to_string());
+            return outcome;
         }
         if let Some(shallow) = &self.spec.shallow_routes {
             match project.routes() {
@@ -427,15 +438,14 @@ impl CompiledProject {
         }
         // A component used by another unwired component of its own module is reported
         // through that one (a limiter class and the middleware that holds it).
-        let users: Vec<(String, String)> = unwired
-            .iter()
-            .map(|(f, c, _, _)| (f.rel.clone(), c.name.clone()))
-            .collect();
+        let mut per_file: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
+        for (f, _, _, _) in &unwired {
+            *per_file.entry(f.rel.clone()).or_default() += 1;
+        }
         unwired.retain(|(file, class, _, _)| {
-            let others = users
-                .iter()
-                .any(|(rel, name)| *rel == file.rel && *name != class.name);
-            !(others && project.own_uses(&class.name, &file.rel, class.line) > 0)
+            let others = per_file.get(&file.rel).is_some_and(|n| *n > 1);
+            !(others && Project::used_in_own_module(&class.name, file, class.line))
         });
         if !undecided.is_empty() {
             outcome.undecided = Some(undecided.join("; "));
@@ -610,7 +620,13 @@ impl CompiledProject {
             }
         }
         // A component's own module is judged by its wiring, never evidence for itself.
-        let not_a_component = |f: &FileFacts| !f.classes.iter().any(|c| self.is_component(c));
+        let component_files: std::collections::HashSet<&str> = project
+            .files
+            .iter()
+            .filter(|f| f.classes.iter().any(|c| self.is_component(c)))
+            .map(|f| f.rel.as_str())
+            .collect();
+        let not_a_component = |f: &FileFacts| !component_files.contains(f.rel.as_str());
         let named = project.mentioned(
             |name| e.code.iter().any(|g| glob_match(g, name)),
             not_a_component,
@@ -665,7 +681,11 @@ fn shallow_findings(
 ) {
     use crate::model::project::Defined;
     use crate::model::routes::RouteTarget;
-    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut seen: std::collections::BTreeSet<(&str, usize)> = std::collections::BTreeSet::new();
+    let mut functions_of: std::collections::HashMap<
+        &str,
+        std::collections::HashMap<&str, &crate::model::facts::FunctionDef>,
+    > = std::collections::HashMap::new();
     for route in resolved
         .routes
         .iter()
@@ -677,7 +697,8 @@ fn shallow_findings(
         let Some((file, defined)) = project.definition(view) else {
             continue;
         };
-        if !project.runs_in_production(file) || seen.contains(&(file.rel.clone(), defined.line())) {
+        if !project.runs_in_production(file) || seen.contains(&(file.rel.as_str(), defined.line()))
+        {
             continue;
         }
         let (calls, header) = match defined {
@@ -698,11 +719,18 @@ fn shallow_findings(
         let touches = |callee: &str| spec.touches.iter().any(|g| glob_match(g, callee));
         let mut checked = calls.iter().any(|c| touches(c));
         if !checked {
-            // Helpers of the same module (`check_database()`), one level down.
+            // Helpers of the same module (`check_database()`), one level down, through a
+            // name index built once per file.
+            let helpers = functions_of.entry(file.rel.as_str()).or_insert_with(|| {
+                let mut by_name = std::collections::HashMap::new();
+                for f in &file.functions {
+                    by_name.entry(f.name.as_str()).or_insert(f);
+                }
+                by_name
+            });
             checked = calls.iter().any(|c| {
-                file.functions
-                    .iter()
-                    .find(|f| f.name == *c)
+                helpers
+                    .get(c.as_str())
                     .is_some_and(|f| f.calls.iter().any(|inner| touches(inner)))
             });
         }
@@ -720,7 +748,7 @@ fn shallow_findings(
             },
             None => spec.severity,
         };
-        seen.push((file.rel.clone(), defined.line()));
+        seen.insert((file.rel.as_str(), defined.line()));
         let message = spec
             .message
             .as_deref()
@@ -799,11 +827,11 @@ fn wiring(class: &ClassDef, file: &FileFacts, wired: &WiredSpec, project: &Proje
         ));
     }
     if wired.used {
-        if !project.uses_of(&class.name, &file.rel).is_empty() {
+        if project.is_used(&class.name, &file.rel) {
             return Wiring::Wired;
         }
         // Used inside its own module by code that is itself loaded from elsewhere.
-        if project.own_uses(&class.name, &file.rel, class.line) > 0
+        if Project::used_in_own_module(&class.name, file, class.line)
             && (module_named || project.imported(&file.module))
         {
             return Wiring::Wired;

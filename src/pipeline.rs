@@ -571,43 +571,55 @@ fn check_for(
 }
 
 fn analyze_file(file: &SourceFile, plan: &Plan<'_>) -> FileOutcome {
-    let mut outcome = FileOutcome::default();
     // Documents and scripts a project rule reads for words (a backup runbook): read, never
     // parsed, whatever their kind.
-    if let Some((globs, words)) = &plan.documents {
-        if !file.is_python() && globs.is_match(&file.rel) {
-            if let Ok(bytes) = std::fs::read(&file.abs) {
-                outcome.document_words = document_words(&bytes, words);
-            }
-        }
-    }
+    let document = plan
+        .documents
+        .as_ref()
+        .filter(|(globs, _)| !file.is_python() && globs.is_match(&file.rel));
     // Deploy files are read only for the settings they name.
     let wants_text = file.is_python()
         || matches!(file.kind, FileKind::Manifest(_))
         || (plan.wants_settings && matches!(file.kind, FileKind::Deploy(_)));
-    if !wants_text {
-        return outcome;
+    if !wants_text && document.is_none() {
+        return FileOutcome::default();
     }
-    let decoded = match std::fs::read(&file.abs) {
+    // One read serves both.
+    let bytes = std::fs::read(&file.abs);
+    let document_words = match (document, &bytes) {
+        (Some((_, words)), Ok(bytes)) => document_words(bytes, words),
+        _ => Vec::new(),
+    };
+    if !wants_text {
+        return FileOutcome {
+            read: bytes.is_ok(),
+            document_words,
+            ..FileOutcome::default()
+        };
+    }
+    let decoded = match bytes {
         Err(e) => Err(format!("cannot read: {e}")),
         Ok(bytes) if bytes.contains(&0) => Err("skipped: binary content (NUL bytes)".to_string()),
         Ok(bytes) if file.is_python() => source::decode_python(bytes).map_err(|e| e.0),
         Ok(bytes) => source::decode_text(bytes).map_err(|e| e.0),
     };
-    match decoded {
+    let mut outcome = match decoded {
         Ok(text) => {
             let mut outcome = analyze_text(&file.rel, file.kind, file.is_test, text, plan);
             outcome.read = true;
             outcome
         }
         Err(message) => {
+            let mut outcome = FileOutcome::default();
             if plan.may_be_settings(&file.rel, file.is_test) {
                 outcome.unreadable_settings = Some(message.clone());
             }
             outcome.errors.push(skip(file, &message));
             outcome
         }
-    }
+    };
+    outcome.document_words = document_words;
+    outcome
 }
 
 /// Each of `words` the bytes hold, once, with the 1-based line of its first occurrence.

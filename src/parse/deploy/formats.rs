@@ -136,15 +136,28 @@ fn assignment(text: &str) -> Option<(String, String)> {
 /// Logical lines: `\` at the end continues onto the next line. Each with its first line.
 /// With `skip_comments`, comment lines inside a continued line are dropped (systemd does).
 fn logical_lines(text: &str, skip_comments: bool) -> Vec<(usize, String)> {
+    join_continued(
+        text,
+        |line, continuing| skip_comments && continuing && line.trim_start().starts_with(['#', ';']),
+        str::trim_end,
+    )
+}
+
+/// Lines joined where one ends in `\`, each with its first line number. `skip(line,
+/// continuing)` drops a line; `trim` is applied to each line before it is joined.
+fn join_continued(
+    text: &str,
+    skip: impl Fn(&str, bool) -> bool,
+    trim: fn(&str) -> &str,
+) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut current: Option<(usize, String)> = None;
     for (i, line) in text.lines().enumerate() {
-        let comment = line.trim_start().starts_with(['#', ';']);
-        if skip_comments && comment && current.is_some() {
+        if skip(line, current.is_some()) {
             continue;
         }
         let (number, mut buffer) = current.take().unwrap_or((i + 1, String::new()));
-        let trimmed = line.trim_end();
+        let trimmed = trim(line);
         match trimmed.strip_suffix('\\') {
             Some(head) => {
                 buffer.push_str(head);
@@ -265,30 +278,14 @@ fn dockerfile(text: &str, facts: &mut DeployFacts) {
 /// Instructions with their first line, continuations joined; comment lines inside a
 /// continued instruction are dropped, as Docker does.
 fn docker_instructions(text: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    let mut current: Option<(usize, String)> = None;
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if trimmed.starts_with('#') || (trimmed.is_empty() && current.is_none()) {
-            continue;
-        }
-        let (number, mut buffer) = current.take().unwrap_or((i + 1, String::new()));
-        match trimmed.strip_suffix('\\') {
-            Some(head) => {
-                buffer.push_str(head);
-                buffer.push(' ');
-                current = Some((number, buffer));
-            }
-            None => {
-                buffer.push_str(trimmed);
-                out.push((number, buffer));
-            }
-        }
-    }
-    if let Some(last) = current {
-        out.push(last);
-    }
-    out
+    join_continued(
+        text,
+        |line, continuing| {
+            let trimmed = line.trim();
+            trimmed.starts_with('#') || (trimmed.is_empty() && !continuing)
+        },
+        str::trim,
+    )
 }
 
 fn docker_cmd(rest: &str) -> Cmd {

@@ -31,6 +31,9 @@ fn json_report(args: &[&str]) -> (i32, Value) {
 }
 
 const SEED_FINDINGS: &[&str] = &[
+    // The web server's command line, in the Dockerfile.
+    "REL002 Dockerfile:20",
+    "REL012 apps/backend/apps/core/prisma_client.py:4",
     "REL007 apps/backend/apps/core/views.py:5",
     "SEC022 apps/backend/apps/stories/importers.py:13",
     "SEC023 apps/backend/apps/stories/tasks.py:20",
@@ -56,6 +59,7 @@ const SEED_FINDINGS: &[&str] = &[
     "OPS006 apps/backend/config/settings.py:1",
     "OPS007 apps/backend/config/settings.py:1",
     "REL009 apps/backend/config/settings.py:1",
+    "REL013 apps/backend/config/settings.py:1",
     "REL014 apps/backend/config/settings.py:1",
     "SEC011 apps/backend/config/settings.py:1",
     "SEC012 apps/backend/config/settings.py:1",
@@ -197,6 +201,8 @@ fn select_and_ignore_filter_rules_by_id_and_prefix() {
     assert_eq!(
         lines,
         vec![
+            "REL002 Dockerfile:20",
+            "REL012 apps/backend/apps/core/prisma_client.py:4",
             "REL007 apps/backend/apps/core/views.py:5",
             "REL006 apps/backend/apps/stories/tasks.py:32",
             "REL004 apps/backend/apps/users/middleware.py:29",
@@ -208,6 +214,7 @@ fn select_and_ignore_filter_rules_by_id_and_prefix() {
             "OPS006 apps/backend/config/settings.py:1",
             "OPS007 apps/backend/config/settings.py:1",
             "REL009 apps/backend/config/settings.py:1",
+            "REL013 apps/backend/config/settings.py:1",
             "REL014 apps/backend/config/settings.py:1",
             "REL001 apps/backend/config/settings.py:84",
             "OPS004 apps/backend/config/settings.py:89",
@@ -321,7 +328,7 @@ fn a_repository_without_python_is_inconclusive() {
     assert_eq!(report.get("cap"), None);
     assert_eq!(
         report["coverage"],
-        serde_json::json!({"checks": 48, "passed": 0, "failed": 0, "not_applicable": 48})
+        serde_json::json!({"checks": 51, "passed": 0, "failed": 0, "not_applicable": 51})
     );
     assert_eq!(report["summary"]["files"], 3);
     assert_eq!(report["findings"], serde_json::json!([]));
@@ -363,7 +370,7 @@ fn a_repository_without_python_is_inconclusive() {
   Recommendation  INCONCLUSIVE (no Django settings module was found)
   Settings        none found
   Findings        0 critical, 0 high, 0 medium, 0 low, 0 info
-  Coverage        48 checks: 0 passed, 0 failed, 48 n/a
+  Coverage        51 checks: 0 passed, 0 failed, 51 n/a
 
 Risk by area
   security        NONE

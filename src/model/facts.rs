@@ -110,6 +110,20 @@ pub struct Mention {
     pub text: bool,
     /// The name being defined (`class RateLimiter`, `def rate_limit`): not a use of it.
     pub definition: bool,
+    /// An attribute of something in code (`db.connect`), not a name of its own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub member: bool,
+    /// Called right there (`Prisma()`), in code.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub call: bool,
+    /// The line as written (its first 160 bytes) where the mention is a call, for the
+    /// snippet of a finding there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The line of the `if DEBUG:` (or `if settings.DEBUG:`) block the mention sits in: code
+    /// that runs only in development.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debug_only: Option<usize>,
 }
 
 /// Module-level classes and functions of a parsed module. The walk descends only into
@@ -320,12 +334,26 @@ pub fn mentions(text: &str, words: &AhoCorasick) -> Vec<Mention> {
             head.ends_with(|c: char| c.is_ascii_whitespace())
                 && matches!(keywords.as_slice(), ["class"] | ["def"] | ["async", "def"])
         };
+        let call = place == Place::Code && bytes.get(end) == Some(&b'(');
+        let code = call.then(|| {
+            let from = lexed.first[line - 1].min(start);
+            let to = lexed.starts.get(line).map_or(bytes.len(), |s| s - 1);
+            let mut to = to.min(from + 160);
+            while !text.is_char_boundary(to) {
+                to -= 1;
+            }
+            text[from..to].trim_end().to_string()
+        });
         found.push(Mention {
             name: text[start..end].to_string(),
             line,
             import: lexed.import_line[line - 1],
             text: in_text,
             definition,
+            member: dotted_before && place == Place::Code,
+            call,
+            code,
+            debug_only: lexed.debug_guard[line - 1],
         });
     }
     found.sort();
@@ -358,6 +386,8 @@ struct Lexed {
     /// Byte offset of each line's first byte that is not whitespace (its end when none).
     first: Vec<usize>,
     import_line: Vec<bool>,
+    /// Per line, the `if DEBUG:` block it sits in (see [`debug_guards`]).
+    debug_guard: Vec<Option<usize>>,
 }
 
 impl Lexed {
@@ -375,10 +405,14 @@ impl Lexed {
         let mut in_import = false;
         let mut line_is_import = false;
         let mut at_line_start = true;
+        // Per line: it starts a statement (not a continuation inside brackets or a string).
+        let mut statement = Vec::new();
+        let mut line_starts_statement = true;
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
             if b == b'\n' {
+                statement.push(line_starts_statement);
                 place.push(if comment { Place::Comment } else { Place::Code });
                 comment = false;
                 if let Some((_, false)) = string {
@@ -389,6 +423,7 @@ impl Lexed {
                 // An import goes on while its parentheses are open or the line is continued.
                 in_import = in_import && (depth > 0 || continued) && string.is_none();
                 line_is_import = in_import;
+                line_starts_statement = string.is_none() && depth == 0 && !continued;
                 continued = false;
                 at_line_start = string.is_none();
                 starts.push(i + 1);
@@ -464,12 +499,15 @@ impl Lexed {
         }
         import_line.push(line_is_import);
         first.push(line_first.unwrap_or(bytes.len()));
+        statement.push(line_starts_statement);
         place.truncate(bytes.len());
+        let debug_guard = debug_guards(bytes, &starts, &first, &statement);
         Lexed {
             place,
             starts,
             first,
             import_line,
+            debug_guard,
         }
     }
 
@@ -477,6 +515,64 @@ impl Lexed {
     fn line_of(&self, offset: usize) -> usize {
         self.starts.partition_point(|&s| s <= offset)
     }
+}
+
+/// For each line, the 1-based line of the innermost enclosing `if DEBUG:` / `elif
+/// settings.DEBUG:` block, if any: one pass with a stack of open guards, popped by the
+/// indentation of each line that starts a statement (continuation lines keep their guard).
+/// A condition with `not` or `False` is no development guard (`if not DEBUG:` runs in
+/// production), and an `else:` of a guard closes it.
+fn debug_guards(
+    bytes: &[u8],
+    starts: &[usize],
+    first: &[usize],
+    statement: &[bool],
+) -> Vec<Option<usize>> {
+    let mut guards = Vec::with_capacity(first.len());
+    // (indentation, header line) of the open guards, innermost last.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    for (index, (&start, &code)) in starts.iter().zip(first).enumerate() {
+        let end = starts.get(index + 1).copied().unwrap_or(bytes.len());
+        let text = &bytes[code.min(end)..end];
+        let blank = text.is_empty() || text[0] == b'#' || text[0] == b'\n';
+        if statement.get(index).copied().unwrap_or(true) && !blank {
+            let indent = code - start;
+            while open.last().is_some_and(|(at, _)| *at >= indent) {
+                open.pop();
+            }
+            guards.push(open.last().map(|(_, line)| *line));
+            if is_debug_guard(text) {
+                open.push((indent, index + 1));
+            }
+        } else {
+            guards.push(open.last().map(|(_, line)| *line));
+        }
+    }
+    guards
+}
+
+/// `if DEBUG:`, `elif settings.DEBUG and x:`: a block header whose condition names `DEBUG`
+/// and neither negates nor compares it to `False`.
+fn is_debug_guard(line: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(line);
+    let Some(rest) = text
+        .strip_prefix("if ")
+        .or_else(|| text.strip_prefix("elif "))
+    else {
+        return false;
+    };
+    let Some(condition) = rest
+        .split('#')
+        .next()
+        .and_then(|c| c.trim_end().strip_suffix(':'))
+    else {
+        return false;
+    };
+    let words: Vec<&str> = condition
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.contains(&"DEBUG") && !words.iter().any(|w| matches!(*w, "not" | "False"))
 }
 
 #[cfg(test)]
@@ -586,6 +682,48 @@ class  CorrelationMiddleware: pass
                 ("cache".into(), 6, false, true, false),
                 ("cache".into(), 7, false, true, false),
                 ("cache_page".into(), 2, true, false, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn mentions_know_the_debug_blocks_they_sit_in() {
+        let words = word_automaton(&["sentry_sdk".to_string()]).unwrap();
+        let src = "\
+import sentry_sdk
+if DEBUG:
+    sentry_sdk.init(
+dsn='x',
+    )
+    x = 1
+sentry_sdk.a()
+if settings.DEBUG and TRACE:  # dev
+    '''
+text'''
+    sentry_sdk.b()
+else:
+    sentry_sdk.c()
+if not DEBUG:
+    sentry_sdk.d()
+def f():
+    if DEBUG:
+        pass
+    sentry_sdk.e()
+";
+        let got: Vec<(usize, Option<usize>)> = mentions(src, &words)
+            .into_iter()
+            .map(|m| (m.line, m.debug_only))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, None),
+                (3, Some(2)),
+                (7, None),
+                (11, Some(8)),
+                (13, None),
+                (15, None),
+                (19, None),
             ]
         );
     }

@@ -284,7 +284,84 @@ impl<'a> Project<'a> {
         test: impl Fn(&str) -> bool,
         in_file: impl Fn(&FileFacts) -> bool,
     ) -> Vec<(&'a str, &'a FileFacts, usize)> {
-        self.first_places(test, in_file, |m| !m.import && !m.text && !m.definition)
+        self.first_places(test, in_file, |m| {
+            !m.import && !m.text && !m.definition && m.debug_only.is_none()
+        })
+    }
+
+    /// Every production call of a name `test` accepts (`Prisma()`), outside `if DEBUG:`
+    /// blocks, by file and line.
+    pub fn calls(&self, test: impl Fn(&str) -> bool) -> Vec<(&'a str, &'a FileFacts, &'a Mention)> {
+        let mut found: Vec<(&str, &FileFacts, &Mention)> = self
+            .mentions
+            .iter()
+            .filter(|(name, _)| test(name))
+            .flat_map(|(name, places)| {
+                places
+                    .iter()
+                    .filter(|(_, m)| m.call && !m.definition && m.debug_only.is_none())
+                    .map(|(i, m)| (*name, &self.files[*i], *m))
+                    .filter(|(_, f, _)| self.runs_in_production(f))
+            })
+            .collect();
+        found.sort_by(|a, b| (&a.1.rel, a.2.line, a.0).cmp(&(&b.1.rel, b.2.line, b.0)));
+        found.dedup_by(|a, b| a.1.rel == b.1.rel && a.2.line == b.2.line && a.0 == b.0);
+        found
+    }
+
+    /// Attributes in production code (`db.connect`) whose name `test` accepts, by file and line.
+    pub fn members(&self, test: impl Fn(&str) -> bool) -> Vec<(&'a str, &'a FileFacts, usize)> {
+        self.places(test, |m| m.member && !m.text)
+    }
+
+    fn places(
+        &self,
+        test: impl Fn(&str) -> bool,
+        accept: impl Fn(&Mention) -> bool,
+    ) -> Vec<(&'a str, &'a FileFacts, usize)> {
+        let mut found: Vec<(&str, &FileFacts, usize)> = self
+            .mentions
+            .iter()
+            .filter(|(name, _)| test(name))
+            .flat_map(|(name, places)| {
+                places
+                    .iter()
+                    .filter(|(_, m)| accept(m))
+                    .map(|(i, m)| (*name, &self.files[*i], m.line))
+                    .filter(|(_, f, _)| self.runs_in_production(f))
+            })
+            .collect();
+        found.sort_by(|a, b| (&a.1.rel, a.2, a.0).cmp(&(&b.1.rel, b.2, b.0)));
+        found.dedup_by(|a, b| a.1.rel == b.1.rel && a.2 == b.2 && a.0 == b.0);
+        found
+    }
+
+    /// Uses [`Project::mentioned`] leaves out because they sit in an `if DEBUG:` block, with
+    /// the block's line: (name, file, line, guard line).
+    pub fn debug_only_uses(
+        &self,
+        test: impl Fn(&str) -> bool,
+        in_file: impl Fn(&FileFacts) -> bool,
+    ) -> Vec<(&'a str, &'a FileFacts, usize, usize)> {
+        let mut found: Vec<(&str, &FileFacts, usize, usize)> = self
+            .mentions
+            .iter()
+            .filter(|(name, _)| test(name))
+            .flat_map(|(name, places)| {
+                places.iter().filter_map(|(i, m)| {
+                    let guard = m.debug_only?;
+                    let f = &self.files[*i];
+                    (!m.import
+                        && !m.text
+                        && !m.definition
+                        && self.runs_in_production(f)
+                        && in_file(f))
+                    .then_some((*name, f, m.line, guard))
+                })
+            })
+            .collect();
+        found.sort_by(|a, b| (&a.1.rel, a.2, a.0).cmp(&(&b.1.rel, b.2, b.0)));
+        found
     }
 
     /// Words production code holds anywhere outside comments (strings included) for which

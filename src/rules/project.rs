@@ -22,6 +22,11 @@ pub struct ProjectSpec {
     pub evidence: Option<EvidenceSpec>,
     /// `[match.shallow_routes]`: routes whose view touches nothing it should check.
     pub shallow_routes: Option<ShallowRoutes>,
+    /// `[match.request_limits]`: production web servers started with nothing that bounds
+    /// how long one request may run.
+    pub request_limits: Option<RequestLimits>,
+    /// `[match.clients]`: clients production code builds that nothing connects.
+    pub clients: Option<ClientSpec>,
     /// Processes of these kinds production deploy files start are findings, at their line.
     #[serde(default)]
     pub report_processes: Vec<ProcessKind>,
@@ -69,6 +74,50 @@ pub struct ShallowRoutes {
     pub grades: Vec<RouteGrade>,
     /// Severity of a route no grade matches (the rule's when not given).
     pub severity: Option<crate::findings::Severity>,
+}
+
+/// Web servers and what bounds a request's time in each. A production web process whose
+/// program no entry names has no bound of its own.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestLimits {
+    pub servers: Vec<ServerLimit>,
+    /// `{file}`, `{line}`, `{command}`, `{missing}` (what the server lacks).
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerLimit {
+    /// Globs on the process's program (`gunicorn`).
+    pub programs: Vec<String>,
+    /// Options that bound a request (`--timeout`); the value `0` turns the bound off.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Server settings of production config files that do, as `server:name`.
+    #[serde(default)]
+    pub settings: Vec<String>,
+    /// What bounds a request when nothing is set (gunicorn kills a sync worker after 30 s),
+    /// with the severity of relying on it; without it an unset bound is no bound.
+    pub default: Option<String>,
+    pub default_severity: Option<crate::findings::Severity>,
+    /// Options or `server:setting`s whose value (globs) makes the default no bound (a worker
+    /// class that answers the arbiter while a request runs).
+    #[serde(default)]
+    pub default_lost_with: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// A client production code builds (`db = Prisma()`) is connected when a method of
+/// `connects` is called on something in its own module or in a module that imports it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    /// Names whose call builds a client (`Prisma`).
+    pub constructors: Vec<String>,
+    /// Methods that connect one (`connect`).
+    pub connects: Vec<String>,
+    /// `{name}` (the constructor), `{file}`, `{line}`.
+    pub message: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -157,6 +206,10 @@ pub struct EvidenceSpec {
     /// (`INSTALLED_APPS = ["auditlog"]`, `MIDDLEWARE = ["*RequestID*"]`).
     #[serde(default)]
     pub entries: std::collections::BTreeMap<String, Vec<String>>,
+    /// Per production setting path (`DATABASES.*.OPTIONS.options`, segments may be globs),
+    /// globs its string value must match (`*statement_timeout*`).
+    #[serde(default)]
+    pub values: std::collections::BTreeMap<String, Vec<String>>,
     /// Kinds of process a production deploy file starts (`worker`, `beat`, `pooler`).
     #[serde(default)]
     pub processes: Vec<ProcessKind>,
@@ -234,8 +287,20 @@ impl CompiledProject {
             && spec.evidence.is_none()
             && spec.report_processes.is_empty()
             && spec.shallow_routes.is_none()
+            && spec.request_limits.is_none()
+            && spec.clients.is_none()
         {
-            return Err("a project rule needs `[[match.components]]`, `[match.evidence]`, `report_processes` or `[match.shallow_routes]`".into());
+            return Err("a project rule needs `[[match.components]]`, `[match.evidence]`, `report_processes`, `[match.shallow_routes]`, `[match.request_limits]` or `[match.clients]`".into());
+        }
+        if let Some(c) = &spec.clients {
+            if c.constructors.is_empty() || c.connects.is_empty() {
+                return Err("`[match.clients]` needs `constructors` and `connects`".into());
+            }
+        }
+        if let Some(limits) = &spec.request_limits {
+            if limits.servers.iter().any(|s| s.programs.is_empty()) {
+                return Err("each `[[match.request_limits.servers]]` needs `programs`".into());
+            }
         }
         if !spec.components.is_empty() && spec.wired.is_none() {
             return Err("`[[match.components]]` needs `[match.wired]`: what wires one in".into());
@@ -323,6 +388,9 @@ impl CompiledProject {
             words.extend(e.code.iter().flat_map(|n| literal_parts(n)));
             words.extend(e.text.iter().cloned());
         }
+        if let Some(c) = &self.spec.clients {
+            words.extend(c.constructors.iter().chain(&c.connects).cloned());
+        }
         words
     }
 
@@ -403,6 +471,14 @@ impl CompiledProject {
                 outcome.provided = found_evidence;
                 return outcome;
             }
+        }
+        if let Some(limits) = &self.spec.request_limits {
+            if found_evidence.is_none() {
+                request_limit_findings(limits, project, &mut outcome);
+            }
+        }
+        if let Some(clients) = &self.spec.clients {
+            client_findings(clients, project, &mut outcome);
         }
         let mut unwired = Vec::new();
         let mut undecided = Vec::new();
@@ -492,9 +568,24 @@ impl CompiledProject {
                     .take(4)
                     .map(|(rel, p)| format!("{rel}:{} `{}`", p.line, p.command))
                     .collect();
-                let message = wording
+                let mut message = wording
                     .replace("{looked}", &looked_for(evidence))
                     .replace("{processes}", &started.join(", "));
+                // Evidence that runs only in development is named: the team set it up and
+                // production does not get it.
+                let debug_only = project.debug_only_uses(
+                    |name| evidence.code.iter().any(|g| glob_match(g, name)),
+                    |_| true,
+                );
+                if let Some((name, file, line, guard)) = debug_only.first() {
+                    let note = format!(
+                        "; `{name}` at {}:{line} runs only inside the `if DEBUG:` block of line {guard}, which production must run with DEBUG off",
+                        file.rel
+                    );
+                    // Before the list of what was looked for, which the message limit cuts.
+                    let at = message.find(" (looked for:").unwrap_or(message.len());
+                    message.insert_str(at, &note);
+                }
                 outcome.matches.push(ProjectMatch {
                     rel: at,
                     line: 0,
@@ -598,6 +689,16 @@ impl CompiledProject {
                     return Some(format!("`{path}` is set in {}", profile.module));
                 }
             }
+            for (pattern, globs) in &e.values {
+                for path in profile.expand(pattern) {
+                    let found = profile.lookup(&path);
+                    if let Some(text) = found.value.as_ref().and_then(string_value) {
+                        if globs.iter().any(|g| glob_match(g, text)) {
+                            return Some(format!("`{path}` is '{text}' in {}", profile.module));
+                        }
+                    }
+                }
+            }
             for (setting, globs) in &e.entries {
                 let found = profile.lookup(setting);
                 let Some(Kind::List(items)) = found.value.as_ref().map(|v| &v.kind) else {
@@ -639,6 +740,172 @@ impl CompiledProject {
             .first()
             .map(|(name, file, line)| format!("'{name}' is handled at {}:{line}", file.rel))
     }
+}
+
+/// One finding per client production code builds that neither its module nor a module
+/// importing it connects; a pass note naming the connection otherwise.
+fn client_findings(spec: &ClientSpec, project: &Project<'_>, outcome: &mut ProjectOutcome) {
+    let connects = project.members(|name| spec.connects.iter().any(|c| c == name));
+    for (name, file, call) in project.calls(|n| spec.constructors.iter().any(|c| c == n)) {
+        let line = call.line;
+        let connected = connects.iter().find(|(_, f, _)| {
+            f.rel == file.rel || f.imports.iter().any(|m| module_names(&file.module, m))
+        });
+        match connected {
+            Some((method, f, at)) => {
+                outcome.provided.get_or_insert_with(|| {
+                    format!(
+                        "the `{name}` client of {} is connected (`.{method}` at {}:{at})",
+                        file.rel, f.rel
+                    )
+                });
+            }
+            None => outcome.matches.push(ProjectMatch {
+                rel: file.rel.clone(),
+                line,
+                message: spec
+                    .message
+                    .replace("{name}", name)
+                    .replace("{file}", &file.rel)
+                    .replace("{line}", &line.to_string()),
+                severity: None,
+                header: call.code.clone().unwrap_or_else(|| format!("{name}()")),
+            }),
+        }
+    }
+}
+
+/// Whether the import `imported` names the module `module` (itself or a dotted tail of two
+/// parts or more, as modules are named from another source root).
+fn module_names(module: &str, imported: &str) -> bool {
+    module == imported
+        || (imported.contains('.')
+            && module.ends_with(imported)
+            && module[..module.len() - imported.len()].ends_with('.'))
+}
+
+/// One finding for the production web servers that run with no bound on a request's time,
+/// at the first of them (the most severe), naming the others; undecided without one.
+fn request_limit_findings(
+    limits: &RequestLimits,
+    project: &Project<'_>,
+    outcome: &mut ProjectOutcome,
+) {
+    let servers: Vec<(&str, &crate::parse::deploy::Process)> = project
+        .processes()
+        .filter(|(_, p)| p.kind == ProcessKind::Web)
+        .collect();
+    if servers.is_empty() {
+        outcome.undecided = Some("no production deploy file starts a web server".into());
+        return;
+    }
+    let mut unbounded: Vec<(
+        &str,
+        &crate::parse::deploy::Process,
+        Option<crate::findings::Severity>,
+        String,
+    )> = servers
+        .iter()
+        .filter_map(|(rel, p)| {
+            unbounded_because(limits, p, project).map(|(severity, why)| (*rel, *p, severity, why))
+        })
+        .collect();
+    if unbounded.is_empty() {
+        let (rel, p) = servers[0];
+        outcome.provided = Some(format!("{rel}:{} bounds requests: `{}`", p.line, p.command));
+        return;
+    }
+    // No severity of its own is the rule's: the worst case leads.
+    unbounded.sort_by_key(|(_, _, severity, _)| severity.is_some());
+    let (rel, process, severity, why) = &unbounded[0];
+    let mut message = limits
+        .message
+        .replace("{file}", rel)
+        .replace("{line}", &process.line.to_string())
+        .replace("{command}", &process.command)
+        .replace("{missing}", why);
+    let others: Vec<String> = unbounded[1..]
+        .iter()
+        .map(|(rel, p, _, _)| format!("{rel}:{}", p.line))
+        .collect();
+    if !others.is_empty() {
+        message.push_str(&format!("; also started so at {}", others.join(", ")));
+    }
+    outcome.matches.push(ProjectMatch {
+        rel: rel.to_string(),
+        line: process.line,
+        message,
+        severity: *severity,
+        header: process.command.chars().take(200).collect(),
+    });
+}
+
+/// Why `process` has no bound on a request's time, with the severity when it is less than
+/// the rule's (a server default that still bounds); `None` when it is bounded.
+fn unbounded_because(
+    limits: &RequestLimits,
+    process: &crate::parse::deploy::Process,
+    project: &Project<'_>,
+) -> Option<(Option<crate::findings::Severity>, String)> {
+    let program = process.program.as_str();
+    let Some(server) = limits
+        .servers
+        .iter()
+        .find(|s| s.programs.iter().any(|g| glob_match(g, program)))
+    else {
+        return Some((
+            None,
+            format!("`{program}` has no option that bounds a request's time"),
+        ));
+    };
+    let is_off = |value: &str| unquoted(value) == "0";
+    let setting_of = |wanted: &str| {
+        let (kind, name) = wanted.split_once(':').unwrap_or(("", wanted));
+        project
+            .server_settings()
+            .find(|(_, s)| (kind.is_empty() || s.server == kind) && glob_match(name, &s.name))
+    };
+    // A worker that keeps answering the arbiter while a request runs: no timeout of the
+    // server bounds a request.
+    for (key, globs) in &server.default_lost_with {
+        let value = if key.contains(':') {
+            setting_of(key).map(|(_, s)| s.value.as_str())
+        } else {
+            process.option(&[key.as_str()])
+        };
+        if let Some(value) = value.filter(|v| globs.iter().any(|g| glob_match(g, unquoted(v)))) {
+            return Some((
+                None,
+                format!("with `{key} {value}` the server's timeout bounds no request"),
+            ));
+        }
+    }
+    let names: Vec<&str> = server.options.iter().map(String::as_str).collect();
+    if let Some(value) = process.option(&names) {
+        return is_off(value).then(|| (None, format!("`{} 0` turns the bound off", names[0])));
+    }
+    if let Some((rel, s)) = server.settings.iter().find_map(|w| setting_of(w)) {
+        return is_off(&s.value).then(|| {
+            (
+                None,
+                format!("`{} = 0` in {rel}:{} turns the bound off", s.name, s.line),
+            )
+        });
+    }
+    let wanted: Vec<String> = server.options.iter().map(|o| format!("`{o}`")).collect();
+    let without = format!("it is started without {}", wanted.join(" or "));
+    match &server.default {
+        Some(default) => Some((
+            server.default_severity,
+            format!("{without}, so only {default} applies"),
+        )),
+        None => Some((None, without)),
+    }
+}
+
+/// A value as a deploy file writes it, without its quotes and outer spaces.
+fn unquoted(value: &str) -> &str {
+    value.trim().trim_matches(|c| c == '"' || c == '\'').trim()
 }
 
 /// Whether a resolved route's path has a segment matching `paths`, or its view's last part
@@ -889,6 +1156,23 @@ fn names_module(entry_module: &str, module: &str) -> bool {
     }
 }
 
+/// The string a setting holds: as written, where it is set on some paths only, or the
+/// environment read's default.
+fn string_value(value: &crate::model::settings::Value) -> Option<&str> {
+    let mut value = value;
+    loop {
+        match &value.kind {
+            Kind::Str(s) => return Some(s),
+            Kind::Maybe { value: inner, .. } => value = inner,
+            Kind::Env {
+                fallback: Some(fallback),
+                ..
+            } => value = fallback,
+            _ => return None,
+        }
+    }
+}
+
 fn non_empty(value: &crate::model::settings::Value) -> bool {
     match &value.kind {
         Kind::List(items) => !items.is_empty(),
@@ -918,6 +1202,9 @@ fn looked_for(e: &EvidenceSpec) -> String {
     }
     for (setting, globs) in &e.entries {
         parts.push(format!("no {} entry in `{setting}`", list(globs)));
+    }
+    for (setting, globs) in &e.values {
+        parts.push(format!("no `{setting}` matching {}", list(globs)));
     }
     if !e.code.is_empty() {
         parts.push(format!("no use of {} in application code", list(&e.code)));

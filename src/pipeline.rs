@@ -143,6 +143,9 @@ struct Plan<'a> {
     mention_words: Option<AhoCorasick>,
     /// Some project rule reads URL routes: urlconf modules are parsed for them.
     wants_routes: bool,
+    /// Some project rule reads background tasks: modules defining one have their
+    /// definitions read.
+    wants_tasks: bool,
     /// Documents and scripts some project rule reads for words, and the words.
     documents: Option<(globset::GlobSet, AhoCorasick)>,
 }
@@ -228,6 +231,7 @@ impl<'a> Plan<'a> {
                     .collect(),
             ),
             wants_routes: projects.iter().any(|(_, p)| p.reads_routes()),
+            wants_tasks: projects.iter().any(|(_, p)| p.reads_tasks()),
             documents: document_reader(&projects),
         }
     }
@@ -732,13 +736,16 @@ fn analyze_text(
         .map(|i| plan.file_rules[i])
         .filter(|r| r.meta.role_cap(role).is_some())
         .collect();
-    // Components are looked for in application code only.
-    let wants_definitions = role == Role::App
-        && !is_test
-        && plan
-            .definition_words
-            .as_ref()
-            .is_some_and(|words| facts::starts_a_word(words, text.as_bytes()));
+    // Components are looked for in application code only; tasks in worker code too.
+    let wants_definitions = !is_test
+        && ((role == Role::App
+            && plan
+                .definition_words
+                .as_ref()
+                .is_some_and(|words| facts::starts_a_word(words, text.as_bytes())))
+            || (plan.wants_tasks
+                && matches!(role, Role::App | Role::Worker)
+                && outcome.module.as_ref().is_some_and(|m| m.defines_tasks)));
     let wants_routes = plan.wants_routes
         && role == Role::App
         && !is_test

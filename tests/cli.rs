@@ -36,6 +36,7 @@ const SEED_FINDINGS: &[&str] = &[
     "REL012 apps/backend/apps/core/prisma_client.py:4",
     "REL007 apps/backend/apps/core/views.py:5",
     "SEC022 apps/backend/apps/stories/importers.py:13",
+    "REL010 apps/backend/apps/stories/tasks.py:13",
     "SEC023 apps/backend/apps/stories/tasks.py:20",
     "REL006 apps/backend/apps/stories/tasks.py:32",
     "REL003 apps/backend/apps/stories/tasks.py:45",
@@ -204,6 +205,7 @@ fn select_and_ignore_filter_rules_by_id_and_prefix() {
             "REL002 Dockerfile:20",
             "REL012 apps/backend/apps/core/prisma_client.py:4",
             "REL007 apps/backend/apps/core/views.py:5",
+            "REL010 apps/backend/apps/stories/tasks.py:13",
             "REL006 apps/backend/apps/stories/tasks.py:32",
             "REL004 apps/backend/apps/users/middleware.py:29",
             "REL004 apps/backend/apps/users/middleware.py:31",
@@ -328,7 +330,7 @@ fn a_repository_without_python_is_inconclusive() {
     assert_eq!(report.get("cap"), None);
     assert_eq!(
         report["coverage"],
-        serde_json::json!({"checks": 51, "passed": 0, "failed": 0, "not_applicable": 51})
+        serde_json::json!({"checks": 52, "passed": 0, "failed": 0, "not_applicable": 52})
     );
     assert_eq!(report["summary"]["files"], 3);
     assert_eq!(report["findings"], serde_json::json!([]));
@@ -370,7 +372,7 @@ fn a_repository_without_python_is_inconclusive() {
   Recommendation  INCONCLUSIVE (no Django settings module was found)
   Settings        none found
   Findings        0 critical, 0 high, 0 medium, 0 low, 0 info
-  Coverage        51 checks: 0 passed, 0 failed, 51 n/a
+  Coverage        52 checks: 0 passed, 0 failed, 52 n/a
 
 Risk by area
   security        NONE

@@ -56,6 +56,9 @@ pub struct FunctionDef {
     pub line: usize,
     /// Decorator expressions as written, without `@` and arguments.
     pub decorators: Vec<String>,
+    /// Keyword arguments the decorators are called with (`time_limit`, `acks_late`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decorator_keywords: Vec<String>,
     /// The callees of the calls in its body as written (`connection.ensure_connection`,
     /// `cache.get`), each once, at most [`MAX_CALLS`]: what the function touches.
     pub calls: Vec<String>,
@@ -143,7 +146,10 @@ pub fn definitions(root: &PyNode<'_>) -> (Vec<ClassDef>, Vec<FunctionDef>) {
                 if let Some(inner) = node.field("definition") {
                     match inner.kind().as_ref() {
                         "class_definition" => classes.extend(class_def(&inner)),
-                        _ => functions.extend(function_def(&inner, decorators)),
+                        _ => functions.extend(function_def(&inner, decorators).map(|mut f| {
+                            f.decorator_keywords = decorator_keywords(&node);
+                            f
+                        })),
                     }
                 }
             }
@@ -245,6 +251,7 @@ fn function_def(node: &PyNode<'_>, decorators: Vec<String>) -> Option<FunctionDe
         name: node.field("name")?.text().to_string(),
         line: line_of(node),
         decorators,
+        decorator_keywords: Vec::new(),
         calls: node
             .field("body")
             .map(|b| calls_under(&b))
@@ -257,6 +264,27 @@ fn function_def(node: &PyNode<'_>, decorators: Vec<String>) -> Option<FunctionDe
             .take(200)
             .collect(),
     })
+}
+
+/// `@shared_task(bind=True, time_limit=60)` gives `bind`, `time_limit`.
+fn decorator_keywords(decorated: &PyNode<'_>) -> Vec<String> {
+    let mut found = Vec::new();
+    for decorator in decorated.children().filter(|c| c.kind() == "decorator") {
+        for call in decorator.children().filter(|c| c.kind() == "call") {
+            let Some(arguments) = call.field("arguments") else {
+                continue;
+            };
+            for keyword in arguments
+                .children()
+                .filter(|a| a.kind() == "keyword_argument")
+            {
+                if let Some(name) = keyword.field("name") {
+                    found.push(name.text().to_string());
+                }
+            }
+        }
+    }
+    found
 }
 
 /// `@a.b(...)` gives `a.b`.
@@ -596,7 +624,7 @@ try:
 except ImportError:
     pass
 
-@register.simple_tag
+@register.filter(is_safe=True, name=\"badge\")
 def badge(x):
     class Inner:
         pass
@@ -632,7 +660,8 @@ def badge(x):
             vec![FunctionDef {
                 name: "badge".into(),
                 line: 15,
-                decorators: vec!["register.simple_tag".into()],
+                decorators: vec!["register.filter".into()],
+                decorator_keywords: vec!["is_safe".into(), "name".into()],
                 calls: vec![],
                 header: "def badge(x):".into(),
             }]

@@ -435,7 +435,16 @@ impl<'a> Project<'a> {
 /// non-production settings profile would be (`docker-compose.dev.yml`, `docker/local/`,
 /// `ci/`), or a compose override or dev container.
 pub fn is_development_deploy(rel: &str) -> bool {
-    const DEPLOY_ONLY: &[&str] = &["develop", "override", "devcontainer", "examples"];
+    // `docs`: a manifest in the documentation shows operators one way to run it; the
+    // repository's own deploy files say how it runs.
+    const DEPLOY_ONLY: &[&str] = &[
+        "develop",
+        "override",
+        "devcontainer",
+        "examples",
+        "docs",
+        "doc",
+    ];
     rel.to_ascii_lowercase()
         .split(|c: char| !c.is_ascii_alphanumeric())
         .any(|part| {
@@ -455,6 +464,7 @@ mod tests {
             ".devcontainer/docker-compose.yml",
             "compose.override.yaml",
             "deploy/ci/Procfile",
+            "docs/install/k8s/50-deployment.yaml",
         ] {
             assert!(is_development_deploy(rel), "{rel}");
         }

@@ -27,6 +27,8 @@ pub struct ProjectSpec {
     pub request_limits: Option<RequestLimits>,
     /// `[match.clients]`: clients production code builds that nothing connects.
     pub clients: Option<ClientSpec>,
+    /// `[match.tasks]`: background tasks whose decorator sets none of some keywords.
+    pub tasks: Option<TaskSpec>,
     /// Processes of these kinds production deploy files start are findings, at their line.
     #[serde(default)]
     pub report_processes: Vec<ProcessKind>,
@@ -46,6 +48,10 @@ pub struct ProjectSpec {
     /// the evidence makes the check pass.
     #[serde(default)]
     pub report_unwired: ReportUnwired,
+    /// Dependencies named in the finding for absent evidence when the project declares them:
+    /// installed and never started (`sentry-sdk` without `sentry_sdk.init`).
+    #[serde(default)]
+    pub named_dependencies: Vec<String>,
     /// Severity of the finding for absent evidence when no component was found unwired
     /// (the rule's severity when not given): nothing built shows what was meant to be there.
     pub absent_severity: Option<crate::findings::Severity>,
@@ -105,6 +111,19 @@ pub struct ServerLimit {
     /// class that answers the arbiter while a request runs).
     #[serde(default)]
     pub default_lost_with: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// Background task functions (module-level, by decorator) whose decorators pass none of
+/// `keywords`: one finding at the first, counting the others.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSpec {
+    /// Globs on the decorator as written without arguments (`shared_task`, `*.task`).
+    pub decorators: Vec<String>,
+    /// Keyword arguments any of which the task needs (`time_limit`).
+    pub keywords: Vec<String>,
+    /// `{task}`, `{count}` (tasks lacking them), `{total}` (tasks), `{others}`.
+    pub message: String,
 }
 
 /// A client production code builds (`db = Prisma()`) is connected when a method of
@@ -216,6 +235,9 @@ pub struct EvidenceSpec {
     /// Programs (globs) a production deploy file runs (`ddtrace-run`, `pgbouncer`).
     #[serde(default)]
     pub programs: Vec<String>,
+    /// Options of production processes, as `kind:option` (`worker:--time-limit`).
+    #[serde(default)]
+    pub options: Vec<String>,
     /// Server settings of production deploy files, as `server:name` (`nginx:limit_req`).
     #[serde(default)]
     pub server_settings: Vec<String>,
@@ -289,8 +311,14 @@ impl CompiledProject {
             && spec.shallow_routes.is_none()
             && spec.request_limits.is_none()
             && spec.clients.is_none()
+            && spec.tasks.is_none()
         {
-            return Err("a project rule needs `[[match.components]]`, `[match.evidence]`, `report_processes`, `[match.shallow_routes]`, `[match.request_limits]` or `[match.clients]`".into());
+            return Err("a project rule needs `[[match.components]]`, `[match.evidence]`, `report_processes`, `[match.shallow_routes]`, `[match.request_limits]`, `[match.clients]` or `[match.tasks]`".into());
+        }
+        if let Some(t) = &spec.tasks {
+            if t.decorators.is_empty() || t.keywords.is_empty() {
+                return Err("`[match.tasks]` needs `decorators` and `keywords`".into());
+            }
         }
         if let Some(c) = &spec.clients {
             if c.constructors.is_empty() || c.connects.is_empty() {
@@ -349,6 +377,12 @@ impl CompiledProject {
     /// The globs of the documents the rule reads, and the words it looks for in them.
     pub fn documents(&self) -> Option<&DocumentWords> {
         self.spec.evidence.as_ref()?.documents.as_ref()
+    }
+
+    /// The rule reads the background tasks files define: those files have their
+    /// definitions read.
+    pub fn reads_tasks(&self) -> bool {
+        self.spec.tasks.is_some()
     }
 
     /// The rule reads URL routes.
@@ -480,6 +514,11 @@ impl CompiledProject {
         if let Some(clients) = &self.spec.clients {
             client_findings(clients, project, &mut outcome);
         }
+        if let Some(tasks) = &self.spec.tasks {
+            if found_evidence.is_none() {
+                task_findings(tasks, project, &mut outcome);
+            }
+        }
         let mut unwired = Vec::new();
         let mut undecided = Vec::new();
         let mut wired_in: Option<String> = None;
@@ -586,6 +625,22 @@ impl CompiledProject {
                     let at = message.find(" (looked for:").unwrap_or(message.len());
                     message.insert_str(at, &note);
                 }
+                let declared: Vec<String> = self
+                    .spec
+                    .named_dependencies
+                    .iter()
+                    .filter(|d| project.dependencies.contains(*d))
+                    .map(|d| format!("`{d}`"))
+                    .collect();
+                if !declared.is_empty() {
+                    let note = format!(
+                        "; {} {} declared as a dependency but never started",
+                        declared.join(", "),
+                        if declared.len() == 1 { "is" } else { "are" }
+                    );
+                    let at = message.find(" (looked for:").unwrap_or(message.len());
+                    message.insert_str(at, &note);
+                }
                 outcome.matches.push(ProjectMatch {
                     rel: at,
                     line: 0,
@@ -656,6 +711,19 @@ impl CompiledProject {
                     || p.command
                         .split_whitespace()
                         .any(|w| glob_match(glob, w.rsplit('/').next().unwrap_or(w)))
+            });
+            if let Some((rel, p)) = found {
+                return Some(format!("{rel}:{} runs `{}`", p.line, p.command));
+            }
+        }
+        for wanted in &e.options {
+            let (kind, option) = wanted.split_once(':').unwrap_or(("", wanted));
+            let found = project.processes().find(|(_, p)| {
+                let kind_ok = kind.is_empty()
+                    || serde_json::to_value(p.kind)
+                        .ok()
+                        .is_some_and(|v| v.as_str() == Some(kind));
+                kind_ok && p.option(&[option]).is_some()
             });
             if let Some((rel, p)) = found {
                 return Some(format!("{rel}:{} runs `{}`", p.line, p.command));
@@ -740,6 +808,64 @@ impl CompiledProject {
             .first()
             .map(|(name, file, line)| format!("'{name}' is handled at {}:{line}", file.rel))
     }
+}
+
+/// One finding at the first production task that sets none of the keywords, counting the
+/// rest; a pass note when every task sets one.
+fn task_findings(spec: &TaskSpec, project: &Project<'_>, outcome: &mut ProjectOutcome) {
+    let mut total = 0;
+    let mut lacking = Vec::new();
+    for file in project
+        .files
+        .iter()
+        .filter(|f| project.runs_in_production(f))
+    {
+        for function in &file.functions {
+            let is_task = function
+                .decorators
+                .iter()
+                .any(|d| spec.decorators.iter().any(|g| glob_match(g, d)));
+            if !is_task {
+                continue;
+            }
+            total += 1;
+            if !function
+                .decorator_keywords
+                .iter()
+                .any(|k| spec.keywords.contains(k))
+            {
+                lacking.push((file, function));
+            }
+        }
+    }
+    if total > 0 && lacking.is_empty() {
+        outcome.provided = Some(format!("each of the {total} tasks sets its own limit"));
+    }
+    let Some((file, first)) = lacking.first() else {
+        return;
+    };
+    let others: Vec<String> = lacking[1..]
+        .iter()
+        .take(4)
+        .map(|(f, t)| format!("`{}` ({}:{})", t.name, f.rel, t.line))
+        .collect();
+    let others = match lacking.len() {
+        1 => String::new(),
+        n if n > 5 => format!("; also {} and {} more", others.join(", "), n - 5),
+        _ => format!("; also {}", others.join(", ")),
+    };
+    outcome.matches.push(ProjectMatch {
+        rel: file.rel.clone(),
+        line: first.line,
+        message: spec
+            .message
+            .replace("{task}", &first.name)
+            .replace("{count}", &lacking.len().to_string())
+            .replace("{total}", &total.to_string())
+            .replace("{others}", &others),
+        severity: None,
+        header: first.header.clone(),
+    });
 }
 
 /// One finding per client production code builds that neither its module nor a module
@@ -1224,6 +1350,9 @@ fn looked_for(e: &EvidenceSpec) -> String {
             "no deploy file starts a {} process",
             kinds.join(" or ")
         ));
+    }
+    if !e.options.is_empty() {
+        parts.push(format!("no deploy file passes {}", list(&e.options)));
     }
     if !e.programs.is_empty() {
         parts.push(format!("no deploy file runs {}", list(&e.programs)));

@@ -3,7 +3,7 @@
 //! its tree is dropped as soon as its findings are extracted.
 
 use crate::discover::{self, DiscoverError, DiscoverOptions, FileKind, ManifestKind, SourceFile};
-use crate::findings::{assign_fingerprints, fold_whitespace, Finding, Severity};
+use crate::findings::{assign_fingerprints, Finding};
 use crate::locate::{to_finding, LineIndex};
 use crate::model::facts::{self, FileFacts};
 use crate::model::project::Project;
@@ -13,11 +13,12 @@ use crate::model::settings::{self, HintSource, ModuleHint, SettingsChoice, Setti
 use crate::model::symbols::NodeIndex;
 use crate::parse::{deploy, imports, manifests, python, source};
 use crate::result::{AuditResult, FileError, Verdict};
-use crate::rules::pattern::{FileContext, RawMatch};
+use crate::rules::matcher::{Matcher, Needs, ProjectInput, ProjectMatcher};
+use crate::rules::pattern::FileContext;
 use crate::rules::prefilter::Prefilter;
-use crate::rules::project::CompiledProject;
+use crate::rules::project::DocumentWords;
 use crate::rules::setting::{self, CodeFacts, CodeNeedles, Evidence};
-use crate::rules::{CompiledMatcher, LoadedRule};
+use crate::rules::LoadedRule;
 use crate::score::{self, Check, CheckStatus, Visibility};
 use crate::suppress::{self, Baseline, Ignores, SuppressionProblem};
 use aho_corasick::AhoCorasick;
@@ -113,18 +114,6 @@ struct FileOutcome {
     parsed_bytes: Option<u64>,
 }
 
-/// The code evidence every loaded setting rule asks about, in rule order (the project stage
-/// and the per-file stage build the same list).
-fn code_needles(rules: &[&LoadedRule]) -> CodeNeedles {
-    let mut needles = CodeNeedles::default();
-    for rule in rules {
-        if let CompiledMatcher::Setting(s) = &rule.matcher {
-            s.add_needles(&mut needles);
-        }
-    }
-    needles
-}
-
 /// The per-file rules and what the project stage needs, shared by scans and rule examples.
 struct Plan<'a> {
     file_rules: Vec<&'a LoadedRule>,
@@ -148,21 +137,10 @@ struct Plan<'a> {
 }
 
 /// One reader of every project rule's documents: the union of their globs and their words.
-fn document_reader(
-    projects: &[(&LoadedRule, &CompiledProject)],
-) -> Option<(globset::GlobSet, AhoCorasick)> {
-    let wanted: Vec<_> = projects.iter().filter_map(|(_, p)| p.documents()).collect();
-    let globs: Vec<String> = wanted
-        .iter()
-        .flat_map(|d| d.files.iter().cloned())
-        .collect();
-    let words: Vec<String> = wanted
-        .iter()
-        .flat_map(|d| d.words.iter().cloned())
-        .collect();
+fn document_reader(wanted: DocumentWords) -> Option<(globset::GlobSet, AhoCorasick)> {
     // Validated when the rule loaded.
-    let set = crate::rules::project::glob_set(&globs, "documents").ok()?;
-    Some((set, automaton(words)?))
+    let set = crate::rules::project::glob_set(&wanted.files, "documents").ok()?;
+    Some((set, automaton(wanted.words)?))
 }
 
 /// One automaton of `words`, or none when there are none.
@@ -187,48 +165,23 @@ fn mention_automaton(mut words: Vec<String>) -> Option<AhoCorasick> {
     facts::word_automaton(&words)
 }
 
-fn project_rules<'a>(rules: &[&'a LoadedRule]) -> Vec<(&'a LoadedRule, &'a CompiledProject)> {
-    rules
-        .iter()
-        .filter_map(|r| match &r.matcher {
-            CompiledMatcher::Project(p) => Some((*r, p.as_ref())),
-            _ => None,
-        })
-        .collect()
-}
-
 impl<'a> Plan<'a> {
     fn new(rules: &[&'a LoadedRule], named: Option<&str>, roles: RoleOverrides) -> Self {
         let file_rules: Vec<&LoadedRule> =
             rules.iter().copied().filter(|r| r.is_per_file()).collect();
         let prefilter = Prefilter::new(&file_rules);
-        let projects = project_rules(rules);
+        let needs = Needs::of(rules);
         Plan {
             file_rules,
             prefilter,
-            wants_settings: rules.iter().any(|r| {
-                matches!(
-                    r.matcher,
-                    CompiledMatcher::Setting(_) | CompiledMatcher::Project(_)
-                )
-            }),
+            wants_settings: needs.settings,
             named: named.map(str::to_string),
             roles,
-            code_needles: code_needles(rules),
-            definition_words: automaton(
-                projects
-                    .iter()
-                    .flat_map(|(_, p)| p.definition_words())
-                    .collect(),
-            ),
-            mention_words: mention_automaton(
-                projects
-                    .iter()
-                    .flat_map(|(_, p)| p.mention_words())
-                    .collect(),
-            ),
-            wants_routes: projects.iter().any(|(_, p)| p.reads_routes()),
-            documents: document_reader(&projects),
+            code_needles: needs.code,
+            definition_words: automaton(needs.definition_words),
+            mention_words: mention_automaton(needs.mention_words),
+            wants_routes: needs.routes,
+            documents: document_reader(needs.documents),
         }
     }
 
@@ -799,15 +752,9 @@ fn skip(file: &SourceFile, message: &str) -> FileError {
     }
 }
 
-/// Findings of `rules` in one Python source, plus a note when it has syntax errors.
-pub struct SourceAnalysis {
-    pub findings: Vec<Finding>,
-    pub errors: Vec<FileError>,
-}
-
-/// Parses `text` once and runs every per-file rule on it. Used for scanned files and rule
-/// examples alike.
-pub fn analyze_source(rel: &str, text: String, rules: &[&LoadedRule]) -> SourceAnalysis {
+/// Parses `text` once and runs every per-file rule its code role allows on it: the findings of
+/// one in-memory Python source (`run_in_memory`).
+pub(crate) fn analyze_source(rel: &str, text: String, rules: &[&LoadedRule]) -> Vec<Finding> {
     let role = roles::role_of(
         rel,
         discover::is_test_path(rel),
@@ -819,11 +766,7 @@ pub fn analyze_source(rel: &str, text: String, rules: &[&LoadedRule]) -> SourceA
         .copied()
         .filter(|r| r.meta.role_cap(role).is_some())
         .collect();
-    let parsed = analyze_parsed(rel, role, text, &rules, Wants::default());
-    SourceAnalysis {
-        findings: parsed.findings,
-        errors: parsed.errors,
-    }
+    analyze_parsed(rel, role, text, &rules, Wants::default()).findings
 }
 
 struct ParsedAnalysis {
@@ -923,9 +866,8 @@ fn analyze_parsed(
             break;
         }
         let matches = match &rule.matcher {
-            CompiledMatcher::Pattern(p) => p.find(&ctx),
-            CompiledMatcher::Query(q) => q.find(&ctx),
-            CompiledMatcher::Setting(_) | CompiledMatcher::Project(_) => Vec::new(),
+            Matcher::File(m) => m.find(&ctx),
+            Matcher::Project(_) => Vec::new(),
         };
         for note in ctx.take_notes() {
             analysis.errors.push(FileError {
@@ -952,28 +894,33 @@ fn analyze_parsed(
     analysis
 }
 
-/// The project stage: picks and evaluates the production settings, then runs every `setting`
-/// rule on them. Without a settings module the settings checks are n/a, with a note.
+/// The project stage: picks and evaluates the production settings, builds the cross-file
+/// model, then runs every project matcher on them. Each matcher decides what a missing settings
+/// module means for its check (a setting rule is n/a, with a note).
 fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) -> ProjectOutcome {
     let mut outcome = ProjectOutcome::default();
-    let setting_rules: Vec<(&LoadedRule, &crate::rules::setting::CompiledSetting)> = rules
+    let mut matchers: Vec<(&LoadedRule, &dyn ProjectMatcher, Needs)> = rules
         .iter()
         .filter_map(|r| match &r.matcher {
-            CompiledMatcher::Setting(s) => Some((*r, s.as_ref())),
-            _ => None,
+            Matcher::Project(m) => Some((*r, m.as_ref(), m.needs())),
+            Matcher::File(_) => None,
         })
         .collect();
-    let projects = project_rules(rules);
-    if setting_rules.is_empty() && projects.is_empty() {
+    if matchers.is_empty() {
         return outcome;
     }
+    // Matchers of the settings profile alone run first, then those of the project model: the
+    // order findings were gathered in before both were matchers alike (stable, so rule order
+    // holds within each).
+    matchers.sort_by_key(|(_, _, needs)| needs.project);
     let mut files = merged.settings.clone();
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     settings::add_copies(&mut files, &merged.copies);
     let mut hints = merged.hints.clone();
     hints.sort();
     let django = manifests::django_version(&merged.dependencies);
-    let profile = match settings::production_profile(&files, &hints, named, django) {
+    let chosen = settings::production_profile(&files, &hints, named, django);
+    match &chosen {
         Ok(Some(profile)) => {
             outcome.settings_found = true;
             outcome.choice = Some(profile.choice());
@@ -982,40 +929,21 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
                 .iter()
                 .map(|why| format!("{}: {why}", profile.module))
                 .collect();
-            Some(profile)
         }
-        Ok(None) => {
-            for (rule, _) in &setting_rules {
-                outcome.notes.insert(
-                    rule.meta.id.clone(),
-                    "not applicable: no Django settings module was found".to_string(),
-                );
-            }
-            None
-        }
-        Err(message) => {
-            outcome.errors.push(FileError {
-                path: String::new(),
-                message: message.clone(),
-            });
-            for (rule, _) in &setting_rules {
-                outcome
-                    .notes
-                    .insert(rule.meta.id.clone(), format!("not applicable: {message}"));
-            }
-            None
-        }
-    };
-    if let Some(profile) = &profile {
-        setting_stage(&setting_rules, profile, &files, merged, rules, &mut outcome);
+        Ok(None) => {}
+        Err(message) => outcome.errors.push(FileError {
+            path: String::new(),
+            message: message.clone(),
+        }),
     }
+    let profile = chosen.as_ref().ok().and_then(Option::as_ref);
     let settings_rels: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
     let dependencies: BTreeSet<String> =
         merged.dependencies.iter().map(|d| d.name.clone()).collect();
     let imports = merged.top_level_imports();
     let project = Project::build(
         &merged.modules,
-        profile.as_ref(),
+        profile,
         &settings_rels,
         &dependencies,
         &imports,
@@ -1023,75 +951,7 @@ fn project_stage(rules: &[&LoadedRule], merged: &Merged, named: Option<&str>) ->
     .with_deploy(&merged.deploy)
     .with_paths(&merged.paths)
     .with_documents(&merged.documents);
-    let sources: BTreeMap<&str, &str> = files
-        .iter()
-        .map(|f| (f.rel.as_str(), f.source.as_str()))
-        .collect();
-    for (rule, matcher) in projects {
-        // An n/a check reports nothing (its note says why).
-        if !rule.meta.applies_when.holds(&dependencies, &imports) {
-            continue;
-        }
-        let found = matcher.evaluate(&project);
-        if let Some(note) = found.provided {
-            outcome.passed.insert(
-                rule.meta.id.clone(),
-                format!("passes on project evidence: {note}"),
-            );
-        }
-        if let Some(why) = found.undecided.filter(|_| found.matches.is_empty()) {
-            outcome
-                .notes
-                .insert(rule.meta.id.clone(), format!("undecidable: {why}"));
-        }
-        let mut list = Vec::new();
-        for m in found.matches {
-            // A finding on a definition shows its first line; one on a file as a whole
-            // (absent evidence) shows the settings module's first line.
-            let whole = m.line == 0;
-            let source = if whole {
-                match sources.get(m.rel.as_str()) {
-                    Some(s) => s.lines().next().unwrap_or(""),
-                    None => continue,
-                }
-            } else {
-                m.header.as_str()
-            };
-            let raw = RawMatch {
-                severity: None,
-                evidence: None,
-                start: 0,
-                end: source.len(),
-                message: Some(m.message),
-            };
-            let mut finding = to_finding(rule, &m.rel, source, &LineIndex::new(source), raw);
-            if let Some(severity) = m.severity {
-                finding.severity = severity.min(rule.meta.severity);
-            }
-            let line = m.line.max(1);
-            finding.end_line += line - finding.line;
-            finding.line = line;
-            if whole {
-                finding.matched_text = fold_whitespace(&finding.message);
-            }
-            list.push(finding);
-        }
-        assign_fingerprints(&mut list);
-        outcome.findings.extend(list);
-    }
-    outcome
-}
-
-/// Runs every `setting` rule on the production profile.
-fn setting_stage(
-    setting_rules: &[(&LoadedRule, &crate::rules::setting::CompiledSetting)],
-    profile: &settings::Profile,
-    files: &[SettingsFile],
-    merged: &Merged,
-    rules: &[&LoadedRule],
-    outcome: &mut ProjectOutcome,
-) {
-    let needles = code_needles(rules);
+    let needles = Needs::of(rules).code;
     let mut code = merged.code.clone();
     code.sort();
     let evidence = Evidence {
@@ -1108,67 +968,30 @@ fn setting_stage(
             )
         })
         .collect();
-    for (rule, matcher) in setting_rules {
-        let found = matcher.evaluate(profile, &evidence);
-        let mut findings: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
-        for m in found.matches {
-            let Some((source, lines)) = sources.get(m.at.file.as_str()) else {
-                continue;
-            };
-            let (start, end) = if m.at.end == 0 {
-                // A setting that is absent: the module's first line.
-                (0, source.find('\n').unwrap_or(source.len()))
-            } else {
-                (m.at.start.min(source.len()), m.at.end.min(source.len()))
-            };
-            let raw = RawMatch {
-                severity: None,
-                evidence: None,
-                start,
-                end,
-                message: m.message,
-            };
-            let absent = m.at.end == 0;
-            let mut finding = to_finding(rule, &m.at.file, source, lines, raw);
-            if let Some(severity) = m.severity {
-                finding.severity = severity;
-            }
-            // A literal (or Django's default) may not be production's value when an operator
-            // file read at run time can replace it: still worth fixing, no longer a launch
-            // blocker by itself. A value read from the environment is the deployment's own way
-            // in, and its default is what applies when it is forgotten.
-            if let Some(how) = profile.overridden_by(&m.at).filter(|_| !m.from_env) {
-                finding.severity = finding.severity.min(Severity::Medium);
-                finding.message = format!("{} (unless {how} replaces it)", finding.message);
-            }
-            if absent {
-                // Nothing in the file is the match: fingerprint what is missing, not line 1.
-                finding.matched_text = fold_whitespace(&finding.message);
-            }
-            findings.entry(m.at.file.clone()).or_default().push(finding);
-        }
-        for (_, mut list) in findings {
-            assign_fingerprints(&mut list);
-            outcome.findings.extend(list);
-        }
-        if !found.undecided.is_empty() {
-            let note = format!(
-                "undecidable in {}: {}",
-                profile.module,
-                found.undecided.join("; ")
-            );
+    let input = ProjectInput {
+        profile: chosen.as_ref().map(Option::as_ref).map_err(String::as_str),
+        project: &project,
+        evidence: &evidence,
+        sources: &sources,
+        dependencies: &dependencies,
+        imports: &imports,
+    };
+    for (rule, matcher, _) in matchers {
+        let check = matcher.check(rule, &input);
+        outcome.findings.extend(check.findings);
+        if let Some(note) = check.note {
             outcome.notes.insert(rule.meta.id.clone(), note);
         }
-        if !found.provided.is_empty() {
-            let note = format!("passes on project evidence: {}", found.provided.join("; "));
+        if let Some(note) = check.passed {
             outcome.passed.insert(rule.meta.id.clone(), note);
         }
     }
+    outcome
 }
 
 /// Findings and check notes of running `rules` on an in-memory project of `(path, text)` files,
 /// through the same per-file and project stages as a scan (rule examples use it).
-pub fn analyze_project(
+pub(crate) fn analyze_project(
     files: &[(String, String)],
     rules: &[&LoadedRule],
     named: Option<&str>,
@@ -1229,7 +1052,7 @@ pub fn analyze_project(
 }
 
 /// What [`analyze_project`] found.
-pub struct ProjectAnalysis {
+pub(crate) struct ProjectAnalysis {
     pub findings: Vec<Finding>,
     /// Per rule id: why its check would be n/a (undecidable, or no settings module).
     pub notes: BTreeMap<String, String>,

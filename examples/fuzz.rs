@@ -4,10 +4,11 @@
 //!
 //! The parent supervises a child worker (this binary with `--worker`) that builds inputs from
 //! `(seed, index)` and runs the whole pipeline in-process: mostly through
-//! `pipeline::analyze_project` on in-memory files, sometimes through `pipeline::run` on a
-//! temporary directory (discovery, config, manifests, every report format). Panics are caught
-//! in the child; aborts, stack overflows, hangs and memory over the bound end it, and the parent
-//! saves the input under `--out`, then restarts the child after it. See `bench/fuzz.sh`.
+//! `audit::memory::run_in_memory_with_settings` on in-memory files, sometimes through
+//! `pipeline::run` on a temporary directory (discovery, config, manifests, every report
+//! format). Panics are caught in the child; aborts, stack overflows, hangs and memory over the
+//! bound end it, and the parent saves the input under `--out`, then restarts the child after
+//! it. See `bench/fuzz.sh`.
 
 #[path = "fuzz/corpus.rs"]
 mod corpus;

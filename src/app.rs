@@ -4,9 +4,9 @@ use crate::cli::{Cli, ColorChoice, Command, Format, FormatSpec, ListFormat, Scan
 use crate::config::{self, Config, FailOn};
 use crate::pipeline::{self, RunError, RunOptions};
 use crate::report::{self, explain::ExplainOptions, terminal::TerminalOptions, AuditResult};
-use crate::rules::examples::check_rule;
 use crate::rules::load::{self, RuleSet};
 use crate::rules::LoadedRule;
+use crate::selftest::check_rule;
 use crate::{score, suppress};
 use miette::Diagnostic;
 use std::collections::BTreeSet;
@@ -132,7 +132,7 @@ fn explain(id: &str, dirs: &[PathBuf], color: ColorChoice) -> u8 {
         &rule.meta,
         &rule.path,
         &rule.examples,
-        &rule.grading,
+        &rule.grading(),
         &rule.clause_severities(),
         options,
     );

@@ -6,6 +6,7 @@ pub mod config;
 pub mod discover;
 pub mod findings;
 pub mod locate;
+pub mod memory;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
@@ -14,4 +15,7 @@ pub mod report;
 pub mod result;
 pub mod rules;
 pub mod score;
+pub mod selftest;
 pub mod suppress;
+
+pub use memory::run_in_memory;

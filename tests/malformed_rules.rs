@@ -152,7 +152,7 @@ fn missing_good_example_is_refused() {
 }
 
 #[test]
-fn matcher_kinds_not_built_yet_say_so() {
+fn an_analyzer_that_is_not_built_in_says_so() {
     let text = VALID.replace(
         "kind = \"pattern\"\ncalls = [\"print\"]",
         "kind = \"analyzer\"\nname = \"n-plus-one\"",
@@ -160,7 +160,23 @@ fn matcher_kinds_not_built_yet_say_so() {
     refused(
         &text,
         "USR001-no-print.toml",
-        &["matcher kind `analyzer` is not available"],
+        &[
+            "unknown analyzer `n-plus-one`: this version of audit has none yet",
+            "name = \"n-plus-one\"",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_matcher_kind_lists_the_known_ones() {
+    let text = VALID.replace("kind = \"pattern\"", "kind = \"patern\"");
+    refused(
+        &text,
+        "USR001-no-print.toml",
+        &[
+            "unknown matcher kind `patern`: expected pattern, query, setting, project or analyzer",
+            "kind = \"patern\"",
+        ],
     );
 }
 

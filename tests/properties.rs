@@ -3,7 +3,8 @@
 //! the same project always gives the same output.
 
 use audit::findings::{fold_whitespace, Finding};
-use audit::pipeline::{self, ProjectAnalysis, RunOptions};
+use audit::memory::{run_in_memory, MemoryRun};
+use audit::pipeline::{self, RunOptions};
 use audit::rules::load;
 use audit::rules::LoadedRule;
 use proptest::prelude::*;
@@ -15,9 +16,9 @@ fn rules() -> &'static [LoadedRule] {
     RULES.get_or_init(|| load::load(&[], true).expect("embedded rules").rules)
 }
 
-fn analyze(files: &[(String, String)]) -> ProjectAnalysis {
+fn analyze(files: &[(String, String)]) -> MemoryRun {
     let rules: Vec<&LoadedRule> = rules().iter().collect();
-    pipeline::analyze_project(files, &rules, None)
+    run_in_memory(files, &rules)
 }
 
 const MODULE_HEADER: &str = "import pickle\nimport requests\nimport subprocess\n";

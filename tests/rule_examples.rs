@@ -1,7 +1,7 @@
 //! Every embedded rule's own good/bad examples (DESIGN §3.1), run through the real pipeline path.
 
-use audit::rules::examples::check_rule;
 use audit::rules::load;
+use audit::selftest::check_rule;
 
 #[test]
 fn every_embedded_rule_passes_its_examples() {

@@ -4,8 +4,8 @@
 //! which is what shows nothing overflows. Timings are measured outside the tests (bench notes).
 
 use audit::model::settings::{self, Kind, Profile};
-use audit::pipeline::analyze_project;
 use audit::rules::load;
+use audit::run_in_memory;
 use std::collections::BTreeMap;
 
 /// `RULE path:line` of every finding and the notes of the checks, for the setting rules named.
@@ -21,7 +21,7 @@ fn run(files: &[(&str, String)], ids: &[&str]) -> (Vec<String>, BTreeMap<String,
         .iter()
         .map(|(p, t)| (p.to_string(), t.clone()))
         .collect();
-    let out = analyze_project(&files, &rules, None);
+    let out = run_in_memory(&files, &rules);
     let findings = out
         .findings
         .iter()

@@ -7,7 +7,8 @@ use audit::parse::source;
 use audit::pipeline::{self, RunOptions};
 use audit::report::{self, AuditResult};
 use audit::rules::load;
-use audit::rules::{CompiledMatcher, LoadedRule};
+use audit::rules::matcher::Matcher;
+use audit::rules::LoadedRule;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -28,7 +29,7 @@ impl Engine {
         let settings_ids = set
             .rules
             .iter()
-            .filter(|r| matches!(r.matcher, CompiledMatcher::Setting(_)))
+            .filter(|r| matches!(&r.matcher, Matcher::Project(m) if !m.needs().project))
             .map(|r| r.meta.id.clone())
             .collect();
         Engine {
@@ -71,7 +72,8 @@ fn run_in_memory(engine: &Engine, input: &Input, rules: &[&LoadedRule]) -> Outco
         .iter()
         .map(|(p, b)| (p.clone(), String::from_utf8_lossy(b).into_owned()))
         .collect();
-    let analysis = pipeline::analyze_project(&files, rules, input.named.as_deref());
+    let analysis =
+        audit::memory::run_in_memory_with_settings(&files, rules, input.named.as_deref());
     let decoded: BTreeMap<String, String> = files
         .iter()
         .filter_map(|(p, t)| Some((p.clone(), decoded(p, t.as_bytes())?)))

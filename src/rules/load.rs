@@ -1,15 +1,10 @@
 //! Loading rules: the embedded catalogue and user `--rules` directories, each file validated and
 //! compiled once. A bad rule is refused with a message that points into its TOML.
 
-use crate::rules::pattern::CompiledPattern;
-use crate::rules::project::CompiledProject;
-use crate::rules::query::CompiledQuery;
-use crate::rules::rule::{
-    AnalyzerSpec, Clause, ExampleFile, ExampleFiles, Examples, LowerSpec, MatchSpec, PatternSpec,
-    QuerySpec, RuleFile, RuleMeta, SettingCondition, SettingSpec,
-};
-use crate::rules::setting::CompiledSetting;
-use crate::rules::{CompiledMatcher, GradingSummary, LoadedRule};
+use crate::rules::matcher::Matcher;
+use crate::rules::registry::{self, RuleSource};
+use crate::rules::rule::{ExampleFile, ExampleFiles, Examples, RuleMeta};
+use crate::rules::LoadedRule;
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -32,7 +27,12 @@ struct RuleErrorDetail {
 }
 
 impl RuleError {
-    fn new(path: &str, text: &str, message: String, span: Option<(usize, usize)>) -> Self {
+    pub(crate) fn new(
+        path: &str,
+        text: &str,
+        message: String,
+        span: Option<(usize, usize)>,
+    ) -> Self {
         RuleError(Box::new(RuleErrorDetail {
             path: path.to_string(),
             label: first_line(&message),
@@ -48,6 +48,11 @@ impl RuleError {
 
     pub fn message(&self) -> &str {
         &self.0.message
+    }
+
+    /// Byte range in the rule's TOML the error points at, if any.
+    pub fn span(&self) -> Option<(usize, usize)> {
+        self.0.span.map(|s| (s.offset(), s.offset() + s.len()))
     }
 
     /// An error about a file as a whole (unreadable, duplicate id elsewhere).
@@ -182,76 +187,17 @@ pub fn parse_rule(path: &str, text: &str) -> Result<LoadedRule, RuleError> {
     let example: Examples = example
         .try_into()
         .map_err(|e: toml::de::Error| located(path, text, e.message(), Some("example")))?;
-    let spec = match_spec(matcher).map_err(|m| located(path, text, &m, Some("match")))?;
-    let file = RuleFile {
-        meta,
-        matcher: spec,
-        example,
-    };
-    validate(path, text, &file)?;
-    // A literal list written in the rule means "any of these".
-    let prefilter: Vec<Vec<String>> = match &file.matcher {
-        MatchSpec::Pattern(p) => p.prefilter.iter().map(|l| vec![l.clone()]).collect(),
-        MatchSpec::Query(q) => q.prefilter.iter().map(|l| vec![l.clone()]).collect(),
-        _ => Vec::new(),
-    };
-    let compiled = match &file.matcher {
-        MatchSpec::Pattern(spec) => CompiledMatcher::Pattern(
-            CompiledPattern::compile(spec).map_err(|m| located(path, text, &m, Some("match")))?,
-        ),
-        MatchSpec::Query(spec) => CompiledMatcher::Query(Box::new(
-            CompiledQuery::compile(spec).map_err(|(m, offset)| {
-                let span = offset
-                    .and_then(|o| text.find(spec.query.as_str()).map(|q| (q + o, q + o + 1)))
-                    .or_else(|| key_span(text, "query"));
-                err(m, span)
-            })?,
-        )),
-        MatchSpec::Setting(spec) => CompiledMatcher::Setting(Box::new(
-            CompiledSetting::compile(spec).map_err(|m| located(path, text, &m, Some("match")))?,
-        )),
-        MatchSpec::Project(spec) => CompiledMatcher::Project(Box::new(
-            CompiledProject::compile(spec).map_err(|m| located(path, text, &m, Some("match")))?,
-        )),
-        other => {
-            let message = format!(
-                "matcher kind `{}` is not available in this version of audit (only `pattern`, `query`, `setting` and `project` are)",
-                other.kind_name()
-            );
-            return Err(err(message, key_span(text, "kind")));
-        }
-    };
-    let prefilter = if prefilter.is_empty() {
-        match &compiled {
-            CompiledMatcher::Pattern(p) => p.default_prefilter(),
-            CompiledMatcher::Query(_)
-            | CompiledMatcher::Setting(_)
-            | CompiledMatcher::Project(_) => Vec::new(),
-        }
-    } else {
-        prefilter
-    };
-    let grading = match &file.matcher {
-        MatchSpec::Pattern(spec) => GradingSummary {
-            per_file: true,
-            provenance: spec.provenance.clone(),
-            lower: spec
-                .lower
-                .iter()
-                .map(|l| (l.severity, l.reason.clone(), l.files.clone()))
-                .collect(),
-        },
-        MatchSpec::Query(_) => GradingSummary {
-            per_file: true,
-            ..GradingSummary::default()
-        },
-        _ => GradingSummary::default(),
+    let (kind, table) = match_kind(matcher).map_err(|m| located(path, text, &m, Some("match")))?;
+    let compiled = registry::compile(&kind, table, &RuleSource { path, text })?;
+    validate(path, text, &meta, &example, &compiled.matcher)?;
+    let prefilter = match &compiled.matcher {
+        Matcher::File(m) if compiled.prefilter.is_empty() => m.default_prefilter(),
+        _ => compiled.prefilter,
     };
     Ok(LoadedRule {
-        meta: file.meta,
-        grading,
-        matcher: compiled,
-        examples: file.example,
+        meta,
+        matcher: compiled.matcher,
+        examples: example,
         example_files,
         path: path.to_string(),
         prefilter,
@@ -280,89 +226,28 @@ fn take_example_files(example: &mut toml::Value) -> Result<ExampleFiles, toml::d
     Ok(files)
 }
 
-/// Splits `[match]` by its `kind` and deserializes the rest strictly.
-fn match_spec(value: toml::Value) -> Result<MatchSpec, String> {
+/// Splits `[match]` into its `kind` and the rest, which the kind reads strictly.
+fn match_kind(value: toml::Value) -> Result<(String, toml::Table), String> {
     let toml::Value::Table(mut table) = value else {
         return Err("[match] must be a table".to_string());
     };
-    let kind = match table.remove("kind") {
-        Some(toml::Value::String(kind)) => kind,
-        Some(_) => return Err("`kind` must be a string".to_string()),
-        None => {
-            return Err(
-                "[match] needs a `kind`: pattern, query, setting, project or analyzer".to_string(),
-            )
-        }
-    };
-    let strict = |e: toml::de::Error| e.message().to_string();
-    match kind.as_str() {
-        "pattern" => {
-            let any: Vec<Clause> = match table.remove("any") {
-                Some(v) => v.try_into().map_err(strict)?,
-                None => Vec::new(),
-            };
-            let prefilter: Vec<String> = match table.remove("prefilter") {
-                Some(v) => v.try_into().map_err(strict)?,
-                None => Vec::new(),
-            };
-            let provenance = match table.remove("provenance") {
-                Some(v) => Some(v.try_into().map_err(|e: toml::de::Error| {
-                    format!("[match.provenance]: {}", e.message())
-                })?),
-                None => None,
-            };
-            let lower: Vec<LowerSpec> = match table.remove("lower") {
-                Some(v) => v
-                    .try_into()
-                    .map_err(|e: toml::de::Error| format!("[[match.lower]]: {}", e.message()))?,
-                None => Vec::new(),
-            };
-            let clause = if table.is_empty() {
-                None
-            } else {
-                Some(toml::Value::Table(table).try_into().map_err(strict)?)
-            };
-            Ok(MatchSpec::Pattern(Box::new(PatternSpec {
-                clause,
-                any,
-                prefilter,
-                provenance,
-                lower,
-            })))
-        }
-        "query" => Ok(MatchSpec::Query(
-            toml::Value::Table(table)
-                .try_into::<QuerySpec>()
-                .map_err(strict)?,
-        )),
-        "setting" => {
-            let any: Vec<SettingCondition> = match table.remove("any") {
-                Some(v) => v.try_into().map_err(strict)?,
-                None => Vec::new(),
-            };
-            let clause = if table.is_empty() {
-                None
-            } else {
-                Some(toml::Value::Table(table).try_into().map_err(strict)?)
-            };
-            Ok(MatchSpec::Setting(Box::new(SettingSpec { clause, any })))
-        }
-        "project" => Ok(MatchSpec::Project(Box::new(
-            toml::Value::Table(table).try_into().map_err(strict)?,
-        ))),
-        "analyzer" => Ok(MatchSpec::Analyzer(
-            toml::Value::Table(table)
-                .try_into::<AnalyzerSpec>()
-                .map_err(strict)?,
-        )),
-        other => Err(format!(
-            "unknown matcher kind `{other}`: expected pattern, query, setting, project or analyzer"
+    match table.remove("kind") {
+        Some(toml::Value::String(kind)) => Ok((kind, table)),
+        Some(_) => Err("`kind` must be a string".to_string()),
+        None => Err(format!(
+            "[match] needs a `kind`: {}",
+            registry::or_list(registry::KINDS.iter().map(|k| k.name))
         )),
     }
 }
 
-fn validate(path: &str, text: &str, file: &RuleFile) -> Result<(), RuleError> {
-    let meta = &file.meta;
+fn validate(
+    path: &str,
+    text: &str,
+    meta: &RuleMeta,
+    example: &Examples,
+    matcher: &Matcher,
+) -> Result<(), RuleError> {
     let err = |message: String, key: &str| RuleError::new(path, text, message, key_span(text, key));
     let id_ok = meta.id.len() >= 4
         && meta
@@ -417,27 +302,25 @@ fn validate(path: &str, text: &str, file: &RuleFile) -> Result<(), RuleError> {
     if meta.effort_hours.is_nan() || meta.effort_hours < 0.0 {
         return Err(err("effort_hours must be >= 0".to_string(), "effort_hours"));
     }
-    if file.example.bad.is_empty() || file.example.good.is_empty() {
+    if example.bad.is_empty() || example.good.is_empty() {
         return Err(err(
             "a rule needs at least one [[example.bad]] and one [[example.good]]".to_string(),
             "example",
         ));
     }
     // The rule's severity is its ceiling: what `explain`, `rules` and a passing check show.
-    if let MatchSpec::Setting(spec) = &file.matcher {
-        let clauses = spec.clause.iter().chain(spec.any.iter());
-        if let Some(over) = clauses
-            .filter_map(|c| c.severity)
-            .find(|s| *s > meta.severity)
-        {
-            return Err(err(
-                format!(
-                    "a clause's severity `{over}` is above the rule's `{}`: the rule's severity is the highest any clause gives",
-                    meta.severity
-                ),
-                "severity",
-            ));
-        }
+    if let Some((over, _)) = matcher
+        .clause_severities()
+        .into_iter()
+        .find(|(s, _)| *s > meta.severity)
+    {
+        return Err(err(
+            format!(
+                "a clause's severity `{over}` is above the rule's `{}`: the rule's severity is the highest any clause gives",
+                meta.severity
+            ),
+            "severity",
+        ));
     }
     if !meta.fix.contains("```") {
         return Err(err(
@@ -450,7 +333,7 @@ fn validate(path: &str, text: &str, file: &RuleFile) -> Result<(), RuleError> {
 
 /// Turns a serde message into a located error: `unknown field `x`` points at `x`; a quoted
 /// value that is no key (an invalid pattern) points at where the file spells it.
-fn located(path: &str, text: &str, message: &str, table: Option<&str>) -> RuleError {
+pub(crate) fn located(path: &str, text: &str, message: &str, table: Option<&str>) -> RuleError {
     let named = message.split('`').nth(1).and_then(|quoted| {
         key_span(text, quoted).or_else(|| {
             let start = text.find(quoted).filter(|_| !quoted.is_empty())?;

@@ -1,23 +1,25 @@
 //! The rule engine: schema, loading and the matcher kinds. The engine knows nothing of any one
 //! rule: everything rule-specific lives in `rules/*.toml`.
 
-pub mod examples;
 pub mod hosts;
 pub mod load;
+pub mod matcher;
 pub mod pattern;
 pub mod prefilter;
 pub mod project;
 pub mod query;
+pub mod registry;
 pub mod rule;
 pub mod setting;
 
 use crate::findings::Severity;
+use matcher::Matcher;
 use rule::{ExampleFiles, Examples, ProvenanceSpec, RuleMeta};
 
 /// A rule ready to run.
 pub struct LoadedRule {
     pub meta: RuleMeta,
-    pub matcher: CompiledMatcher,
+    pub matcher: Matcher,
     pub examples: Examples,
     /// Extra files of multi-file examples (`[[example.bad.files]]`).
     pub example_files: ExampleFiles,
@@ -26,8 +28,6 @@ pub struct LoadedRule {
     /// A file is parsed for this rule only if it contains every literal of at least one of
     /// these alternatives; empty means every file.
     pub prefilter: Vec<Vec<String>>,
-    /// How the matcher grades its findings beside the rule's severity, for `audit explain`.
-    pub grading: GradingSummary,
 }
 
 /// What lowers a rule's findings below its severity, as written in its `[match]`.
@@ -40,29 +40,19 @@ pub struct GradingSummary {
     pub lower: Vec<(Severity, String, Vec<String>)>,
 }
 
-pub enum CompiledMatcher {
-    Pattern(pattern::CompiledPattern),
-    Query(Box<query::CompiledQuery>),
-    /// Runs once per project on the production settings, not per file.
-    Setting(Box<setting::CompiledSetting>),
-    /// Runs once per project on the cross-file model: unwired components, absent evidence.
-    Project(Box<project::CompiledProject>),
-}
-
 impl LoadedRule {
     /// Clauses whose findings carry a severity of their own, with what each clause tests.
-    pub fn clause_severities(&self) -> Vec<(crate::findings::Severity, String)> {
-        match &self.matcher {
-            CompiledMatcher::Setting(s) => s.clause_severities(),
-            _ => Vec::new(),
-        }
+    pub fn clause_severities(&self) -> Vec<(Severity, String)> {
+        self.matcher.clause_severities()
+    }
+
+    /// How the matcher grades its findings beside the rule's severity, for `audit explain`.
+    pub fn grading(&self) -> GradingSummary {
+        self.matcher.grading()
     }
 
     /// True for matchers that look at one file at a time (`pattern`, `query`).
     pub fn is_per_file(&self) -> bool {
-        matches!(
-            self.matcher,
-            CompiledMatcher::Pattern(_) | CompiledMatcher::Query(_)
-        )
+        matches!(self.matcher, Matcher::File(_))
     }
 }

@@ -7,7 +7,9 @@ use crate::model::holes::Positions;
 use crate::model::provenance::{Flows, Origin, Tracer};
 use crate::model::symbols::{CallArgs, FileSymbols, NodeIndex, Safe};
 use crate::parse::python::{self, PyNode, Python};
+use crate::rules::matcher::FileMatcher;
 use crate::rules::rule::{ArgCondition, Clause, PatternSpec, ProvenanceSpec, ValueClass};
+use crate::rules::GradingSummary;
 use ast_grep_config::{DeserializeEnv, Rule, SerializableRule};
 use ast_grep_core::matcher::MatcherExt;
 use ast_grep_core::{Language, Matcher};
@@ -155,6 +157,8 @@ impl<'r> FileContext<'r> {
 pub struct CompiledPattern {
     clauses: Vec<CompiledClause>,
     grading: Grading,
+    /// The grading as written, for `audit explain`.
+    summary: GradingSummary,
 }
 
 /// What decides a match's severity beside its clause: provenance and lowering contexts.
@@ -355,7 +359,20 @@ impl CompiledPattern {
                 ));
             }
         }
-        Ok(CompiledPattern { clauses, grading })
+        let summary = GradingSummary {
+            per_file: true,
+            provenance: spec.provenance.clone(),
+            lower: spec
+                .lower
+                .iter()
+                .map(|l| (l.severity, l.reason.clone(), l.files.clone()))
+                .collect(),
+        };
+        Ok(CompiledPattern {
+            clauses,
+            grading,
+            summary,
+        })
     }
 
     /// What a file must contain for some clause to match: alternatives, each a set of
@@ -1062,6 +1079,20 @@ fn substitute_metavars(text: &str, lookup: impl Fn(&str) -> Option<String>) -> S
     }
     out.push_str(rest);
     out
+}
+
+impl FileMatcher for CompiledPattern {
+    fn find(&self, ctx: &FileContext<'_>) -> Vec<RawMatch> {
+        CompiledPattern::find(self, ctx)
+    }
+
+    fn default_prefilter(&self) -> Vec<Vec<String>> {
+        CompiledPattern::default_prefilter(self)
+    }
+
+    fn grading(&self) -> GradingSummary {
+        self.summary.clone()
+    }
 }
 
 #[cfg(test)]

@@ -1384,6 +1384,81 @@ fn literal_parts(glob: &str) -> Vec<String> {
         .collect()
 }
 
+// Paths written out in full below keep this file's imports as they were (the module is edited
+// elsewhere at the same time).
+impl crate::rules::matcher::ProjectMatcher for CompiledProject {
+    fn needs(&self) -> crate::rules::matcher::Needs {
+        crate::rules::matcher::Needs {
+            settings: true,
+            project: true,
+            definition_words: self.definition_words(),
+            mention_words: self.mention_words(),
+            routes: self.reads_routes(),
+            tasks: self.reads_tasks(),
+            documents: self.documents().cloned().unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+
+    fn check(
+        &self,
+        rule: &crate::rules::LoadedRule,
+        input: &crate::rules::matcher::ProjectInput<'_>,
+    ) -> crate::rules::matcher::ProjectCheck {
+        use crate::locate::{to_finding, LineIndex};
+        let mut check = crate::rules::matcher::ProjectCheck::default();
+        // An n/a check reports nothing (its note says why).
+        if !rule
+            .meta
+            .applies_when
+            .holds(input.dependencies, input.imports)
+        {
+            return check;
+        }
+        let found = self.evaluate(input.project);
+        check.passed = found
+            .provided
+            .map(|note| format!("passes on project evidence: {note}"));
+        check.note = found
+            .undecided
+            .filter(|_| found.matches.is_empty())
+            .map(|why| format!("undecidable: {why}"));
+        for m in found.matches {
+            // A finding on a definition shows its first line; one on a file as a whole
+            // (absent evidence) shows the settings module's first line.
+            let whole = m.line == 0;
+            let source = if whole {
+                match input.sources.get(m.rel.as_str()) {
+                    Some((s, _)) => s.lines().next().unwrap_or(""),
+                    None => continue,
+                }
+            } else {
+                m.header.as_str()
+            };
+            let raw = crate::rules::pattern::RawMatch {
+                severity: None,
+                evidence: None,
+                start: 0,
+                end: source.len(),
+                message: Some(m.message),
+            };
+            let mut finding = to_finding(rule, &m.rel, source, &LineIndex::new(source), raw);
+            if let Some(severity) = m.severity {
+                finding.severity = severity.min(rule.meta.severity);
+            }
+            let line = m.line.max(1);
+            finding.end_line += line - finding.line;
+            finding.line = line;
+            if whole {
+                finding.matched_text = crate::findings::fold_whitespace(&finding.message);
+            }
+            check.findings.push(finding);
+        }
+        crate::findings::assign_fingerprints(&mut check.findings);
+        check
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

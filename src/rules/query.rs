@@ -1,5 +1,6 @@
 //! The `query` matcher: a raw tree-sitter query whose `@finding` capture marks the span.
 
+use crate::rules::matcher::FileMatcher;
 use crate::rules::pattern::{path_globs, FileContext, RawMatch};
 use crate::rules::rule::QuerySpec;
 use globset::GlobSet;
@@ -67,5 +68,11 @@ impl CompiledQuery {
         }
         out.sort_by_key(|m| (m.start, m.end));
         out
+    }
+}
+
+impl FileMatcher for CompiledQuery {
+    fn find(&self, ctx: &FileContext<'_>) -> Vec<RawMatch> {
+        CompiledQuery::find(self, ctx)
     }
 }

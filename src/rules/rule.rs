@@ -127,40 +127,6 @@ impl AppliesWhen {
     }
 }
 
-/// A whole rule file, split into its parts by the loader (`rules/load.rs`), which deserializes
-/// each part on its own so that unknown keys are refused everywhere (serde's `flatten` would
-/// silently accept them).
-#[derive(Clone)]
-pub struct RuleFile {
-    pub meta: RuleMeta,
-    pub matcher: MatchSpec,
-    pub example: Examples,
-}
-
-#[derive(Clone)]
-pub enum MatchSpec {
-    Pattern(Box<PatternSpec>),
-    Query(QuerySpec),
-    /// Conditions on the evaluated production settings (`model/settings.rs`).
-    Setting(Box<SettingSpec>),
-    /// Evidence across the repository: components defined but not wired in, absent evidence.
-    Project(Box<crate::rules::project::ProjectSpec>),
-    /// A named Rust analyzer; its parameters stay in TOML.
-    Analyzer(AnalyzerSpec),
-}
-
-impl MatchSpec {
-    pub fn kind_name(&self) -> &'static str {
-        match self {
-            MatchSpec::Pattern(_) => "pattern",
-            MatchSpec::Query(_) => "query",
-            MatchSpec::Setting(_) => "setting",
-            MatchSpec::Project(_) => "project",
-            MatchSpec::Analyzer(_) => "analyzer",
-        }
-    }
-}
-
 /// A `pattern` matcher: one clause written inline in `[match]`, plus any under `[[match.any]]`; a
 /// node matched by any clause is a finding.
 #[derive(Clone)]
@@ -452,6 +418,7 @@ pub enum SettingClass {
     DeploymentHost,
 }
 
+/// `[match]` of `kind = "analyzer"`: a named Rust analyzer; its parameters stay in TOML.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnalyzerSpec {

@@ -6,11 +6,15 @@
 //! from code audit does not run). A clause that holds is a finding; one that cannot be decided
 //! makes the check n/a with a note, never a finding.
 
-use crate::findings::Severity;
+use crate::findings::{assign_fingerprints, fold_whitespace, Finding, Severity};
+use crate::locate::to_finding;
 use crate::model::settings::{glob_match, py_eq, Kind, Loc, Lookup, Profile, Undecided, Value};
 use crate::rules::hosts;
+use crate::rules::matcher::{Needs, ProjectCheck, ProjectInput, ProjectMatcher};
+use crate::rules::pattern::RawMatch;
 use crate::rules::rule::{CodeAbsence, CodeEvidence, SettingClass, SettingCondition, SettingSpec};
-use std::collections::BTreeSet;
+use crate::rules::LoadedRule;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub mod code;
 mod describe;
@@ -987,6 +991,97 @@ fn render(
         .replace("{item}", &item.map(Value::render).unwrap_or_default())
         .replace("{env}", &vars.join(", "))
         .replace("{module}", &profile.module)
+}
+
+impl ProjectMatcher for CompiledSetting {
+    fn needs(&self) -> Needs {
+        let mut needs = Needs {
+            settings: true,
+            ..Needs::default()
+        };
+        self.add_needles(&mut needs.code);
+        needs
+    }
+
+    fn clause_severities(&self) -> Vec<(Severity, String)> {
+        CompiledSetting::clause_severities(self)
+    }
+
+    /// Every clause on the production profile; without one the check is n/a, with a note.
+    fn check(&self, rule: &LoadedRule, input: &ProjectInput<'_>) -> ProjectCheck {
+        let profile = match input.profile {
+            Ok(Some(profile)) => profile,
+            Ok(None) => {
+                return ProjectCheck {
+                    note: Some("not applicable: no Django settings module was found".to_string()),
+                    ..ProjectCheck::default()
+                }
+            }
+            Err(message) => {
+                return ProjectCheck {
+                    note: Some(format!("not applicable: {message}")),
+                    ..ProjectCheck::default()
+                }
+            }
+        };
+        let mut check = ProjectCheck::default();
+        let found = self.evaluate(profile, input.evidence);
+        let mut findings: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+        for m in found.matches {
+            let Some((source, lines)) = input.sources.get(m.at.file.as_str()) else {
+                continue;
+            };
+            let (start, end) = if m.at.end == 0 {
+                // A setting that is absent: the module's first line.
+                (0, source.find('\n').unwrap_or(source.len()))
+            } else {
+                (m.at.start.min(source.len()), m.at.end.min(source.len()))
+            };
+            let raw = RawMatch {
+                severity: None,
+                evidence: None,
+                start,
+                end,
+                message: m.message,
+            };
+            let absent = m.at.end == 0;
+            let mut finding = to_finding(rule, &m.at.file, source, lines, raw);
+            if let Some(severity) = m.severity {
+                finding.severity = severity;
+            }
+            // A literal (or Django's default) may not be production's value when an operator
+            // file read at run time can replace it: still worth fixing, no longer a launch
+            // blocker by itself. A value read from the environment is the deployment's own way
+            // in, and its default is what applies when it is forgotten.
+            if let Some(how) = profile.overridden_by(&m.at).filter(|_| !m.from_env) {
+                finding.severity = finding.severity.min(Severity::Medium);
+                finding.message = format!("{} (unless {how} replaces it)", finding.message);
+            }
+            if absent {
+                // Nothing in the file is the match: fingerprint what is missing, not line 1.
+                finding.matched_text = fold_whitespace(&finding.message);
+            }
+            findings.entry(m.at.file.clone()).or_default().push(finding);
+        }
+        for (_, mut list) in findings {
+            assign_fingerprints(&mut list);
+            check.findings.extend(list);
+        }
+        if !found.undecided.is_empty() {
+            check.note = Some(format!(
+                "undecidable in {}: {}",
+                profile.module,
+                found.undecided.join("; ")
+            ));
+        }
+        if !found.provided.is_empty() {
+            check.passed = Some(format!(
+                "passes on project evidence: {}",
+                found.provided.join("; ")
+            ));
+        }
+        check
+    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
-//! Runs a rule's own `[[example.bad]]` / `[[example.good]]` through the real pipeline path
-//! (prefilter, test-file policy, parse, match), so an example passes only if a scanned file
-//! with the same content would behave the same.
+//! Rule self-tests: runs a rule's own `[[example.bad]]` / `[[example.good]]` through
+//! [`run_in_memory`], the same stages as a scan (prefilter, code roles, parse, match, project
+//! stage), so an example passes only if a scanned file with the same content would behave the
+//! same.
 
-use crate::findings::{Finding, Severity};
-use crate::pipeline::{analyze_project, analyze_source};
-use crate::rules::prefilter::Prefilter;
+use crate::findings::Severity;
+use crate::memory::run_in_memory;
 use crate::rules::rule::{Example, ExampleFile};
 use crate::rules::LoadedRule;
 
@@ -21,38 +21,14 @@ pub struct ExampleFailure {
     pub message: String,
 }
 
-/// Lines (1-based) where the rule reports something in `code` checked as `path`.
-pub fn finding_lines(rule: &LoadedRule, path: &str, code: &str) -> Vec<usize> {
-    file_findings(rule, path, code)
-        .iter()
-        .map(|f| f.line)
-        .collect()
-}
-
-/// The rule's findings in `code` checked as `path` (its role decides whether it is looked at).
-fn file_findings(rule: &LoadedRule, path: &str, code: &str) -> Vec<Finding> {
-    let prefilter = Prefilter::new(&[rule]);
-    if prefilter.rules_for(code.as_bytes()).is_empty() {
-        return Vec::new();
-    }
-    analyze_source(path, code.to_string(), &[rule]).findings
-}
-
-/// Lines and severities of what the rule reports in one example: a single file through the
-/// per-file path, or, for project rules and multi-file examples, the whole example project
-/// through the same stages as a scan.
+/// Lines and severities of what the rule reports in one example: a per-file rule's single file
+/// through the per-file path, or, for project rules and multi-file examples, the whole example
+/// project through the same stages as a scan.
 fn example_lines(
     rule: &LoadedRule,
     example: &Example,
     extra: &[ExampleFile],
 ) -> Vec<(usize, Severity)> {
-    if rule.is_per_file() && extra.is_empty() {
-        let path = example.path.as_deref().unwrap_or(DEFAULT_PATH);
-        return file_findings(rule, path, &example.code)
-            .iter()
-            .map(|f| (f.line, f.severity))
-            .collect();
-    }
     let default = if rule.is_per_file() {
         DEFAULT_PATH
     } else {
@@ -63,7 +39,7 @@ fn example_lines(
         example.code.clone(),
     )];
     files.extend(extra.iter().map(|f| (f.path.clone(), f.code.clone())));
-    analyze_project(&files, &[rule], None)
+    run_in_memory(&files, &[rule])
         .findings
         .iter()
         .map(|f| (f.line, f.severity))

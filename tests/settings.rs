@@ -259,6 +259,10 @@ fn seed_app_settings_findings() {
     ]
     .iter()
     .map(|(rule, line)| format!("{rule} {settings}:{line}"))
+    .chain(
+        // REL001's pool built in the repository and never used, at its class.
+        ["REL001 infrastructure/connection_pool.py:12".to_string()],
+    )
     .collect();
     assert_eq!(finding_lines(&r), expected);
     assert_eq!(
@@ -280,6 +284,13 @@ fn seed_app_settings_findings() {
             .unwrap_or_default()
     };
     assert_eq!(severity("REL001"), "high");
+    let pool = r["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "REL001" && f["path"] == "infrastructure/connection_pool.py")
+        .expect("the unwired pool");
+    assert_eq!(pool["severity"], "critical");
     assert_eq!(severity("SEC006"), "high");
     assert_eq!(severity("SEC012"), "high");
 }

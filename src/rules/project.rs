@@ -1405,7 +1405,6 @@ impl crate::rules::matcher::ProjectMatcher for CompiledProject {
         rule: &crate::rules::LoadedRule,
         input: &crate::rules::matcher::ProjectInput<'_>,
     ) -> crate::rules::matcher::ProjectCheck {
-        use crate::locate::{to_finding, LineIndex};
         let mut check = crate::rules::matcher::ProjectCheck::default();
         // An n/a check reports nothing (its note says why).
         if !rule
@@ -1423,40 +1422,52 @@ impl crate::rules::matcher::ProjectMatcher for CompiledProject {
             .undecided
             .filter(|_| found.matches.is_empty())
             .map(|why| format!("undecidable: {why}"));
-        for m in found.matches {
-            // A finding on a definition shows its first line; one on a file as a whole
-            // (absent evidence) shows the settings module's first line.
-            let whole = m.line == 0;
-            let source = if whole {
-                match input.sources.get(m.rel.as_str()) {
-                    Some((s, _)) => s.lines().next().unwrap_or(""),
-                    None => continue,
-                }
-            } else {
-                m.header.as_str()
-            };
-            let raw = crate::rules::pattern::RawMatch {
-                severity: None,
-                evidence: None,
-                start: 0,
-                end: source.len(),
-                message: Some(m.message),
-            };
-            let mut finding = to_finding(rule, &m.rel, source, &LineIndex::new(source), raw);
-            if let Some(severity) = m.severity {
-                finding.severity = severity.min(rule.meta.severity);
-            }
-            let line = m.line.max(1);
-            finding.end_line += line - finding.line;
-            finding.line = line;
-            if whole {
-                finding.matched_text = crate::findings::fold_whitespace(&finding.message);
-            }
-            check.findings.push(finding);
-        }
-        crate::findings::assign_fingerprints(&mut check.findings);
+        check.findings = located(rule, found.matches, input);
         check
     }
+}
+
+/// Findings of a rule's project matches, located and fingerprinted.
+pub fn located(
+    rule: &crate::rules::LoadedRule,
+    matches: Vec<ProjectMatch>,
+    input: &crate::rules::matcher::ProjectInput<'_>,
+) -> Vec<crate::findings::Finding> {
+    use crate::locate::{to_finding, LineIndex};
+    let mut findings = Vec::new();
+    for m in matches {
+        // A finding on a definition shows its first line; one on a file as a whole
+        // (absent evidence) shows the settings module's first line.
+        let whole = m.line == 0;
+        let source = if whole {
+            match input.sources.get(m.rel.as_str()) {
+                Some((s, _)) => s.lines().next().unwrap_or(""),
+                None => continue,
+            }
+        } else {
+            m.header.as_str()
+        };
+        let raw = crate::rules::pattern::RawMatch {
+            severity: None,
+            evidence: None,
+            start: 0,
+            end: source.len(),
+            message: Some(m.message),
+        };
+        let mut finding = to_finding(rule, &m.rel, source, &LineIndex::new(source), raw);
+        if let Some(severity) = m.severity {
+            finding.severity = severity.min(rule.meta.severity);
+        }
+        let line = m.line.max(1);
+        finding.end_line += line - finding.line;
+        finding.line = line;
+        if whole {
+            finding.matched_text = crate::findings::fold_whitespace(&finding.message);
+        }
+        findings.push(finding);
+    }
+    crate::findings::assign_fingerprints(&mut findings);
+    findings
 }
 
 #[cfg(test)]

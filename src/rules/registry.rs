@@ -187,6 +187,8 @@ fn query(table: toml::Table, source: &RuleSource<'_>) -> Result<Compiled, RuleEr
 fn setting(mut table: toml::Table, source: &RuleSource<'_>) -> Result<Compiled, RuleError> {
     let read = |table: &mut toml::Table| -> Result<SettingSpec, String> {
         let any: Vec<SettingCondition> = take(table, "any").map_err(strict)?;
+        let project: Option<crate::rules::project::ProjectSpec> =
+            take(table, "project").map_err(strict)?;
         let clause = if table.is_empty() {
             None
         } else {
@@ -196,7 +198,11 @@ fn setting(mut table: toml::Table, source: &RuleSource<'_>) -> Result<Compiled, 
                     .map_err(strict)?,
             )
         };
-        Ok(SettingSpec { clause, any })
+        Ok(SettingSpec {
+            clause,
+            any,
+            project,
+        })
     };
     let spec = read(&mut table).map_err(|m| source.located(&m))?;
     let compiled = CompiledSetting::compile(&spec).map_err(|m| source.located(&m))?;

@@ -293,6 +293,10 @@ pub struct QuerySpec {
 pub struct SettingSpec {
     pub clause: Option<SettingCondition>,
     pub any: Vec<SettingCondition>,
+    /// `[match.project]`: evidence across the repository that makes the check pass (a pooler
+    /// a deploy file starts), and components that, when not wired in while a clause holds,
+    /// are findings of their own at the rule's severity (a pool built and never used).
+    pub project: Option<crate::rules::project::ProjectSpec>,
 }
 
 /// A condition on one setting of the production profile. As a clause (in `[match]` or

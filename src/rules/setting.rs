@@ -24,6 +24,8 @@ pub use code::{CodeFacts, CodeNeedles};
 /// A compiled `setting` matcher.
 pub struct CompiledSetting {
     clauses: Vec<Clause>,
+    /// `[match.project]`, compiled.
+    project: Option<Box<crate::rules::project::CompiledProject>>,
 }
 
 struct Clause {
@@ -161,7 +163,14 @@ impl CompiledSetting {
         if clauses.is_empty() {
             return Err("[match] has no clause: give `setting` and a test".to_string());
         }
-        Ok(CompiledSetting { clauses })
+        let project = match &spec.project {
+            Some(p) => Some(Box::new(
+                crate::rules::project::CompiledProject::compile(p)
+                    .map_err(|e| format!("[match.project]: {e}"))?,
+            )),
+            None => None,
+        };
+        Ok(CompiledSetting { clauses, project })
     }
 
     /// Adds the code evidence this rule's conditions ask about.
@@ -1000,6 +1009,9 @@ impl ProjectMatcher for CompiledSetting {
             ..Needs::default()
         };
         self.add_needles(&mut needs.code);
+        if let Some(project) = &self.project {
+            needs.merge(project.needs());
+        }
         needs
     }
 
@@ -1025,6 +1037,17 @@ impl ProjectMatcher for CompiledSetting {
             }
         };
         let mut check = ProjectCheck::default();
+        // Project evidence passes the check; unwired components are reported beside the
+        // clauses' findings, and only when a clause holds.
+        let across = self.project.as_ref().map(|p| p.evaluate(input.project));
+        if let Some(note) = across
+            .as_ref()
+            .filter(|a| a.matches.is_empty())
+            .and_then(|a| a.provided.clone())
+        {
+            check.passed = Some(format!("passes on project evidence: {note}"));
+            return check;
+        }
         let found = self.evaluate(profile, input.evidence);
         let mut findings: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
         for m in found.matches {
@@ -1066,6 +1089,11 @@ impl ProjectMatcher for CompiledSetting {
         for (_, mut list) in findings {
             assign_fingerprints(&mut list);
             check.findings.extend(list);
+        }
+        if let Some(across) = across.filter(|_| !check.findings.is_empty()) {
+            check
+                .findings
+                .extend(crate::rules::project::located(rule, across.matches, input));
         }
         if !found.undecided.is_empty() {
             check.note = Some(format!(

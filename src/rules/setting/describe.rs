@@ -133,6 +133,7 @@ mod tests {
         let spec = SettingSpec {
             clause: None,
             any: vec![clause, plain],
+            project: None,
         };
         let compiled = CompiledSetting::compile(&spec).expect("compiles");
         assert_eq!(

@@ -48,6 +48,10 @@ pub struct ClassDef {
     pub header: String,
     /// What its methods call (see [`FunctionDef::calls`]).
     pub calls: Vec<String>,
+    /// Every method but `__init__` does its work only inside `if settings.DEBUG:`: a
+    /// development tool, whatever its name says.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub debug_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,6 +189,8 @@ fn class_def(node: &PyNode<'_>) -> Option<ClassDef> {
     let mut methods = Vec::new();
     let mut init_params = Vec::new();
     let mut calls: Vec<String> = Vec::new();
+    // (methods other than `__init__`, of which guarded by DEBUG)
+    let mut guarded = (0, 0);
     if let Some(body) = node.field("body") {
         for item in body.children() {
             let function = match item.kind().as_ref() {
@@ -200,6 +206,14 @@ fn class_def(node: &PyNode<'_>) -> Option<ClassDef> {
             };
             if method == "__init__" {
                 init_params = parameter_names(&function).into_iter().skip(1).collect();
+            } else {
+                guarded.0 += 1;
+                if function
+                    .field("body")
+                    .is_some_and(|b| works_only_in_debug(&b))
+                {
+                    guarded.1 += 1;
+                }
             }
             for call in calls_under(&function) {
                 if calls.len() < MAX_CALLS && !calls.contains(&call) {
@@ -225,6 +239,7 @@ fn class_def(node: &PyNode<'_>) -> Option<ClassDef> {
         init_params,
         header,
         calls,
+        debug_only: guarded.0 > 0 && guarded.0 == guarded.1,
     })
 }
 
@@ -264,6 +279,38 @@ fn function_def(node: &PyNode<'_>, decorators: Vec<String>) -> Option<FunctionDe
             .take(200)
             .collect(),
     })
+}
+
+/// Whether a method body does nothing outside `if DEBUG:` blocks: besides them only a
+/// docstring, `pass` and `return` of a name or nothing (`return response`).
+fn works_only_in_debug(body: &PyNode<'_>) -> bool {
+    let mut guards = 0;
+    for statement in body.children() {
+        match statement.kind().as_ref() {
+            "comment" | "pass_statement" => {}
+            "expression_statement"
+                if statement
+                    .children()
+                    .all(|c| c.kind() == "string" || c.kind() == "comment") => {}
+            "return_statement"
+                if statement
+                    .children()
+                    .all(|c| matches!(c.kind().as_ref(), "return" | "identifier" | "none")) => {}
+            "if_statement" => {
+                let header = statement.text();
+                let first = header.lines().next().unwrap_or("");
+                let has_else = statement
+                    .children()
+                    .any(|c| matches!(c.kind().as_ref(), "else_clause" | "elif_clause"));
+                if has_else || !is_debug_guard(first.trim().as_bytes()) {
+                    return false;
+                }
+                guards += 1;
+            }
+            _ => return false,
+        }
+    }
+    guards > 0
 }
 
 /// `@shared_task(bind=True, time_limit=60)` gives `bind`, `time_limit`.
@@ -642,6 +689,7 @@ def badge(x):
                     methods: vec!["process_request".into()],
                     init_params: vec![],
                     header: "class Timing(MiddlewareMixin):".into(),
+                    debug_only: false,
                     calls: vec![],
                 },
                 ClassDef {
@@ -651,6 +699,7 @@ def badge(x):
                     methods: vec!["__init__".into()],
                     init_params: vec!["size".into(), "timeout".into()],
                     header: "class Pool(base.Pool, metaclass=Meta):".into(),
+                    debug_only: false,
                     calls: vec![],
                 },
             ]
@@ -666,6 +715,36 @@ def badge(x):
                 header: "def badge(x):".into(),
             }]
         );
+    }
+
+    #[test]
+    fn a_class_that_works_only_under_debug_is_told() {
+        let src = "\
+class ExtraHeaders(MiddlewareMixin):
+    \"\"\"Development only.\"\"\"
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def process_response(self, request, response):
+        if settings.DEBUG:
+            response.headers['X-Dev'] = '1'
+        return response
+
+class Always(MiddlewareMixin):
+    def process_response(self, request, response):
+        if settings.DEBUG:
+            response.headers['X-Dev'] = '1'
+        else:
+            response.headers['X-Prod'] = '1'
+        return response
+";
+        let root = python::parse(src.to_string()).unwrap();
+        let (classes, _) = definitions(&root.root());
+        let told: Vec<(&str, bool)> = classes
+            .iter()
+            .map(|c| (c.name.as_str(), c.debug_only))
+            .collect();
+        assert_eq!(told, vec![("ExtraHeaders", true), ("Always", false)]);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::model::routes::{self, FileRoutes, Resolved};
 use crate::model::settings::Kind;
 use crate::model::settings::Profile;
 use crate::parse::deploy::{DeployFacts, Process, ProcessKind, ServerSetting};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub struct Project<'a> {
     /// Every non-test Python file's facts, in path order.
@@ -29,6 +29,9 @@ pub struct Project<'a> {
     by_module: HashMap<&'a str, Vec<usize>>,
     /// Deploy files (relative path) and what they say, in path order.
     pub deploy: &'a [(String, DeployFacts)],
+    /// Shell scripts no other deploy file names (a developer's helper in `scripts/`): they
+    /// say nothing about how production runs.
+    unreferenced: HashSet<&'a str>,
     /// Every file path discovered, whatever its kind, in path order.
     pub paths: &'a [String],
     /// Words found in documents and scripts: (path, word, 1-based line), in path order.
@@ -103,6 +106,7 @@ impl<'a> Project<'a> {
             imported: HashMap::new(),
             by_module,
             deploy: &[],
+            unreferenced: HashSet::new(),
             paths: &[],
             documents: &[],
             routes: std::cell::OnceCell::new(),
@@ -182,6 +186,7 @@ impl<'a> Project<'a> {
 
     pub fn with_deploy(mut self, deploy: &'a [(String, DeployFacts)]) -> Self {
         self.deploy = deploy;
+        self.unreferenced = unreferenced_scripts(deploy);
         self
     }
 
@@ -196,14 +201,14 @@ impl<'a> Project<'a> {
     }
 
     /// Deploy files of production: not a development, test or CI variant by their path.
-    fn production_deploy(&self) -> impl Iterator<Item = &'a (String, DeployFacts)> {
-        self.deploy
-            .iter()
-            .filter(|(rel, _)| !is_development_deploy(rel))
+    fn production_deploy(&self) -> impl Iterator<Item = &'a (String, DeployFacts)> + '_ {
+        self.deploy.iter().filter(|(rel, _)| {
+            !is_development_deploy(rel) && !self.unreferenced.contains(rel.as_str())
+        })
     }
 
     /// Processes production deploy files start, with their file.
-    pub fn processes(&self) -> impl Iterator<Item = (&'a str, &'a Process)> {
+    pub fn processes(&self) -> impl Iterator<Item = (&'a str, &'a Process)> + '_ {
         self.production_deploy()
             .flat_map(|(rel, f)| f.processes.iter().map(move |p| (rel.as_str(), p)))
     }
@@ -230,7 +235,7 @@ impl<'a> Project<'a> {
     }
 
     /// Server settings (gunicorn, uwsgi, nginx) of production deploy files.
-    pub fn server_settings(&self) -> impl Iterator<Item = (&'a str, &'a ServerSetting)> {
+    pub fn server_settings(&self) -> impl Iterator<Item = (&'a str, &'a ServerSetting)> + '_ {
         self.production_deploy()
             .flat_map(|(rel, f)| f.settings.iter().map(move |s| (rel.as_str(), s)))
     }
@@ -434,6 +439,42 @@ impl<'a> Project<'a> {
 /// A deploy file for development, tests or CI, by its path: any part of it named as a
 /// non-production settings profile would be (`docker-compose.dev.yml`, `docker/local/`,
 /// `ci/`), or a compose override or dev container.
+/// The `.sh` scripts among `deploy` that no other deploy file names, by file name, in a
+/// command it starts or a file it copies.
+fn unreferenced_scripts(deploy: &[(String, DeployFacts)]) -> HashSet<&str> {
+    let file_name = |word: &str| word.rsplit('/').next().unwrap_or(word).to_string();
+    let mut named: HashMap<String, Vec<&str>> = HashMap::new();
+    for (rel, facts) in deploy {
+        let words = facts
+            .processes
+            .iter()
+            .flat_map(|p| {
+                p.command
+                    .split(|c: char| c.is_whitespace() || "\"'[],;&|=()`".contains(c))
+                    .collect::<Vec<_>>()
+            })
+            .chain(
+                facts
+                    .copies
+                    .iter()
+                    .flat_map(|c| [c.from.as_str(), c.to.as_str()]),
+            );
+        for word in words.filter(|w| w.ends_with(".sh")) {
+            named.entry(file_name(word)).or_default().push(rel.as_str());
+        }
+    }
+    deploy
+        .iter()
+        .map(|(rel, _)| rel.as_str())
+        .filter(|rel| rel.ends_with(".sh"))
+        .filter(|rel| {
+            !named
+                .get(&file_name(rel))
+                .is_some_and(|by| by.iter().any(|other| other != rel))
+        })
+        .collect()
+}
+
 pub fn is_development_deploy(rel: &str) -> bool {
     // `docs`: a manifest in the documentation shows operators one way to run it; the
     // repository's own deploy files say how it runs.
@@ -455,6 +496,45 @@ pub fn is_development_deploy(rel: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_scripts_count_only_when_another_deploy_file_names_them() {
+        let script = |command: &str| DeployFacts {
+            processes: vec![Process {
+                line: 1,
+                name: None,
+                command: command.to_string(),
+                program: String::new(),
+                kind: ProcessKind::Other,
+                beat: false,
+                options: Vec::new(),
+                args: Vec::new(),
+            }],
+            ..DeployFacts::default()
+        };
+        let deploy = vec![
+            (
+                "Dockerfile".to_string(),
+                script(r#"["/sbin/tini", "--", "/app/boot.sh"]"#),
+            ),
+            ("boot.sh".to_string(), script("exec ./docker/start-web.sh")),
+            (
+                "docker/start-web.sh".to_string(),
+                script("gunicorn app.wsgi"),
+            ),
+            (
+                "scripts/run-postgres.sh".to_string(),
+                script("python manage.py runserver"),
+            ),
+            (
+                "scripts/self.sh".to_string(),
+                script("./scripts/self.sh again"),
+            ),
+        ];
+        let mut found: Vec<&str> = unreferenced_scripts(&deploy).into_iter().collect();
+        found.sort();
+        assert_eq!(found, vec!["scripts/run-postgres.sh", "scripts/self.sh"]);
+    }
 
     #[test]
     fn development_deploy_files_are_told_by_their_path() {

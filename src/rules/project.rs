@@ -48,6 +48,12 @@ pub struct ProjectSpec {
     /// the evidence makes the check pass.
     #[serde(default)]
     pub report_unwired: ReportUnwired,
+    /// `[match.partial]`: evidence that covers part of what the rule asks (errors mailed to
+    /// the admins, no tracker): the absence finding then has `partial_severity` and
+    /// `partial_message` (`{found}`, `{looked}`).
+    pub partial: Option<EvidenceSpec>,
+    pub partial_severity: Option<crate::findings::Severity>,
+    pub partial_message: Option<String>,
     /// Dependencies named in the finding for absent evidence when the project declares them:
     /// installed and never started (`sentry-sdk` without `sentry_sdk.init`).
     #[serde(default)]
@@ -88,6 +94,8 @@ pub struct ShallowRoutes {
 #[serde(deny_unknown_fields)]
 pub struct RequestLimits {
     pub servers: Vec<ServerLimit>,
+    /// Severity of a web server no entry names (the rule's when not given).
+    pub other_severity: Option<crate::findings::Severity>,
     /// `{file}`, `{line}`, `{command}`, `{missing}` (what the server lacks).
     pub message: String,
 }
@@ -107,6 +115,11 @@ pub struct ServerLimit {
     /// with the severity of relying on it; without it an unset bound is no bound.
     pub default: Option<String>,
     pub default_severity: Option<crate::findings::Severity>,
+    /// Severity of this server with its bound off or unset and no default (the rule's when
+    /// not given).
+    pub severity: Option<crate::findings::Severity>,
+    /// Severity when `default_lost_with` holds (the rule's when not given).
+    pub lost_severity: Option<crate::findings::Severity>,
     /// Options or `server:setting`s whose value (globs) makes the default no bound (a worker
     /// class that answers the arbiter while a request runs).
     #[serde(default)]
@@ -318,6 +331,16 @@ impl CompiledProject {
         if let Some(t) = &spec.tasks {
             if t.decorators.is_empty() || t.keywords.is_empty() {
                 return Err("`[match.tasks]` needs `decorators` and `keywords`".into());
+            }
+        }
+        if let Some(p) = &spec.partial {
+            if !p.files.is_empty() || p.documents.is_some() {
+                return Err("`[match.partial]` takes no `files` or `documents`".into());
+            }
+            if spec.partial_message.is_none() || spec.evidence.is_none() {
+                return Err(
+                    "`[match.partial]` needs `partial_message` and `[match.evidence]`".into(),
+                );
             }
         }
         if let Some(c) = &spec.clients {
@@ -607,8 +630,22 @@ impl CompiledProject {
                     .take(4)
                     .map(|(rel, p)| format!("{rel}:{} `{}`", p.line, p.command))
                     .collect();
+                let partial = self
+                    .spec
+                    .partial
+                    .as_ref()
+                    .and_then(|p| self.evidence_found(p, project));
+                let mut severity = self.spec.absent_severity;
+                let wording = match (&partial, &self.spec.partial_message) {
+                    (Some(_), Some(text)) => {
+                        severity = self.spec.partial_severity.or(severity);
+                        text
+                    }
+                    _ => wording,
+                };
                 let mut message = wording
                     .replace("{looked}", &looked_for(evidence))
+                    .replace("{found}", partial.as_deref().unwrap_or(""))
                     .replace("{processes}", &started.join(", "));
                 // Evidence that runs only in development is named: the team set it up and
                 // production does not get it.
@@ -645,7 +682,7 @@ impl CompiledProject {
                     rel: at,
                     line: 0,
                     message,
-                    severity: self.spec.absent_severity,
+                    severity,
                     header: String::new(),
                 });
             }
@@ -654,22 +691,25 @@ impl CompiledProject {
     }
 
     fn is_component(&self, class: &ClassDef) -> bool {
-        self.spec.components.iter().any(|c| {
-            (c.names.is_empty() || c.names.iter().any(|n| glob_match(n, &class.name)))
-                && (c.bases.is_empty()
-                    || class
+        // A class that works only under DEBUG is a development tool, never infrastructure
+        // production lacks.
+        !class.debug_only
+            && self.spec.components.iter().any(|c| {
+                (c.names.is_empty() || c.names.iter().any(|n| glob_match(n, &class.name)))
+                    && (c.bases.is_empty()
+                        || class
+                            .bases
+                            .iter()
+                            .any(|b| c.bases.iter().any(|w| last_part(w) == last_part(b))))
+                    && (c.methods.is_empty() || class.methods.iter().any(|m| c.methods.contains(m)))
+                    && (c.init_params.is_empty()
+                        || class.init_params.iter().any(|p| c.init_params.contains(p)))
+                    && !c.exclude.iter().any(|x| glob_match(x, &class.name))
+                    && !class
                         .bases
                         .iter()
-                        .any(|b| c.bases.iter().any(|w| last_part(w) == last_part(b))))
-                && (c.methods.is_empty() || class.methods.iter().any(|m| c.methods.contains(m)))
-                && (c.init_params.is_empty()
-                    || class.init_params.iter().any(|p| c.init_params.contains(p)))
-                && !c.exclude.iter().any(|x| glob_match(x, &class.name))
-                && !class
-                    .bases
-                    .iter()
-                    .any(|b| c.exclude_bases.iter().any(|x| glob_match(x, last_part(b))))
-        })
+                        .any(|b| c.exclude_bases.iter().any(|x| glob_match(x, last_part(b))))
+            })
     }
 
     /// The first evidence production shows, described for the check's note.
@@ -941,8 +981,10 @@ fn request_limit_findings(
         outcome.provided = Some(format!("{rel}:{} bounds requests: `{}`", p.line, p.command));
         return;
     }
-    // No severity of its own is the rule's: the worst case leads.
-    unbounded.sort_by_key(|(_, _, severity, _)| severity.is_some());
+    // The worst case leads (no severity of its own is the rule's).
+    unbounded.sort_by_key(|(_, _, severity, _)| {
+        std::cmp::Reverse(severity.unwrap_or(crate::findings::Severity::Critical))
+    });
     let (rel, process, severity, why) = &unbounded[0];
     let mut message = limits
         .message
@@ -980,7 +1022,7 @@ fn unbounded_because(
         .find(|s| s.programs.iter().any(|g| glob_match(g, program)))
     else {
         return Some((
-            None,
+            limits.other_severity,
             format!("`{program}` has no option that bounds a request's time"),
         ));
     };
@@ -1001,19 +1043,24 @@ fn unbounded_because(
         };
         if let Some(value) = value.filter(|v| globs.iter().any(|g| glob_match(g, unquoted(v)))) {
             return Some((
-                None,
+                server.lost_severity,
                 format!("with `{key} {value}` the server's timeout bounds no request"),
             ));
         }
     }
     let names: Vec<&str> = server.options.iter().map(String::as_str).collect();
     if let Some(value) = process.option(&names) {
-        return is_off(value).then(|| (None, format!("`{} 0` turns the bound off", names[0])));
+        return is_off(value).then(|| {
+            (
+                server.severity,
+                format!("`{} 0` turns the bound off", names[0]),
+            )
+        });
     }
     if let Some((rel, s)) = server.settings.iter().find_map(|w| setting_of(w)) {
         return is_off(&s.value).then(|| {
             (
-                None,
+                server.severity,
                 format!("`{} = 0` in {rel}:{} turns the bound off", s.name, s.line),
             )
         });
@@ -1023,9 +1070,12 @@ fn unbounded_because(
     match &server.default {
         Some(default) => Some((
             server.default_severity,
-            format!("{without}, so only {default} applies"),
+            format!("{without}, so only {default} bounds a request"),
         )),
-        None => Some((None, without)),
+        None => Some((
+            server.severity,
+            format!("{without}, so nothing bounds a request's time"),
+        )),
     }
 }
 
@@ -1147,7 +1197,15 @@ fn shallow_findings(
             .as_deref()
             .unwrap_or("`{view}` answers `{path}` without checking anything")
             .replace("{view}", defined.name())
-            .replace("{path}", &route.path)
+            // The site's root is written `""` in a urlconf.
+            .replace(
+                "{path}",
+                if route.path.is_empty() {
+                    "/"
+                } else {
+                    &route.path
+                },
+            )
             .replace("{route}", &format!("{}:{}", route.file, route.line));
         outcome.matches.push(ProjectMatch {
             rel: file.rel.clone(),

@@ -439,8 +439,9 @@ impl<'a> Project<'a> {
 /// A deploy file for development, tests or CI, by its path: any part of it named as a
 /// non-production settings profile would be (`docker-compose.dev.yml`, `docker/local/`,
 /// `ci/`), or a compose override or dev container.
-/// The `.sh` scripts among `deploy` that no other deploy file names, by file name, in a
-/// command it starts or a file it copies.
+/// The `.sh` scripts among `deploy` that no other deploy file names, by file name (or by
+/// its stem: `./bin/mathesar` installed from `mathesar.sh`), in a command it starts or a file
+/// it copies.
 fn unreferenced_scripts(deploy: &[(String, DeployFacts)]) -> HashSet<&str> {
     let file_name = |word: &str| word.rsplit('/').next().unwrap_or(word).to_string();
     let mut named: HashMap<String, Vec<&str>> = HashMap::new();
@@ -459,8 +460,10 @@ fn unreferenced_scripts(deploy: &[(String, DeployFacts)]) -> HashSet<&str> {
                     .iter()
                     .flat_map(|c| [c.from.as_str(), c.to.as_str()]),
             );
-        for word in words.filter(|w| w.ends_with(".sh")) {
-            named.entry(file_name(word)).or_default().push(rel.as_str());
+        for word in words.filter(|w| !w.is_empty()) {
+            let name = file_name(word);
+            let stem = name.strip_suffix(".sh").unwrap_or(&name).to_string();
+            named.entry(stem).or_default().push(rel.as_str());
         }
     }
     deploy
@@ -468,8 +471,10 @@ fn unreferenced_scripts(deploy: &[(String, DeployFacts)]) -> HashSet<&str> {
         .map(|(rel, _)| rel.as_str())
         .filter(|rel| rel.ends_with(".sh"))
         .filter(|rel| {
+            let name = file_name(rel);
+            let stem = name.strip_suffix(".sh").unwrap_or(&name);
             !named
-                .get(&file_name(rel))
+                .get(stem)
                 .is_some_and(|by| by.iter().any(|other| other != rel))
         })
         .collect()
@@ -529,6 +534,14 @@ mod tests {
             (
                 "scripts/self.sh".to_string(),
                 script("./scripts/self.sh again"),
+            ),
+            (
+                "Dockerfile.prod".to_string(),
+                script(r#"["bash", "./bin/mathesar", "run"]"#),
+            ),
+            (
+                "build-scripts/bin/mathesar.sh".to_string(),
+                script("exec gunicorn config.wsgi"),
             ),
         ];
         let mut found: Vec<&str> = unreferenced_scripts(&deploy).into_iter().collect();

@@ -1427,6 +1427,18 @@ fn looked_for(e: &EvidenceSpec) -> String {
             list(&d.words)
         ));
     }
+    if !e.route_paths.is_empty() {
+        parts.push(format!(
+            "no route with a path like {}",
+            list(&e.route_paths)
+        ));
+    }
+    if !e.route_views.is_empty() {
+        parts.push(format!("no route to a view like {}", list(&e.route_views)));
+    }
+    if !e.text.is_empty() {
+        parts.push(format!("no string {} in application code", list(&e.text)));
+    }
     parts.join("; ")
 }
 

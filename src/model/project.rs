@@ -234,6 +234,12 @@ impl<'a> Project<'a> {
         self.processes().find(|(_, p)| p.runs(kind))
     }
 
+    /// HTTP probes production deploy files point at the application.
+    pub fn probes(&self) -> impl Iterator<Item = (&'a str, &'a crate::parse::deploy::Probe)> + '_ {
+        self.production_deploy()
+            .flat_map(|(rel, f)| f.probes.iter().map(move |p| (rel.as_str(), p)))
+    }
+
     /// Server settings (gunicorn, uwsgi, nginx) of production deploy files.
     pub fn server_settings(&self) -> impl Iterator<Item = (&'a str, &'a ServerSetting)> + '_ {
         self.production_deploy()

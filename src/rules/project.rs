@@ -248,6 +248,10 @@ pub struct EvidenceSpec {
     /// Programs (globs) a production deploy file runs (`ddtrace-run`, `pgbouncer`).
     #[serde(default)]
     pub programs: Vec<String>,
+    /// A production deploy file probes the application over HTTP (a Kubernetes probe, a
+    /// Dockerfile `HEALTHCHECK`, a compose `healthcheck`).
+    #[serde(default)]
+    pub probes: bool,
     /// Options of production processes, as `kind:option` (`worker:--time-limit`).
     #[serde(default)]
     pub options: Vec<String>,
@@ -754,6 +758,14 @@ impl CompiledProject {
             });
             if let Some((rel, p)) = found {
                 return Some(format!("{rel}:{} runs `{}`", p.line, p.command));
+            }
+        }
+        if e.probes {
+            if let Some((rel, p)) = project.probes().next() {
+                return Some(format!(
+                    "{rel}:{} has a {} on `{}`",
+                    p.line, p.kind, p.target
+                ));
             }
         }
         for wanted in &e.options {
@@ -1408,6 +1420,9 @@ fn looked_for(e: &EvidenceSpec) -> String {
             "no deploy file starts a {} process",
             kinds.join(" or ")
         ));
+    }
+    if e.probes {
+        parts.push("no deploy file probes the application over HTTP".to_string());
     }
     if !e.options.is_empty() {
         parts.push(format!("no deploy file passes {}", list(&e.options)));

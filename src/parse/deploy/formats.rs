@@ -2,7 +2,7 @@
 
 use super::command::{fold, processes_of_line, processes_of_words, split};
 use super::yaml::{self, Yaml};
-use super::{strip_comment, DeployFacts, Process, ProcessKind, ServerSetting};
+use super::{strip_comment, DeployFacts, Probe, Process, ProcessKind, ServerSetting};
 use crate::discover::DeployKind;
 use std::collections::HashMap;
 
@@ -203,6 +203,7 @@ struct Stage {
     env: Vec<(String, String, usize)>,
     cmd: Option<(Cmd, usize)>,
     entry: Option<(Cmd, usize)>,
+    healthcheck: Option<(String, usize)>,
 }
 
 /// Only the last stage of a multi-stage build runs, with what it inherits from the earlier
@@ -240,6 +241,7 @@ fn dockerfile(text: &str, facts: &mut DeployFacts) {
             "ENV" => stage.env.extend(docker_env(rest, line)),
             "CMD" => stage.cmd = Some((docker_cmd(rest), line)),
             "ENTRYPOINT" => stage.entry = Some((docker_cmd(rest), line)),
+            "HEALTHCHECK" => stage.healthcheck = Some((rest.to_string(), line)),
             _ => {}
         }
     }
@@ -263,6 +265,7 @@ fn dockerfile(text: &str, facts: &mut DeployFacts) {
     }
     let mut entry = None;
     let mut cmd = None;
+    let mut healthcheck = None;
     for &i in &chain {
         let stage = &mut stages[i];
         if entry.is_none() {
@@ -271,6 +274,22 @@ fn dockerfile(text: &str, facts: &mut DeployFacts) {
         if cmd.is_none() {
             cmd = stage.cmd.take();
         }
+        if healthcheck.is_none() {
+            healthcheck = stage.healthcheck.take();
+        }
+    }
+    if let Some((rest, line)) = healthcheck {
+        // `HEALTHCHECK [--interval=…] CMD curl -f http://localhost/` or `NONE`.
+        let command = rest
+            .split_once("CMD")
+            .map(|(_, c)| match docker_cmd(c.trim()) {
+                Cmd::Exec(words) => words.join(" "),
+                Cmd::Shell(s) => s,
+            })
+            .unwrap_or_default();
+        facts
+            .probes
+            .extend(Probe::http(line, "HEALTHCHECK", &command));
     }
     facts.processes.extend(start(entry, cmd));
 }
@@ -384,6 +403,28 @@ fn compose(text: &str, facts: &mut DeployFacts) {
             }
             let image = y.get(service, "image").and_then(|i| y.str(i));
             name_by_image(&mut processes, image);
+            if let Some(test) = y
+                .get(service, "healthcheck")
+                .and_then(|h| y.get(h, "test"))
+                .and_then(|t| yaml_cmd(&y, t))
+            {
+                let (command, line) = match test {
+                    // `["CMD", "curl", …]` / `["CMD-SHELL", "curl …"]`
+                    (Cmd::Exec(words), line) => (
+                        words
+                            .iter()
+                            .skip_while(|w| w.starts_with("CMD"))
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        line,
+                    ),
+                    (Cmd::Shell(s), line) => (s, line),
+                };
+                facts
+                    .probes
+                    .extend(Probe::http(line, "healthcheck", &command));
+            }
             facts.processes.extend(processes);
             if let Some(env) = y.get(service, "environment") {
                 yaml_env(&y, env, facts);
@@ -423,6 +464,26 @@ fn kubernetes(text: &str, facts: &mut DeployFacts) {
         return;
     }
     for (map, key) in y.maps() {
+        for kind in ["readinessProbe", "livenessProbe", "startupProbe"] {
+            let Some(probe) = y.get(map, kind) else {
+                continue;
+            };
+            let path = y
+                .get(probe, "httpGet")
+                .and_then(|h| y.get(h, "path"))
+                .and_then(|p| y.str(p).map(|s| (s.to_string(), y.line(p))));
+            let command = y
+                .get(probe, "exec")
+                .and_then(|e| y.get(e, "command"))
+                .and_then(|c| yaml_cmd(&y, c))
+                .map(|(cmd, line)| match cmd {
+                    Cmd::Exec(words) => (words.join(" "), line),
+                    Cmd::Shell(s) => (s, line),
+                });
+            if let Some((target, line)) = path.or(command) {
+                facts.probes.extend(Probe::http(line, kind, &target));
+            }
+        }
         let name = y.get(map, "name").and_then(|n| y.str(n));
         // A command that is a whole template action (`command: {{ toYaml … }}`) is unknown.
         let known = |i: &usize| y.str(*i) != Some(yaml::PLACEHOLDER);
@@ -1723,6 +1784,44 @@ spec:
             "services:\n  web:\n    command: [a, b\n",
         );
         assert_eq!(broken.problems.len(), 1);
+    }
+
+    #[test]
+    fn http_probes_of_the_application() {
+        let probes = |kind: DeployKind, text: &str| -> Vec<(usize, String, String)> {
+            parse(kind, text)
+                .probes
+                .into_iter()
+                .map(|p| (p.line, p.kind, p.target))
+                .collect()
+        };
+        let dockerfile = "FROM python:3.12\nHEALTHCHECK --interval=30s CMD curl -f http://localhost:8000/health/ || exit 1\nCMD [\"gunicorn\", \"app.wsgi\"]\n";
+        assert_eq!(
+            probes(DeployKind::Dockerfile, dockerfile),
+            vec![(
+                2,
+                "HEALTHCHECK".to_string(),
+                "curl -f http://localhost:8000/health/ || exit 1".to_string()
+            )]
+        );
+        let compose = "services:\n  web:\n    image: app\n    healthcheck:\n      test: [\"CMD\", \"wget\", \"-qO-\", \"http://localhost/\"]\n  db:\n    image: postgres\n    healthcheck:\n      test: [\"CMD-SHELL\", \"pg_isready -U app\"]\n";
+        assert_eq!(
+            probes(DeployKind::Compose, compose),
+            vec![(
+                5,
+                "healthcheck".to_string(),
+                "wget -qO- http://localhost/".to_string()
+            )]
+        );
+        let manifest = "spec:\n  containers:\n    - name: web\n      image: app\n      readinessProbe:\n        httpGet:\n          path: /accounts/login/\n          port: 8000\n      livenessProbe:\n        tcpSocket:\n          port: 8000\n    - name: db\n      image: postgres\n      livenessProbe:\n        exec:\n          command: [\"pg_isready\"]\n";
+        assert_eq!(
+            probes(DeployKind::Kubernetes, manifest),
+            vec![(
+                7,
+                "readinessProbe".to_string(),
+                "/accounts/login/".to_string()
+            )]
+        );
     }
 
     #[test]

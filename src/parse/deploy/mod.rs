@@ -33,6 +33,10 @@ pub struct DeployFacts {
     pub env_files: Vec<(String, usize)>,
     /// Server settings of config files (gunicorn, uwsgi, nginx).
     pub settings: Vec<ServerSetting>,
+    /// HTTP health probes the file points at the application: Kubernetes liveness,
+    /// readiness and startup probes, a Dockerfile `HEALTHCHECK`, a compose `healthcheck`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<Probe>,
     /// What could not be read (a YAML syntax error, a TOML error), for the run's notes.
     pub problems: Vec<String>,
 }
@@ -95,6 +99,41 @@ pub enum ProcessKind {
     /// pgbouncer, pgpool (a command or an image).
     Pooler,
     Other,
+}
+
+/// One HTTP probe of the application, as a deploy file writes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Probe {
+    pub line: usize,
+    /// `readinessProbe`, `livenessProbe`, `startupProbe`, `HEALTHCHECK`, `healthcheck`.
+    pub kind: String,
+    /// The path probed (`/healthz`) or the probe's command (`curl -f http://localhost/`).
+    pub target: String,
+}
+
+impl Probe {
+    /// A probe of the application over HTTP: a path, or a command that fetches a URL (a
+    /// database's `pg_isready` or a TCP check says nothing about the application).
+    pub fn http(line: usize, kind: &str, target: &str) -> Option<Probe> {
+        let target = target.trim();
+        let fetches = target.starts_with('/')
+            || [
+                "curl",
+                "wget",
+                "http://",
+                "https://",
+                "urllib",
+                "httpx",
+                "requests.get",
+            ]
+            .iter()
+            .any(|w| target.contains(w));
+        (fetches && !target.is_empty()).then(|| Probe {
+            line,
+            kind: kind.to_string(),
+            target: target.chars().take(160).collect(),
+        })
+    }
 }
 
 /// One setting of a server's config file, value as written.

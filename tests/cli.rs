@@ -42,6 +42,7 @@ const SEED_FINDINGS: &[&str] = &[
     "REL003 apps/backend/apps/stories/tasks.py:45",
     "SEC024 apps/backend/apps/stories/tasks.py:45",
     "SEC018 apps/backend/apps/stories/templatetags/story_tags.py:10",
+    "OPS005 apps/backend/apps/stories/views.py:19",
     "SEC022 apps/backend/apps/stories/views.py:32",
     "SEC017 apps/backend/apps/stories/views.py:99",
     "REL003 apps/backend/apps/users/clerk.py:13",
@@ -207,6 +208,7 @@ fn select_and_ignore_filter_rules_by_id_and_prefix() {
             "REL007 apps/backend/apps/core/views.py:5",
             "REL010 apps/backend/apps/stories/tasks.py:13",
             "REL006 apps/backend/apps/stories/tasks.py:32",
+            "OPS005 apps/backend/apps/stories/views.py:19",
             "REL004 apps/backend/apps/users/middleware.py:29",
             "REL004 apps/backend/apps/users/middleware.py:31",
             "REL004 apps/backend/apps/users/middleware.py:35",
@@ -330,7 +332,7 @@ fn a_repository_without_python_is_inconclusive() {
     assert_eq!(report.get("cap"), None);
     assert_eq!(
         report["coverage"],
-        serde_json::json!({"checks": 52, "passed": 0, "failed": 0, "not_applicable": 52})
+        serde_json::json!({"checks": 53, "passed": 0, "failed": 0, "not_applicable": 53})
     );
     assert_eq!(report["summary"]["files"], 3);
     assert_eq!(report["findings"], serde_json::json!([]));
@@ -372,7 +374,7 @@ fn a_repository_without_python_is_inconclusive() {
   Recommendation  INCONCLUSIVE (no Django settings module was found)
   Settings        none found
   Findings        0 critical, 0 high, 0 medium, 0 low, 0 info
-  Coverage        52 checks: 0 passed, 0 failed, 52 n/a
+  Coverage        53 checks: 0 passed, 0 failed, 53 n/a
 
 Risk by area
   security        NONE

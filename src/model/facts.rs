@@ -52,6 +52,13 @@ pub struct ClassDef {
     /// development tool, whatever its name says.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub debug_only: bool,
+    /// The class body starts with a docstring.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub docstring: bool,
+    /// Decorators of the class and of its methods, without `@` and arguments
+    /// (`extend_schema_view`, `action`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decorators: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,7 +156,10 @@ pub fn definitions(root: &PyNode<'_>) -> (Vec<ClassDef>, Vec<FunctionDef>) {
                 let decorators = decorator_names(&node);
                 if let Some(inner) = node.field("definition") {
                     match inner.kind().as_ref() {
-                        "class_definition" => classes.extend(class_def(&inner)),
+                        "class_definition" => classes.extend(class_def(&inner).map(|mut c| {
+                            c.decorators.splice(0..0, decorators);
+                            c
+                        })),
                         _ => functions.extend(function_def(&inner, decorators).map(|mut f| {
                             f.decorator_keywords = decorator_keywords(&node);
                             f
@@ -181,8 +191,12 @@ fn class_def(node: &PyNode<'_>) -> Option<ClassDef> {
         .field("superclasses")
         .map(|args| {
             args.children()
-                .filter(|a| matches!(a.kind().as_ref(), "identifier" | "attribute"))
-                .map(|a| a.text().to_string())
+                .filter_map(|a| match a.kind().as_ref() {
+                    "identifier" | "attribute" => Some(a.text().to_string()),
+                    // A generic base (`ModelViewSet[Tag]`) is its class.
+                    "subscript" => a.field("value").map(|v| v.text().to_string()),
+                    _ => None,
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -191,8 +205,24 @@ fn class_def(node: &PyNode<'_>) -> Option<ClassDef> {
     let mut calls: Vec<String> = Vec::new();
     // (methods other than `__init__`, of which guarded by DEBUG)
     let mut guarded = (0, 0);
+    let mut docstring = false;
+    let mut decorators = Vec::new();
     if let Some(body) = node.field("body") {
+        docstring = body.children().next().is_some_and(|first| {
+            first.kind() == "expression_statement"
+                && first
+                    .children()
+                    .next()
+                    .is_some_and(|s| s.kind() == "string")
+        });
         for item in body.children() {
+            if item.kind() == "decorated_definition" {
+                for name in decorator_names(&item) {
+                    if !decorators.contains(&name) {
+                        decorators.push(name);
+                    }
+                }
+            }
             let function = match item.kind().as_ref() {
                 "function_definition" => Some(item.clone()),
                 "decorated_definition" => item.field("definition"),
@@ -239,6 +269,8 @@ fn class_def(node: &PyNode<'_>) -> Option<ClassDef> {
         init_params,
         header,
         calls,
+        docstring,
+        decorators,
         debug_only: guarded.0 > 0 && guarded.0 == guarded.1,
     })
 }
@@ -690,6 +722,8 @@ def badge(x):
                     init_params: vec![],
                     header: "class Timing(MiddlewareMixin):".into(),
                     debug_only: false,
+                    docstring: false,
+                    decorators: vec![],
                     calls: vec![],
                 },
                 ClassDef {
@@ -700,6 +734,8 @@ def badge(x):
                     init_params: vec!["size".into(), "timeout".into()],
                     header: "class Pool(base.Pool, metaclass=Meta):".into(),
                     debug_only: false,
+                    docstring: false,
+                    decorators: vec![],
                     calls: vec![],
                 },
             ]
@@ -730,6 +766,9 @@ class ExtraHeaders(MiddlewareMixin):
             response.headers['X-Dev'] = '1'
         return response
 
+class Tags(ModelViewSet[Tag], mixins.Listing[int]):
+    pass
+
 class Always(MiddlewareMixin):
     def process_response(self, request, response):
         if settings.DEBUG:
@@ -744,7 +783,11 @@ class Always(MiddlewareMixin):
             .iter()
             .map(|c| (c.name.as_str(), c.debug_only))
             .collect();
-        assert_eq!(told, vec![("ExtraHeaders", true), ("Always", false)]);
+        assert_eq!(
+            told,
+            vec![("ExtraHeaders", true), ("Tags", false), ("Always", false)]
+        );
+        assert_eq!(classes[1].bases, vec!["ModelViewSet", "mixins.Listing"]);
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct ProjectSpec {
     pub clients: Option<ClientSpec>,
     /// `[match.tasks]`: background tasks whose decorator sets none of some keywords.
     pub tasks: Option<TaskSpec>,
+    /// `[match.undocumented]`: classes on some bases with neither a docstring nor a
+    /// documenting decorator.
+    pub undocumented: Option<UndocumentedSpec>,
     /// Processes of these kinds production deploy files start are findings, at their line.
     #[serde(default)]
     pub report_processes: Vec<ProcessKind>,
@@ -136,6 +139,22 @@ pub struct TaskSpec {
     /// Keyword arguments any of which the task needs (`time_limit`).
     pub keywords: Vec<String>,
     /// `{task}`, `{count}` (tasks lacking them), `{total}` (tasks), `{others}`.
+    pub message: String,
+}
+
+/// Module-level classes of production code with a base in `bases` (last dotted part) that
+/// have no docstring and none of `decorators` on the class or a method: one finding at the
+/// first, counting the rest.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UndocumentedSpec {
+    pub bases: Vec<String>,
+    /// Globs of class names left out (`Base*`: written to be subclassed).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    #[serde(default)]
+    pub decorators: Vec<String>,
+    /// `{name}`, `{count}`, `{total}`, `{others}`.
     pub message: String,
 }
 
@@ -329,8 +348,14 @@ impl CompiledProject {
             && spec.request_limits.is_none()
             && spec.clients.is_none()
             && spec.tasks.is_none()
+            && spec.undocumented.is_none()
         {
-            return Err("a project rule needs `[[match.components]]`, `[match.evidence]`, `report_processes`, `[match.shallow_routes]`, `[match.request_limits]`, `[match.clients]` or `[match.tasks]`".into());
+            return Err("a project rule needs `[[match.components]]`, `[match.evidence]`, `report_processes`, `[match.shallow_routes]`, `[match.request_limits]`, `[match.clients]`, `[match.tasks]` or `[match.undocumented]`".into());
+        }
+        if let Some(u) = &spec.undocumented {
+            if u.bases.is_empty() || u.bases.iter().any(|b| b.trim_matches('*').is_empty()) {
+                return Err("`[match.undocumented]` needs `bases` with a literal part".into());
+            }
         }
         if let Some(t) = &spec.tasks {
             if t.decorators.is_empty() || t.keywords.is_empty() {
@@ -427,6 +452,9 @@ impl CompiledProject {
         let mut words = Vec::new();
         if let Some(s) = &self.spec.shallow_routes {
             words.extend(s.words.iter().cloned());
+        }
+        if let Some(u) = &self.spec.undocumented {
+            words.extend(u.bases.iter().flat_map(|b| literal_parts(last_part(b))));
         }
         for c in &self.spec.components {
             words.extend(c.names.iter().flat_map(|n| literal_parts(n)));
@@ -545,6 +573,9 @@ impl CompiledProject {
             if found_evidence.is_none() {
                 task_findings(tasks, project, &mut outcome);
             }
+        }
+        if let Some(spec) = &self.spec.undocumented {
+            undocumented_findings(spec, project, &mut outcome);
         }
         let mut unwired = Vec::new();
         let mut undecided = Vec::new();
@@ -860,6 +891,70 @@ impl CompiledProject {
             .first()
             .map(|(name, file, line)| format!("'{name}' is handled at {}:{line}", file.rel))
     }
+}
+
+/// One finding at the first production class on `bases` with no docstring and no
+/// documenting decorator, counting the rest.
+fn undocumented_findings(
+    spec: &UndocumentedSpec,
+    project: &Project<'_>,
+    outcome: &mut ProjectOutcome,
+) {
+    let mut total = 0;
+    let mut lacking = Vec::new();
+    for file in project
+        .files
+        .iter()
+        .filter(|f| project.runs_in_production(f))
+    {
+        for class in &file.classes {
+            if !class
+                .bases
+                .iter()
+                .any(|b| spec.bases.iter().any(|g| glob_match(g, last_part(b))))
+                || spec.exclude.iter().any(|g| glob_match(g, &class.name))
+            {
+                continue;
+            }
+            total += 1;
+            let documented = class.docstring
+                || class
+                    .decorators
+                    .iter()
+                    .any(|d| spec.decorators.iter().any(|g| glob_match(g, last_part(d))));
+            if !documented {
+                lacking.push((file, class));
+            }
+        }
+    }
+    if total > 0 && lacking.is_empty() {
+        outcome.provided = Some(format!("each of the {total} classes is documented"));
+    }
+    let Some((file, first)) = lacking.first() else {
+        return;
+    };
+    let others: Vec<String> = lacking[1..]
+        .iter()
+        .take(4)
+        .map(|(f, c)| format!("`{}` ({}:{})", c.name, f.rel, c.line))
+        .collect();
+    let others = match lacking.len() {
+        1 => String::new(),
+        n if n > 5 => format!("; also {} and {} more", others.join(", "), n - 5),
+        _ => format!("; also {}", others.join(", ")),
+    };
+    outcome.matches.push(ProjectMatch {
+        rel: file.rel.clone(),
+        line: first.line,
+        message: spec
+            .message
+            .replace("{name}", &first.name)
+            .replace("{count}", &lacking.len().to_string())
+            .replace("{total}", &total.to_string())
+            .replace("{others}", &others),
+        severity: None,
+        header: first.header.clone(),
+    });
 }
 
 /// One finding at the first production task that sets none of the keywords, counting the

@@ -403,8 +403,16 @@ fn compose(text: &str, facts: &mut DeployFacts) {
             }
             let image = y.get(service, "image").and_then(|i| y.str(i));
             name_by_image(&mut processes, image);
+            // The application's service: it starts a web server, or it is built from the
+            // repository and runs the image's own command (a database's or another tool's
+            // service probes that tool).
+            let serves = processes
+                .iter()
+                .any(|p| matches!(p.kind, ProcessKind::Web | ProcessKind::DevServer))
+                || (processes.is_empty() && y.get(service, "build").is_some());
             if let Some(test) = y
                 .get(service, "healthcheck")
+                .filter(|_| serves)
                 .and_then(|h| y.get(h, "test"))
                 .and_then(|t| yaml_cmd(&y, t))
             {
@@ -1804,14 +1812,21 @@ spec:
                 "curl -f http://localhost:8000/health/ || exit 1".to_string()
             )]
         );
-        let compose = "services:\n  web:\n    image: app\n    healthcheck:\n      test: [\"CMD\", \"wget\", \"-qO-\", \"http://localhost/\"]\n  db:\n    image: postgres\n    healthcheck:\n      test: [\"CMD-SHELL\", \"pg_isready -U app\"]\n";
+        let compose = "services:\n  web:\n    build: .\n    healthcheck:\n      test: [\"CMD\", \"wget\", \"-qO-\", \"http://localhost/\"]\n  db:\n    image: postgres\n    healthcheck:\n      test: [\"CMD-SHELL\", \"pg_isready -U app\"]\n";
         assert_eq!(
             probes(DeployKind::Compose, compose),
             vec![(
                 5,
                 "healthcheck".to_string(),
                 "wget -qO- http://localhost/".to_string()
-            )]
+            )],
+            "the app's own service"
+        );
+        let other = "services:\n  airflow:\n    build: .\n    command: webserver\n    healthcheck:\n      test: [\"CMD\", \"curl\", \"http://localhost:8080/health\"]\n";
+        assert_eq!(
+            probes(DeployKind::Compose, other),
+            vec![],
+            "another tool's service"
         );
         let manifest = "spec:\n  containers:\n    - name: web\n      image: app\n      readinessProbe:\n        httpGet:\n          path: /accounts/login/\n          port: 8000\n      livenessProbe:\n        tcpSocket:\n          port: 8000\n    - name: db\n      image: postgres\n      livenessProbe:\n        exec:\n          command: [\"pg_isready\"]\n";
         assert_eq!(

@@ -52,7 +52,7 @@ pub struct ClassDef {
     /// development tool, whatever its name says.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub debug_only: bool,
-    /// The class body starts with a docstring.
+    /// The class body, or one of its methods, starts with a docstring.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub docstring: bool,
     /// Decorators of the class and of its methods, without `@` and arguments
@@ -208,17 +208,11 @@ fn class_def(node: &PyNode<'_>) -> Option<ClassDef> {
     let mut docstring = false;
     let mut decorators = Vec::new();
     if let Some(body) = node.field("body") {
-        docstring = body.children().next().is_some_and(|first| {
-            first.kind() == "expression_statement"
-                && first
-                    .children()
-                    .next()
-                    .is_some_and(|s| s.kind() == "string")
-        });
+        docstring = starts_with_docstring(&body);
         for item in body.children() {
             if item.kind() == "decorated_definition" {
                 for name in decorator_names(&item) {
-                    if !decorators.contains(&name) {
+                    if decorators.len() < MAX_CALLS && !decorators.contains(&name) {
                         decorators.push(name);
                     }
                 }
@@ -234,6 +228,11 @@ fn class_def(node: &PyNode<'_>) -> Option<ClassDef> {
             let Some(method) = function.field("name").map(|n| n.text().to_string()) else {
                 continue;
             };
+            // Schema generators also describe an operation by its method's docstring.
+            docstring = docstring
+                || function
+                    .field("body")
+                    .is_some_and(|b| starts_with_docstring(&b));
             if method == "__init__" {
                 init_params = parameter_names(&function).into_iter().skip(1).collect();
             } else {
@@ -311,6 +310,19 @@ fn function_def(node: &PyNode<'_>, decorators: Vec<String>) -> Option<FunctionDe
             .take(200)
             .collect(),
     })
+}
+
+/// Whether a block's first statement, comments aside, is a string.
+fn starts_with_docstring(body: &PyNode<'_>) -> bool {
+    body.children()
+        .find(|c| c.kind() != "comment")
+        .is_some_and(|first| {
+            first.kind() == "expression_statement"
+                && first
+                    .children()
+                    .next()
+                    .is_some_and(|s| s.kind() == "string")
+        })
 }
 
 /// Whether a method body does nothing outside `if DEBUG:` blocks: besides them only a
@@ -661,6 +673,10 @@ fn debug_guards(
 /// `if DEBUG:`, `elif settings.DEBUG and x:`: a block header whose condition names `DEBUG`
 /// and neither negates nor compares it to `False`.
 fn is_debug_guard(line: &[u8]) -> bool {
+    // Most lines are no `if`: decided on their first bytes, with no copy.
+    if !(line.starts_with(b"if ") || line.starts_with(b"elif ")) {
+        return false;
+    }
     let text = String::from_utf8_lossy(line);
     let Some(rest) = text
         .strip_prefix("if ")
@@ -679,7 +695,9 @@ fn is_debug_guard(line: &[u8]) -> bool {
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .filter(|w| !w.is_empty())
         .collect();
-    words.contains(&"DEBUG") && !words.iter().any(|w| matches!(*w, "not" | "False"))
+    words.contains(&"DEBUG")
+        && !condition.contains("!=")
+        && !words.iter().any(|w| matches!(*w, "not" | "False"))
 }
 
 #[cfg(test)]
@@ -788,6 +806,8 @@ class Always(MiddlewareMixin):
             vec![("ExtraHeaders", true), ("Tags", false), ("Always", false)]
         );
         assert_eq!(classes[1].bases, vec!["ModelViewSet", "mixins.Listing"]);
+        let documented: Vec<bool> = classes.iter().map(|c| c.docstring).collect();
+        assert_eq!(documented, vec![true, false, false]);
     }
 
     #[test]

@@ -303,6 +303,25 @@ impl<'a> Project<'a> {
     /// Every production call of a name `test` accepts (`Prisma()`), outside `if DEBUG:`
     /// blocks, by file and line.
     pub fn calls(&self, test: impl Fn(&str) -> bool) -> Vec<(&'a str, &'a FileFacts, &'a Mention)> {
+        self.places(test, |m| m.call && !m.definition && m.debug_only.is_none())
+    }
+
+    /// Methods called in production code outside `if DEBUG:` blocks (`db.connect()`) whose
+    /// name `test` accepts, by file and line.
+    pub fn member_calls(
+        &self,
+        test: impl Fn(&str) -> bool,
+    ) -> Vec<(&'a str, &'a FileFacts, &'a Mention)> {
+        self.places(test, |m| m.member && m.call && m.debug_only.is_none())
+    }
+
+    /// The mentions of names `test` accepts that `accept` keeps, in production files, each
+    /// place once, by file and line.
+    fn places(
+        &self,
+        test: impl Fn(&str) -> bool,
+        accept: impl Fn(&Mention) -> bool,
+    ) -> Vec<(&'a str, &'a FileFacts, &'a Mention)> {
         let mut found: Vec<(&str, &FileFacts, &Mention)> = self
             .mentions
             .iter()
@@ -310,40 +329,13 @@ impl<'a> Project<'a> {
             .flat_map(|(name, places)| {
                 places
                     .iter()
-                    .filter(|(_, m)| m.call && !m.definition && m.debug_only.is_none())
+                    .filter(|(_, m)| accept(m))
                     .map(|(i, m)| (*name, &self.files[*i], *m))
                     .filter(|(_, f, _)| self.runs_in_production(f))
             })
             .collect();
         found.sort_by(|a, b| (&a.1.rel, a.2.line, a.0).cmp(&(&b.1.rel, b.2.line, b.0)));
         found.dedup_by(|a, b| a.1.rel == b.1.rel && a.2.line == b.2.line && a.0 == b.0);
-        found
-    }
-
-    /// Attributes in production code (`db.connect`) whose name `test` accepts, by file and line.
-    pub fn members(&self, test: impl Fn(&str) -> bool) -> Vec<(&'a str, &'a FileFacts, usize)> {
-        self.places(test, |m| m.member && !m.text)
-    }
-
-    fn places(
-        &self,
-        test: impl Fn(&str) -> bool,
-        accept: impl Fn(&Mention) -> bool,
-    ) -> Vec<(&'a str, &'a FileFacts, usize)> {
-        let mut found: Vec<(&str, &FileFacts, usize)> = self
-            .mentions
-            .iter()
-            .filter(|(name, _)| test(name))
-            .flat_map(|(name, places)| {
-                places
-                    .iter()
-                    .filter(|(_, m)| accept(m))
-                    .map(|(i, m)| (*name, &self.files[*i], m.line))
-                    .filter(|(_, f, _)| self.runs_in_production(f))
-            })
-            .collect();
-        found.sort_by(|a, b| (&a.1.rel, a.2, a.0).cmp(&(&b.1.rel, b.2, b.0)));
-        found.dedup_by(|a, b| a.1.rel == b.1.rel && a.2 == b.2 && a.0 == b.0);
         found
     }
 
@@ -442,50 +434,81 @@ impl<'a> Project<'a> {
     }
 }
 
-/// A deploy file for development, tests or CI, by its path: any part of it named as a
-/// non-production settings profile would be (`docker-compose.dev.yml`, `docker/local/`,
-/// `ci/`), or a compose override or dev container.
-/// The `.sh` scripts among `deploy` that no other deploy file names, by file name (or by
-/// its stem: `./bin/mathesar` installed from `mathesar.sh`), in a command it starts or a file
-/// it copies.
+/// The `.sh` scripts among `deploy` that production never starts: no production deploy file
+/// that is not a script names them, directly or through scripts it names, in a command it starts or a
+/// file it copies. A name is a file name (`boot.sh`) or, for a path, its stem
+/// (`./bin/mathesar`, installed from `mathesar.sh`). One pass builds who names whom; a
+/// worklist then visits each script once.
 fn unreferenced_scripts(deploy: &[(String, DeployFacts)]) -> HashSet<&str> {
     let file_name = |word: &str| word.rsplit('/').next().unwrap_or(word).to_string();
-    let mut named: HashMap<String, Vec<&str>> = HashMap::new();
-    for (rel, facts) in deploy {
-        let words = facts
-            .processes
-            .iter()
-            .flat_map(|p| {
-                p.command
-                    .split(|c: char| c.is_whitespace() || "\"'[],;&|=()`".contains(c))
-                    .collect::<Vec<_>>()
-            })
-            .chain(
-                facts
-                    .copies
-                    .iter()
-                    .flat_map(|c| [c.from.as_str(), c.to.as_str()]),
-            );
-        for word in words.filter(|w| !w.is_empty()) {
-            let name = file_name(word);
-            let stem = name.strip_suffix(".sh").unwrap_or(&name).to_string();
-            named.entry(stem).or_default().push(rel.as_str());
+    let stem_of = |name: &str| name.strip_suffix(".sh").unwrap_or(name).to_string();
+    // Script stem → the scripts of that stem.
+    let mut scripts: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, (rel, _)) in deploy.iter().enumerate() {
+        if rel.ends_with(".sh") {
+            scripts.entry(stem_of(&file_name(rel))).or_default().push(i);
+        }
+    }
+    // For each file, the scripts it names.
+    let names: Vec<Vec<usize>> = deploy
+        .iter()
+        .enumerate()
+        .map(|(i, (_, facts))| {
+            let words = facts
+                .processes
+                .iter()
+                .flat_map(|p| {
+                    p.command
+                        .split(|c: char| c.is_whitespace() || "\"'[],;&|=()`".contains(c))
+                        .collect::<Vec<_>>()
+                })
+                .chain(
+                    facts
+                        .copies
+                        .iter()
+                        .flat_map(|c| [c.from.as_str(), c.to.as_str()]),
+                );
+            let mut named = Vec::new();
+            // A bare word names a script only with its extension (`run` is an argument).
+            for word in words.filter(|w| w.contains('/') || w.ends_with(".sh")) {
+                for &j in scripts
+                    .get(&stem_of(&file_name(word)))
+                    .into_iter()
+                    .flatten()
+                {
+                    if j != i && !named.contains(&j) {
+                        named.push(j);
+                    }
+                }
+            }
+            named
+        })
+        .collect();
+    let mut started = vec![false; deploy.len()];
+    // Production starts from its deploy files that are no scripts (a development compose
+    // file's entrypoint is no production start script).
+    let mut work: Vec<usize> = (0..deploy.len())
+        .filter(|&i| !deploy[i].0.ends_with(".sh") && !is_development_deploy(&deploy[i].0))
+        .collect();
+    while let Some(i) = work.pop() {
+        for &j in &names[i] {
+            if !started[j] {
+                started[j] = true;
+                work.push(j);
+            }
         }
     }
     deploy
         .iter()
-        .map(|(rel, _)| rel.as_str())
-        .filter(|rel| rel.ends_with(".sh"))
-        .filter(|rel| {
-            let name = file_name(rel);
-            let stem = name.strip_suffix(".sh").unwrap_or(&name);
-            !named
-                .get(stem)
-                .is_some_and(|by| by.iter().any(|other| other != rel))
-        })
+        .enumerate()
+        .filter(|(i, (rel, _))| rel.ends_with(".sh") && !started[*i])
+        .map(|(_, (rel, _))| rel.as_str())
         .collect()
 }
 
+/// A deploy file for development, tests or CI, by its path: any part of it named as a
+/// non-production settings profile would be (`docker-compose.dev.yml`, `docker/local/`,
+/// `ci/`), or a compose override or dev container.
 pub fn is_development_deploy(rel: &str) -> bool {
     // `docs`: a manifest in the documentation shows operators one way to run it; the
     // repository's own deploy files say how it runs.
@@ -549,10 +572,33 @@ mod tests {
                 "build-scripts/bin/mathesar.sh".to_string(),
                 script("exec gunicorn config.wsgi"),
             ),
+            // Named only by a helper nothing starts, and by a bare word.
+            (
+                "scripts/helper.sh".to_string(),
+                script("./scripts/inner.sh"),
+            ),
+            (
+                "scripts/inner.sh".to_string(),
+                script("python manage.py runserver"),
+            ),
+            ("Procfile".to_string(), script("web: gunicorn app.wsgi run")),
+            (
+                "scripts/run.sh".to_string(),
+                script("python manage.py runserver"),
+            ),
         ];
         let mut found: Vec<&str> = unreferenced_scripts(&deploy).into_iter().collect();
         found.sort();
-        assert_eq!(found, vec!["scripts/run-postgres.sh", "scripts/self.sh"]);
+        assert_eq!(
+            found,
+            vec![
+                "scripts/helper.sh",
+                "scripts/inner.sh",
+                "scripts/run-postgres.sh",
+                "scripts/run.sh",
+                "scripts/self.sh"
+            ]
+        );
     }
 
     #[test]

@@ -190,9 +190,11 @@ pub(super) fn analyze_text(
                 assigned: plan.roles.role_for(rel).is_some(),
                 imports: imports::resolved_modules(&found, &reach::package_of(rel)),
                 defines_tasks: reach::defines_tasks(&text),
+                // Uses count only in code production runs (commands and scripts do not).
                 mentions: plan
                     .mention_words
                     .as_ref()
+                    .filter(|_| matches!(role, Role::App | Role::Worker))
                     .map(|words| facts::mentions(&text, words))
                     .unwrap_or_default(),
                 ..FileFacts::default()

@@ -61,6 +61,10 @@ pub struct ProjectSpec {
     /// installed and never started (`sentry-sdk` without `sentry_sdk.init`).
     #[serde(default)]
     pub named_dependencies: Vec<String>,
+    /// With `false`, a wired component is no evidence for the rule (a Redis pool in use says
+    /// nothing about database connections); by default it is.
+    #[serde(default = "yes")]
+    pub wired_is_evidence: bool,
     /// Severity of the finding for absent evidence when no component was found unwired
     /// (the rule's severity when not given): nothing built shows what was meant to be there.
     pub absent_severity: Option<crate::findings::Severity>,
@@ -322,6 +326,10 @@ pub struct CompiledProject {
     spec: ProjectSpec,
     /// `evidence.files`, compiled.
     files: Option<globset::GlobSet>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One set of path globs (`**` crosses folders, `*` does not; case ignored), or an error
@@ -602,7 +610,9 @@ impl CompiledProject {
             }
         }
         // For a rule about evidence, a component of the project that is wired in is evidence.
-        if let (Some(_), Some(found)) = (&self.spec.evidence, wired_in) {
+        if let (Some(_), Some(found), true) =
+            (&self.spec.evidence, wired_in, self.spec.wired_is_evidence)
+        {
             if self.spec.report_unwired == ReportUnwired::WithoutEvidence {
                 outcome.provided = Some(found);
                 return outcome;
@@ -927,7 +937,9 @@ fn undocumented_findings(
             }
         }
     }
-    if total > 0 && lacking.is_empty() {
+    if total == 0 {
+        outcome.undecided = Some("no class of production code has one of the bases".into());
+    } else if lacking.is_empty() {
         outcome.provided = Some(format!("each of the {total} classes is documented"));
     }
     let Some((file, first)) = lacking.first() else {
@@ -985,7 +997,9 @@ fn task_findings(spec: &TaskSpec, project: &Project<'_>, outcome: &mut ProjectOu
             }
         }
     }
-    if total > 0 && lacking.is_empty() {
+    if total == 0 {
+        outcome.undecided = Some("no background task of production code was found".into());
+    } else if lacking.is_empty() {
         outcome.provided = Some(format!("each of the {total} tasks sets its own limit"));
     }
     let Some((file, first)) = lacking.first() else {
@@ -1018,18 +1032,25 @@ fn task_findings(spec: &TaskSpec, project: &Project<'_>, outcome: &mut ProjectOu
 /// One finding per client production code builds that neither its module nor a module
 /// importing it connects; a pass note naming the connection otherwise.
 fn client_findings(spec: &ClientSpec, project: &Project<'_>, outcome: &mut ProjectOutcome) {
-    let connects = project.members(|name| spec.connects.iter().any(|c| c == name));
+    let connects = project.member_calls(|name| spec.connects.iter().any(|c| c == name));
     for (name, file, call) in project.calls(|n| spec.constructors.iter().any(|c| c == n)) {
         let line = call.line;
-        let connected = connects.iter().find(|(_, f, _)| {
-            f.rel == file.rel || f.imports.iter().any(|m| module_names(&file.module, m))
+        // `db = Prisma()`: a connect must be called on `db`; with no name bound, on anything.
+        let receiver = call.code.as_deref().and_then(bound_name);
+        let connected = connects.iter().find(|(method, f, m)| {
+            let on_it = receiver.as_ref().is_none_or(|r| {
+                m.code
+                    .as_deref()
+                    .is_some_and(|code| code.contains(&format!("{r}.{method}(")))
+            });
+            on_it && (f.rel == file.rel || f.imports.iter().any(|i| module_names(&file.module, i)))
         });
         match connected {
             Some((method, f, at)) => {
                 outcome.provided.get_or_insert_with(|| {
                     format!(
-                        "the `{name}` client of {} is connected (`.{method}` at {}:{at})",
-                        file.rel, f.rel
+                        "the `{name}` client of {} is connected (`.{method}()` at {}:{})",
+                        file.rel, f.rel, at.line
                     )
                 });
             }
@@ -1046,6 +1067,19 @@ fn client_findings(spec: &ClientSpec, project: &Project<'_>, outcome: &mut Proje
             }),
         }
     }
+}
+
+/// The name a line binds its value to (`db = Prisma()`, `self.db: Prisma = Prisma()` give
+/// `db`), if it is an assignment.
+fn bound_name(line: &str) -> Option<String> {
+    let (left, right) = line.split_once('=')?;
+    if right.starts_with('=') || left.ends_with(['!', '<', '>']) {
+        return None;
+    }
+    let target = left.split(':').next()?.trim();
+    let name = target.rsplit('.').next()?.trim();
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| name.to_string())
 }
 
 /// Whether the import `imported` names the module `module` (itself or a dotted tail of two
@@ -1653,6 +1687,17 @@ pub fn located(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_name_a_client_is_bound_to() {
+        assert_eq!(bound_name("db = Prisma()"), Some("db".to_string()));
+        assert_eq!(
+            bound_name("self.client: Prisma = Prisma(auto_register=True)"),
+            Some("client".to_string())
+        );
+        assert_eq!(bound_name("return Prisma()"), None);
+        assert_eq!(bound_name("if x == Prisma():"), None);
+    }
 
     #[test]
     fn setting_entries_name_a_class_from_any_source_root() {

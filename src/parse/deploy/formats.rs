@@ -488,8 +488,12 @@ fn kubernetes(text: &str, facts: &mut DeployFacts) {
                     Cmd::Exec(words) => (words.join(" "), line),
                     Cmd::Shell(s) => (s, line),
                 });
-            if let Some((target, line)) = path.or(command) {
-                facts.probes.extend(Probe::http(line, kind, &target));
+            match (path, command) {
+                (Some((path, line)), _) => facts.probes.push(Probe::path(line, kind, &path)),
+                (None, Some((command, line))) => {
+                    facts.probes.extend(Probe::http(line, kind, &command))
+                }
+                (None, None) => {}
             }
         }
         let name = y.get(map, "name").and_then(|n| y.str(n));

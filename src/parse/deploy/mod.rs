@@ -112,22 +112,30 @@ pub struct Probe {
 }
 
 impl Probe {
-    /// A probe of the application over HTTP: a path, or a command that fetches a URL (a
-    /// database's `pg_isready` or a TCP check says nothing about the application).
+    /// A Kubernetes `httpGet` probe of `path`.
+    pub fn path(line: usize, kind: &str, path: &str) -> Probe {
+        Probe {
+            line,
+            kind: kind.to_string(),
+            target: path.trim().chars().take(160).collect(),
+        }
+    }
+
+    /// A probe of the application over HTTP: a command that fetches a URL (a database's
+    /// `pg_isready` or a TCP check says nothing about the application).
     pub fn http(line: usize, kind: &str, target: &str) -> Option<Probe> {
         let target = target.trim();
-        let fetches = target.starts_with('/')
-            || [
-                "curl",
-                "wget",
-                "http://",
-                "https://",
-                "urllib",
-                "httpx",
-                "requests.get",
-            ]
-            .iter()
-            .any(|w| target.contains(w));
+        let fetches = [
+            "curl",
+            "wget",
+            "http://",
+            "https://",
+            "urllib",
+            "httpx",
+            "requests.get",
+        ]
+        .iter()
+        .any(|w| target.contains(w));
         (fetches && !target.is_empty()).then(|| Probe {
             line,
             kind: kind.to_string(),

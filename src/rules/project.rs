@@ -937,18 +937,47 @@ fn undocumented_findings(
             }
         }
     }
+    let lacking: Vec<Counted<'_>> = lacking
+        .into_iter()
+        .map(|(f, c)| (f, c.name.as_str(), c.line, c.header.as_str()))
+        .collect();
+    one_counting_the_rest(
+        &lacking,
+        total,
+        &spec.message.replace("{name}", "{first}"),
+        (
+            "no class of production code has one of the bases",
+            "classes are documented",
+        ),
+        outcome,
+    );
+}
+
+/// A definition counted by [`one_counting_the_rest`]: its file, name, line and header.
+type Counted<'a> = (&'a FileFacts, &'a str, usize, &'a str);
+
+/// One finding at the first of `lacking` among `total` definitions (`message`: `{first}`,
+/// `{count}`, `{total}`, `{others}`, the next four and how many more), a pass note when none
+/// lacks, undecided when there are none (`notes`: why undecided, what all of them do).
+fn one_counting_the_rest(
+    lacking: &[Counted<'_>],
+    total: usize,
+    message: &str,
+    notes: (&str, &str),
+    outcome: &mut ProjectOutcome,
+) {
     if total == 0 {
-        outcome.undecided = Some("no class of production code has one of the bases".into());
+        outcome.undecided = Some(notes.0.to_string());
     } else if lacking.is_empty() {
-        outcome.provided = Some(format!("each of the {total} classes is documented"));
+        outcome.provided = Some(format!("all {total} {}", notes.1));
     }
-    let Some((file, first)) = lacking.first() else {
+    let Some((file, name, line, header)) = lacking.first() else {
         return;
     };
     let others: Vec<String> = lacking[1..]
         .iter()
         .take(4)
-        .map(|(f, c)| format!("`{}` ({}:{})", c.name, f.rel, c.line))
+        .map(|(f, n, l, _)| format!("`{n}` ({}:{l})", f.rel))
         .collect();
     let others = match lacking.len() {
         1 => String::new(),
@@ -957,15 +986,14 @@ fn undocumented_findings(
     };
     outcome.matches.push(ProjectMatch {
         rel: file.rel.clone(),
-        line: first.line,
-        message: spec
-            .message
-            .replace("{name}", &first.name)
+        line: *line,
+        message: message
+            .replace("{first}", name)
             .replace("{count}", &lacking.len().to_string())
             .replace("{total}", &total.to_string())
             .replace("{others}", &others),
         severity: None,
-        header: first.header.clone(),
+        header: header.to_string(),
     });
 }
 
@@ -997,36 +1025,20 @@ fn task_findings(spec: &TaskSpec, project: &Project<'_>, outcome: &mut ProjectOu
             }
         }
     }
-    if total == 0 {
-        outcome.undecided = Some("no background task of production code was found".into());
-    } else if lacking.is_empty() {
-        outcome.provided = Some(format!("each of the {total} tasks sets its own limit"));
-    }
-    let Some((file, first)) = lacking.first() else {
-        return;
-    };
-    let others: Vec<String> = lacking[1..]
-        .iter()
-        .take(4)
-        .map(|(f, t)| format!("`{}` ({}:{})", t.name, f.rel, t.line))
+    let lacking: Vec<Counted<'_>> = lacking
+        .into_iter()
+        .map(|(f, t)| (f, t.name.as_str(), t.line, t.header.as_str()))
         .collect();
-    let others = match lacking.len() {
-        1 => String::new(),
-        n if n > 5 => format!("; also {} and {} more", others.join(", "), n - 5),
-        _ => format!("; also {}", others.join(", ")),
-    };
-    outcome.matches.push(ProjectMatch {
-        rel: file.rel.clone(),
-        line: first.line,
-        message: spec
-            .message
-            .replace("{task}", &first.name)
-            .replace("{count}", &lacking.len().to_string())
-            .replace("{total}", &total.to_string())
-            .replace("{others}", &others),
-        severity: None,
-        header: first.header.clone(),
-    });
+    one_counting_the_rest(
+        &lacking,
+        total,
+        &spec.message.replace("{task}", "{first}"),
+        (
+            "no background task of production code was found",
+            "tasks set their own limit",
+        ),
+        outcome,
+    );
 }
 
 /// One finding per client production code builds that neither its module nor a module

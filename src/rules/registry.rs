@@ -124,6 +124,20 @@ fn take<T: serde::de::DeserializeOwned + Default>(
     }
 }
 
+/// The clause written inline in `[match]`: whatever keys remain once the listed parts are
+/// taken out; none when nothing remains.
+fn inline_clause<T: serde::de::DeserializeOwned>(
+    table: &mut toml::Table,
+) -> Result<Option<T>, String> {
+    if table.is_empty() {
+        return Ok(None);
+    }
+    toml::Value::Table(std::mem::take(table))
+        .try_into()
+        .map(Some)
+        .map_err(strict)
+}
+
 /// The literal list a rule writes means "any of these".
 fn any_of(literals: &[String]) -> Vec<Vec<String>> {
     literals.iter().map(|l| vec![l.clone()]).collect()
@@ -142,15 +156,7 @@ fn pattern(mut table: toml::Table, source: &RuleSource<'_>) -> Result<Compiled, 
         };
         let lower: Vec<LowerSpec> = take(table, "lower")
             .map_err(|e: toml::de::Error| format!("[[match.lower]]: {}", e.message()))?;
-        let clause = if table.is_empty() {
-            None
-        } else {
-            Some(
-                toml::Value::Table(std::mem::take(table))
-                    .try_into()
-                    .map_err(strict)?,
-            )
-        };
+        let clause = inline_clause(table)?;
         Ok(PatternSpec {
             clause,
             any,
@@ -189,15 +195,7 @@ fn setting(mut table: toml::Table, source: &RuleSource<'_>) -> Result<Compiled, 
         let any: Vec<SettingCondition> = take(table, "any").map_err(strict)?;
         let project: Option<crate::rules::project::ProjectSpec> =
             take(table, "project").map_err(strict)?;
-        let clause = if table.is_empty() {
-            None
-        } else {
-            Some(
-                toml::Value::Table(std::mem::take(table))
-                    .try_into()
-                    .map_err(strict)?,
-            )
-        };
+        let clause = inline_clause(table)?;
         Ok(SettingSpec {
             clause,
             any,

@@ -163,7 +163,8 @@ pub struct UndocumentedSpec {
 }
 
 /// A client production code builds (`db = Prisma()`) is connected when a method of
-/// `connects` is called on something in its own module or in a module that imports it.
+/// `connects` is called on the name it is bound to (`db.connect()`), in its own module or in
+/// a module that imports it.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSpec {

@@ -11,7 +11,7 @@ pub(super) fn undocumented_findings(
     outcome: &mut ProjectOutcome,
 ) {
     let mut total = 0;
-    let mut lacking = Vec::new();
+    let mut lacking: Vec<Counted<'_>> = Vec::new();
     for file in project
         .files
         .iter()
@@ -33,18 +33,14 @@ pub(super) fn undocumented_findings(
                     .iter()
                     .any(|d| spec.decorators.iter().any(|g| glob_match(g, last_part(d))));
             if !documented {
-                lacking.push((file, class));
+                lacking.push((file, &class.name, class.line, &class.header));
             }
         }
     }
-    let lacking: Vec<Counted<'_>> = lacking
-        .into_iter()
-        .map(|(f, c)| (f, c.name.as_str(), c.line, c.header.as_str()))
-        .collect();
     one_counting_the_rest(
         &lacking,
         total,
-        &spec.message.replace("{name}", "{first}"),
+        (&spec.message, "{name}"),
         (
             "no class of production code has one of the bases",
             "classes are documented",
@@ -56,13 +52,14 @@ pub(super) fn undocumented_findings(
 /// A definition counted by [`one_counting_the_rest`]: its file, name, line and header.
 pub(super) type Counted<'a> = (&'a FileFacts, &'a str, usize, &'a str);
 
-/// One finding at the first of `lacking` among `total` definitions (`message`: `{first}`,
+/// One finding at the first of `lacking` among `total` definitions (`message`, with the
+/// placeholder that names the first: that placeholder,
 /// `{count}`, `{total}`, `{others}`, the next four and how many more), a pass note when none
 /// lacks, undecided when there are none (`notes`: why undecided, what all of them do).
 pub(super) fn one_counting_the_rest(
     lacking: &[Counted<'_>],
     total: usize,
-    message: &str,
+    (message, first): (&str, &str),
     notes: (&str, &str),
     outcome: &mut ProjectOutcome,
 ) {
@@ -88,7 +85,7 @@ pub(super) fn one_counting_the_rest(
         rel: file.rel.clone(),
         line: *line,
         message: message
-            .replace("{first}", name)
+            .replace(first, name)
             .replace("{count}", &lacking.len().to_string())
             .replace("{total}", &total.to_string())
             .replace("{others}", &others),
@@ -101,7 +98,7 @@ pub(super) fn one_counting_the_rest(
 /// rest; a pass note when every task sets one.
 pub(super) fn task_findings(spec: &TaskSpec, project: &Project<'_>, outcome: &mut ProjectOutcome) {
     let mut total = 0;
-    let mut lacking = Vec::new();
+    let mut lacking: Vec<Counted<'_>> = Vec::new();
     for file in project
         .files
         .iter()
@@ -121,18 +118,14 @@ pub(super) fn task_findings(spec: &TaskSpec, project: &Project<'_>, outcome: &mu
                 .iter()
                 .any(|k| spec.keywords.contains(k))
             {
-                lacking.push((file, function));
+                lacking.push((file, &function.name, function.line, &function.header));
             }
         }
     }
-    let lacking: Vec<Counted<'_>> = lacking
-        .into_iter()
-        .map(|(f, t)| (f, t.name.as_str(), t.line, t.header.as_str()))
-        .collect();
     one_counting_the_rest(
         &lacking,
         total,
-        &spec.message.replace("{task}", "{first}"),
+        (&spec.message, "{task}"),
         (
             "no background task of production code was found",
             "tasks set their own limit",

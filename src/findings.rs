@@ -122,6 +122,19 @@ pub struct Finding {
     /// Whitespace-folded text of the matched node, the input of the fingerprint.
     #[serde(skip)]
     pub matched_text: String,
+    /// A parameter that the project's callers of its function may settle (`pipeline::callers`).
+    #[serde(skip)]
+    pub settle: Option<Box<SettleQuestion>>,
+}
+
+/// What re-grading a finding by what the callers of its function pass needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettleQuestion {
+    pub settle: crate::model::provenance::Settle,
+    /// The most the finding may be whatever its callers pass: its clause, a lowering, its role.
+    pub ceiling: Severity,
+    /// The severity of each origin under the rule's grading; an origin left out gives none.
+    pub grades: Vec<(Origin, Severity)>,
 }
 
 impl Finding {

@@ -2,7 +2,7 @@
 //! bounded in lines and bytes, a bounded fingerprint text. Every cost here is per finding and
 //! independent of how long the file's lines are.
 
-use crate::findings::{fold_whitespace, shorten, Finding};
+use crate::findings::{fold_whitespace, shorten, Finding, SettleQuestion};
 use crate::model::roles::Role;
 use crate::rules::pattern::RawMatch;
 use crate::rules::LoadedRule;
@@ -50,6 +50,15 @@ pub fn to_finding(
         fingerprint: String::new(),
         role: Role::App,
         evidence: raw.evidence,
+        settle: raw.settle.map(|s| {
+            Box::new(SettleQuestion {
+                settle: s.settle,
+                ceiling: s
+                    .ceiling
+                    .map_or(rule.meta.severity, |c| c.min(rule.meta.severity)),
+                grades: s.grades,
+            })
+        }),
         byte_range: (start, shown_end.max(start)),
         snippet_offset: snippet_start,
         matched_text: fingerprint_text(&source[start..end]),

@@ -341,6 +341,7 @@ pub(crate) mod tests {
             applies_when: AppliesWhen::default(),
             applies_to_tests: false,
             roles: Default::default(),
+            peers: Vec::new(),
             description: "d".into(),
             failure_scenario: "f".into(),
             impact: vec![],
@@ -367,6 +368,7 @@ pub(crate) mod tests {
             byte_range: (0, 1),
             snippet_offset: 0,
             matched_text: "x".into(),
+            settle: None,
         }
     }
 
@@ -465,6 +467,7 @@ pub(crate) mod tests {
             snippet_offset: offset,
             byte_range: (offset + start, offset + end),
             matched_text: crate::findings::fold_whitespace(needle),
+            settle: None,
             ..finding(rule, path, line)
         }
     }

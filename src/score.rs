@@ -390,6 +390,7 @@ mod tests {
             byte_range: (0, 1),
             snippet_offset: 0,
             matched_text: "x".into(),
+            settle: None,
         }
     }
 

@@ -32,11 +32,26 @@ pub struct Ignores {
     pub file: Vec<IgnoreComment>,
     /// Markers that could not be accepted: (line, why).
     pub malformed: Vec<(usize, String)>,
+    /// Other tools' markers (`# noqa: S308`, `# nosec B102`), honoured for rules that name
+    /// those codes as their peers.
+    pub peers: Vec<PeerMarker>,
+}
+
+/// A ruff/flake8 `# noqa: CODE, …` or bandit `# nosec [CODE …]` comment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerMarker {
+    /// 1-based line of the comment.
+    pub line: usize,
+    /// The codes it names (`S308`, `B102`); empty for a bare `# nosec`.
+    pub codes: Vec<String>,
 }
 
 impl Ignores {
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty() && self.file.is_empty() && self.malformed.is_empty()
+        self.lines.is_empty()
+            && self.file.is_empty()
+            && self.malformed.is_empty()
+            && self.peers.is_empty()
     }
 }
 
@@ -65,6 +80,10 @@ pub fn parse_ignores(source: &str) -> Ignores {
         let line = comment.line;
         // `# noqa # audit: ignore[X]`: every `#` of the comment may start a marker.
         for hash in comment.text.match_indices('#').map(|(i, _)| i) {
+            if let Some(codes) = parse_peer_marker(&comment.text[hash + 1..]) {
+                ignores.peers.push(PeerMarker { line, codes });
+                continue;
+            }
             match parse_marker(&comment.text[hash + 1..]) {
                 Marker::None => {}
                 Marker::Malformed(why) => ignores.malformed.push((line, why)),
@@ -245,6 +264,44 @@ fn parse_marker(after_hash: &str) -> Marker {
     Marker::Ignore { file, ids, reason }
 }
 
+/// Reads another tool's marker after a `#`: `noqa: S308, E501` gives its codes (a bare
+/// `noqa` silences every flake8 check, far wider than a review of one finding, so it is not
+/// one); `nosec`, `nosec B102`, `nosec: B102` or `nosec:B102:exec_used` gives the bandit codes,
+/// none for a bare `nosec`.
+fn parse_peer_marker(after_hash: &str) -> Option<Vec<String>> {
+    let text = after_hash.trim_start();
+    let word = |w: &str| {
+        text.get(..w.len())
+            .filter(|head| head.eq_ignore_ascii_case(w))
+            .map(|_| &text[w.len()..])
+            .filter(|rest| !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+    };
+    let is_code = |t: &&str| {
+        let letters = t.chars().take_while(|c| c.is_ascii_uppercase()).count();
+        letters > 0 && letters < t.len() && t[letters..].chars().all(|c| c.is_ascii_digit())
+    };
+    if let Some(rest) = word("noqa") {
+        let list = rest.trim_start().strip_prefix(':')?;
+        let codes: Vec<String> = list
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .take_while(|t| t.is_empty() || is_code(t))
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+        return (!codes.is_empty()).then_some(codes);
+    }
+    let rest = word("nosec")?;
+    // Codes come first; what follows them (a test name, prose) is not read.
+    let codes = rest
+        .split(|c: char| c == ',' || c == ':' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .take_while(|t| is_code(t) || t.contains('_'))
+        .filter(|t| is_code(t))
+        .map(str::to_string)
+        .collect();
+    Some(codes)
+}
+
 /// Which comment hid something: (path, is file-level, index in its list, rule id).
 type UseKey = (String, bool, usize, String);
 
@@ -255,18 +312,21 @@ pub fn apply(
     ignores: &BTreeMap<String, Ignores>,
     ran: &BTreeSet<String>,
     known: &BTreeSet<String>,
+    peers: &BTreeMap<String, Vec<String>>,
 ) -> Suppressed {
     let mut used: HashSet<UseKey> = HashSet::new();
     let mut out = Suppressed::default();
     for finding in findings {
-        let hit = ignores
-            .get(&finding.path)
-            .and_then(|ig| matching_comment(ig, &finding));
-        match hit {
+        let Some(ig) = ignores.get(&finding.path) else {
+            out.active.push(finding);
+            continue;
+        };
+        match matching_comment(ig, &finding) {
             Some((file, index)) => {
                 used.insert((finding.path.clone(), file, index, finding.rule.clone()));
                 out.suppressed.push(finding);
             }
+            None if peer_reviewed(ig, &finding, peers) => out.suppressed.push(finding),
             None => out.active.push(finding),
         }
     }
@@ -291,6 +351,24 @@ fn matching_comment(ig: &Ignores, finding: &Finding) -> Option<(bool, usize)> {
             (c.line == finding.line || (c.own_line && c.line + 1 == finding.line)) && names(c)
         })
         .map(|index| (false, index))
+}
+
+/// Whether another tool's marker on the finding's lines names one of its rule's peer codes
+/// (a bare `# nosec`: any bandit code).
+fn peer_reviewed(ig: &Ignores, finding: &Finding, peers: &BTreeMap<String, Vec<String>>) -> bool {
+    let Some(codes) = peers.get(&finding.rule).filter(|c| !c.is_empty()) else {
+        return false;
+    };
+    ig.peers
+        .iter()
+        .filter(|m| (finding.line..=finding.end_line.max(finding.line)).contains(&m.line))
+        .any(|m| {
+            if m.codes.is_empty() {
+                codes.iter().any(|c| c.starts_with('B'))
+            } else {
+                m.codes.iter().any(|c| codes.contains(c))
+            }
+        })
 }
 
 fn collect_problems(
@@ -437,6 +515,7 @@ mod tests {
             byte_range: (0, 0),
             snippet_offset: 0,
             matched_text: String::new(),
+            settle: None,
         }
     }
 
@@ -577,7 +656,7 @@ jwt.decode(t, options=o)
             finding("REL003", "b.py", 2, "f5"),
         ];
         let ran = set(&["SEC001", "SEC002", "REL003"]);
-        let out = apply(findings, &ignores, &ran, &ran);
+        let out = apply(findings, &ignores, &ran, &ran, &BTreeMap::new());
         let fps = |v: &[Finding]| v.iter().map(|f| f.fingerprint.clone()).collect::<Vec<_>>();
         assert_eq!(fps(&out.active), vec!["f3", "f4"]);
         assert_eq!(fps(&out.suppressed), vec!["f1", "f2", "f5"]);
@@ -603,7 +682,7 @@ z = 3  # audit: ignore
             [("s.py".to_string(), parse_ignores(source))].into();
         let known = set(&["SEC002", "PERF001"]);
         let ran = set(&["SEC002"]); // PERF001 was deselected: its ignore is not "unused".
-        let out = apply(Vec::new(), &ignores, &ran, &known);
+        let out = apply(Vec::new(), &ignores, &ran, &known, &BTreeMap::new());
         assert_eq!(
             out.problems,
             vec![
@@ -629,6 +708,72 @@ z = 3  # audit: ignore
                 },
             ]
         );
+    }
+
+    #[test]
+    fn peer_markers_hide_findings_of_rules_that_name_their_codes() {
+        let source = "a = mark_safe(x)  # noqa: S308  -- static markup\n\
+                      exec(  # nosec:B102:exec_used pylint: disable=exec-used\n    code\n)\n\
+                      b = mark_safe(y)  # noqa\n\
+                      pickle.loads(z)  # nosec - trusted cache\n\
+                      c = mark_safe(w)  # noqa: E501\n\
+                      SECRET_KEY = \"x\"  # nosec B105\n";
+        let ignores = parse_ignores(source);
+        assert_eq!(
+            ignores.peers,
+            vec![
+                PeerMarker {
+                    line: 1,
+                    codes: vec!["S308".into()]
+                },
+                PeerMarker {
+                    line: 2,
+                    codes: vec!["B102".into()]
+                },
+                PeerMarker {
+                    line: 6,
+                    codes: vec![]
+                },
+                PeerMarker {
+                    line: 7,
+                    codes: vec!["E501".into()]
+                },
+                PeerMarker {
+                    line: 8,
+                    codes: vec!["B105".into()]
+                },
+            ]
+        );
+        let mut exec = finding("SEC022", "a.py", 2, "f2");
+        exec.end_line = 4;
+        let findings = vec![
+            finding("SEC018", "a.py", 1, "f1"),
+            exec,
+            finding("SEC018", "a.py", 5, "f5"),
+            finding("SEC022", "a.py", 6, "f6"),
+            finding("SEC018", "a.py", 7, "f7"),
+            finding("SEC003", "a.py", 8, "f8"),
+        ];
+        let peers: BTreeMap<String, Vec<String>> = [
+            ("SEC018", vec!["S308", "B308"]),
+            ("SEC022", vec!["S301", "B301", "B102"]),
+        ]
+        .into_iter()
+        .map(|(id, codes)| {
+            (
+                id.to_string(),
+                codes.into_iter().map(String::from).collect(),
+            )
+        })
+        .collect();
+        let map = BTreeMap::from([("a.py".to_string(), ignores)]);
+        let ran = set(&["SEC003", "SEC018", "SEC022"]);
+        let out = apply(findings, &map, &ran, &ran, &peers);
+        let lines = |f: &[Finding]| f.iter().map(|f| f.line).collect::<Vec<_>>();
+        // A bare `# noqa`, another tool's code and a rule without peers stay reported.
+        assert_eq!(lines(&out.active), vec![5, 7, 8]);
+        assert_eq!(lines(&out.suppressed), vec![1, 2, 6]);
+        assert!(out.problems.is_empty());
     }
 
     #[test]

@@ -55,21 +55,14 @@ fn the_same_sql_is_graded_by_role_and_origin() {
     };
     assert_eq!(
         graded(&report),
+        // Migrations, commands and scripts are not checked: their values are the operator's.
         vec![
-            row("scripts/purge.py", 6, "low", "script", "parameter"),
             row("shop/helpers.py", 6, "medium", "app", "parameter"),
-            row(
-                "shop/management/commands/purge.py",
-                6,
-                "low",
-                "command",
-                "parameter"
-            ),
             row("shop/views.py", 7, "critical", "app", "request"),
         ]
     );
     assert_eq!(
-        report["findings"][3]["message"],
+        report["findings"][1]["message"],
         "`cursor.execute` runs SQL built at run time (f\"SELECT 1 WHERE name = '{q}'\"); pass \
          values as parameters instead; `q` comes from `request.GET` at views.py:5"
     );
@@ -183,5 +176,91 @@ fn modules_only_background_work_imports_take_the_worker_role() {
     assert_eq!(
         report["summary"]["roles"],
         serde_json::json!({"app": 3, "command": 1, "worker": 3})
+    );
+}
+
+#[test]
+fn parameters_are_settled_by_what_the_projects_calls_pass() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sql = |name: &str, param: &str| {
+        format!(
+            "from django.db import connection\n\n\ndef {name}(cursor, {param}, *args):\n    cursor.execute(f\"SELECT * FROM t WHERE k = '{{{param}}}'\", args)\n"
+        )
+    };
+    // Every call passes a literal, one with `*args` after it: nothing to report.
+    write(dir.path(), "shop/db.py", sql("run", "kind").as_bytes());
+    write(
+        dir.path(),
+        "shop/a.py",
+        b"from shop.db import run\n\n\ndef a(c):\n    return run(c, \"open\", 1)\n",
+    );
+    write(
+        dir.path(),
+        "shop/b.py",
+        b"from .db import run\n\n\ndef b(c, xs):\n    return run(c, kind=\"closed\"), run(c, \"x\", *xs)\n",
+    );
+    // A view passes request data, through a helper that hands its own parameter on.
+    write(
+        dir.path(),
+        "shop/reports.py",
+        sql("report", "status").as_bytes(),
+    );
+    write(
+        dir.path(),
+        "shop/service.py",
+        b"from shop.reports import report\n\n\ndef by_status(c, status):\n    return report(c, status)\n",
+    );
+    write(
+        dir.path(),
+        "shop/views.py",
+        b"from shop.service import by_status\n\n\ndef v(request, c):\n    return by_status(c, request.GET[\"s\"])\n",
+    );
+    // A static method called through its class with a number.
+    write(
+        dir.path(),
+        "shop/models.py",
+        b"from django.db import connection\n\n\nclass Rule:\n    @staticmethod\n    def ids(count):\n        with connection.cursor() as cursor:\n            cursor.execute(f\"SELECT nextval('s') FROM generate_series(1, {count})\")\n",
+    );
+    write(
+        dir.path(),
+        "shop/sync.py",
+        b"from shop.models import Rule\n\n\ndef sync(rules):\n    return Rule.ids(len(rules))\n",
+    );
+    // Called only from tests, which never run in production: still a parameter.
+    write(
+        dir.path(),
+        "shop/export.py",
+        sql("export", "table").as_bytes(),
+    );
+    write(
+        dir.path(),
+        "tests/test_export.py",
+        b"from shop.export import export\n\n\ndef test_it(c):\n    export(c, \"x\")\n",
+    );
+    let (code, report, stderr) = run_json(dir.path(), &["--select", "SEC017"]);
+    assert_eq!(code, 1, "{stderr}");
+    let row = |path: &str, line, severity: &str, evidence: &str| {
+        (
+            "SEC017".to_string(),
+            path.to_string(),
+            line,
+            severity.to_string(),
+            "app".to_string(),
+            evidence.to_string(),
+        )
+    };
+    assert_eq!(
+        graded(&report),
+        vec![
+            row("shop/export.py", 5, "medium", "parameter"),
+            row("shop/reports.py", 5, "critical", "request"),
+        ]
+    );
+    assert_eq!(
+        report["findings"][1]["message"],
+        "`cursor.execute` runs SQL built at run time (f\"SELECT * FROM t WHERE k = '{status}'\"); \
+         pass values as parameters instead; `status` is a parameter of `report` (reports.py:5); \
+         its callers decide what it holds; a call of `by_status` passes request data: \
+         `request.GET` is request data (shop/views.py:5)"
     );
 }

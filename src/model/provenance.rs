@@ -66,6 +66,20 @@ pub struct Provenance {
     /// Sanitised only because it is what a project helper returns (trusted when the rule says
     /// so): HTML the helper built, not data to iterate or read fields of.
     pub helper: bool,
+    /// For a parameter of a module-level function that callers in other files may settle:
+    /// which parameter. `None` when several parameters reach the sink.
+    pub settle: Option<Settle>,
+}
+
+/// A parameter whose callers elsewhere in the project decide what reaches the sink.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settle {
+    pub function: String,
+    /// The class of a static or class method, called as `Class.function(...)`.
+    pub class: Option<String>,
+    pub param: String,
+    /// Where a call passes it positionally.
+    pub position: usize,
 }
 
 impl Provenance {
@@ -77,6 +91,7 @@ impl Provenance {
             line: 0,
             function: None,
             helper: false,
+            settle: None,
         }
     }
 
@@ -88,6 +103,7 @@ impl Provenance {
             line: line_of(node),
             function: None,
             helper: false,
+            settle: None,
         }
     }
 
@@ -105,6 +121,13 @@ impl Provenance {
     fn worst(self, other: Provenance) -> Provenance {
         if other.origin > self.origin {
             other
+        } else if other.origin == self.origin && other.settle != self.settle {
+            // Two parameters (or one of them twice through different paths) reach the sink:
+            // callers of one cannot settle the other.
+            Provenance {
+                settle: None,
+                ..self
+            }
         } else {
             self
         }
@@ -206,6 +229,12 @@ const STRING_METHODS: &[&str] = &[
     "expandtabs",
     "removeprefix",
     "removesuffix",
+    // path methods: a path built from fixed parts is fixed
+    "joinpath",
+    "resolve",
+    "absolute",
+    "with_name",
+    "with_suffix",
 ];
 
 /// Methods whose result is a number or a date: text that cannot carry markup or SQL.
@@ -265,6 +294,12 @@ const PASSTHROUGH: &[&str] = &[
     "os.path.basename",
     "os.path.normpath",
     "pathlib.Path",
+    // the files found under a directory are the directory's: fixed when it is
+    "glob.glob",
+    "glob.iglob",
+    "os.listdir",
+    "os.walk",
+    "os.scandir",
     "urllib.parse.unquote",
     "urllib.parse.unquote_plus",
     "base64.b64decode",
@@ -363,6 +398,11 @@ struct Function {
     view: bool,
     /// The start byte of the class the `def` is a method of.
     class: Option<usize>,
+    /// That class's name, when the method is a `@staticmethod` or `@classmethod` of a
+    /// module-level class: callers elsewhere call it as `Class.method(...)`.
+    callable_as: Option<String>,
+    /// A `@classmethod`: the call's arguments start at the second parameter.
+    binds_class: bool,
 }
 
 /// Every binding of a file that provenance follows, built once per file from the node index.
@@ -771,12 +811,47 @@ fn describe_function(def: &PyNode<'_>, file_is_views: bool) -> Function {
         } else {
             file_is_views || has_view_decorator(def)
         };
+    let decorator = |name: &str| {
+        def.parent().is_some_and(|p| {
+            p.kind() == "decorated_definition"
+                && p.children()
+                    .any(|d| d.kind() == "decorator" && d.text().trim() == format!("@{name}"))
+        })
+    };
+    let binds_class = decorator("classmethod");
+    let callable_as = (binds_class || decorator("staticmethod"))
+        .then(|| module_level_class_name(def))
+        .flatten();
     Function {
         name,
         params,
         view,
         class: enclosing_class(def),
+        callable_as,
+        binds_class,
     }
+}
+
+/// The name of the class a method is defined in, when that class is at module level.
+fn module_level_class_name(def: &PyNode<'_>) -> Option<String> {
+    let mut node = def.parent()?;
+    for _ in 0..4 {
+        match node.kind().as_ref() {
+            "class_definition" => {
+                let top = node.parent().is_some_and(|p| p.kind() == "module")
+                    || node.parent().is_some_and(|p| {
+                        p.kind() == "decorated_definition"
+                            && p.parent().is_some_and(|g| g.kind() == "module")
+                    });
+                return top
+                    .then(|| node.field("name").map(|n| n.text().to_string()))
+                    .flatten();
+            }
+            "block" | "decorated_definition" => node = node.parent()?,
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// The class a `def` is a method of (not a function nested in a method).
@@ -1508,6 +1583,18 @@ impl<'a, 'r> Tracer<'a, 'r> {
             }
             if let Some(passed) = passed {
                 return Some(passed);
+            }
+            let top_level = function.class.is_none() && self.symbols.scope_of(scope) == MODULE;
+            let call_position = position.checked_sub(usize::from(function.binds_class));
+            if let (true, Some(call_position)) =
+                (top_level || function.callable_as.is_some(), call_position)
+            {
+                found.settle = Some(Settle {
+                    function: function.name.clone(),
+                    class: function.callable_as.clone(),
+                    param: name.to_string(),
+                    position: call_position,
+                });
             }
         }
         Some(found)

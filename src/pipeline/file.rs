@@ -206,7 +206,8 @@ pub(super) fn analyze_text(
     if matches!(role, Role::App | Role::Command | Role::Script) && !plan.code_needles.is_empty() {
         outcome.code = setting::code::scan(rel, &text, &plan.code_needles);
     }
-    if text.contains("audit:") {
+    // Also ruff's and bandit's markers, which rules with peer codes honour.
+    if text.contains("audit:") || text.contains("noqa") || text.contains("nosec") {
         outcome.ignores = Some(suppress::parse_ignores(&text));
     }
     let settings_candidate = plan.is_settings_candidate(rel, is_test, &text);
@@ -424,6 +425,9 @@ fn analyze_parsed(
                 raw,
             );
             finding.severity = finding.severity.min(cap);
+            if let Some(settle) = finding.settle.as_mut() {
+                settle.ceiling = settle.ceiling.min(cap);
+            }
             finding.role = role;
             analysis.findings.push(finding);
         }

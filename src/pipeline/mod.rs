@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+mod callers;
 mod checks;
 mod file;
 mod merge;
@@ -114,6 +115,16 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
         merged.paths.push(file.rel.clone());
         merged.add(&file.rel, outcome);
     }
+    let by_rel: BTreeMap<&str, &SourceFile> = discovery
+        .files
+        .iter()
+        .map(|f| (f.rel.as_str(), f))
+        .collect();
+    let read = |rel: &str| {
+        let file = by_rel.get(rel)?;
+        source::decode_python(std::fs::read(&file.abs).ok()?).ok()
+    };
+    callers::settle(&mut merged.findings, &merged.modules, &read);
     merged.place_background_modules(rules);
     // A settings module skipped before it was read (over the size limit) is unseen as well.
     for skipped in &discovery.errors {
@@ -145,7 +156,11 @@ pub fn run(rules: &[&LoadedRule], opts: &RunOptions) -> Result<AuditResult, RunE
     let roles = merged.roles;
 
     let ran: BTreeSet<String> = rules.iter().map(|r| r.meta.id.clone()).collect();
-    let split = suppress::apply(findings, &ignores, &ran, &opts.known_ids);
+    let peers: BTreeMap<String, Vec<String>> = rules
+        .iter()
+        .map(|r| (r.meta.id.clone(), r.meta.peers.clone()))
+        .collect();
+    let split = suppress::apply(findings, &ignores, &ran, &opts.known_ids, &peers);
     let (fatal, warnings): (Vec<_>, Vec<_>) = split.problems.into_iter().partition(|p| p.is_error);
     if !fatal.is_empty() {
         return Err(RunError::Suppressions(fatal));
@@ -270,6 +285,13 @@ pub(crate) fn analyze_project(
         };
         merged.add(rel, outcome);
     }
+    let read = |rel: &str| {
+        files
+            .iter()
+            .find(|(r, _)| r == rel)
+            .map(|(_, text)| text.clone())
+    };
+    callers::settle(&mut merged.findings, &merged.modules, &read);
     let project = project_stage(rules, &merged, named);
     let mut findings = merged.findings;
     findings.extend(project.findings);

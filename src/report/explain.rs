@@ -154,6 +154,16 @@ fn facts(
         };
         rows.push(("Lowered", format!("to {severity} when {reason}{place}")));
     }
+    if !meta.peers.is_empty() {
+        let codes: Vec<String> = meta.peers.iter().map(|c| format!("`{c}`")).collect();
+        rows.push((
+            "Peer markers",
+            format!(
+                "`# noqa: CODE` or `# nosec CODE` on the flagged line suppresses it, for {}",
+                codes.join(", ")
+            ),
+        ));
+    }
     rows.push(("Criterion", meta.criterion.clone()));
     rows.push(("Rule file", path.to_string()));
     rows

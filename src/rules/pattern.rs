@@ -41,6 +41,17 @@ pub struct RawMatch {
     pub severity: Option<Severity>,
     /// Where the examined value came from, for rules with `[match.provenance]`.
     pub evidence: Option<Origin>,
+    /// A parameter whose callers in other files may settle the finding (the question's
+    /// ceiling is the clause's and a lowering's severity, if any).
+    pub settle: Option<RawSettle>,
+}
+
+/// [`RawMatch::settle`]: the parameter, and the grading it is settled by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawSettle {
+    pub settle: crate::model::provenance::Settle,
+    pub ceiling: Option<Severity>,
+    pub grades: Vec<(Origin, Severity)>,
 }
 
 /// What the pattern matcher needs of one parsed file; built once and shared by all rules.
@@ -813,6 +824,7 @@ impl CompiledClause {
                             message,
                             severity,
                             evidence: None,
+                            settle: None,
                         });
                     }
                 }
@@ -874,11 +886,13 @@ impl CompiledClause {
             }
         }
         let mut severity = self.severity;
+        let mut ceiling = self.severity;
         let mut evidence = None;
         let mut origin = None;
+        let mut settle = None;
         if let Some(provenance) = provenance {
             // No value to trace (`pickle.load()` fed through `*args`): origin unknown.
-            let (found, described) = match examined.as_ref() {
+            let (found, described, settled) = match examined.as_ref() {
                 Some(examined) => {
                     let sanitiser = |qualified: &str| provenance.is_sanitiser(qualified);
                     let mut tracer = Tracer::new(&ctx.symbols, ctx.flows(), &sanitiser)
@@ -888,10 +902,22 @@ impl CompiledClause {
                     }
                     let found = tracer.trace(&examined.given);
                     let file = ctx.rel.rsplit('/').next().unwrap_or(&ctx.rel);
-                    (found.origin, Some(found.describe(file)))
+                    let settled = found
+                        .settle
+                        .clone()
+                        .filter(|_| found.origin == Origin::Parameter);
+                    (found.origin, Some(found.describe(file)), settled)
                 }
-                None => (Origin::Unknown, None),
+                None => (Origin::Unknown, None, None),
             };
+            settle = settled.map(|settle| RawSettle {
+                settle,
+                ceiling: None,
+                grades: Origin::ALL
+                    .iter()
+                    .filter_map(|o| provenance.spec.severity(*o).map(|s| (*o, s)))
+                    .collect(),
+            });
             let Some(graded) = provenance.spec.severity(found) else {
                 return;
             };
@@ -910,7 +936,11 @@ impl CompiledClause {
         );
         if let Some(lower) = grading.lowered(ctx, node, meter) {
             severity = Some(severity.map_or(lower.severity, |s| s.min(lower.severity)));
+            ceiling = Some(ceiling.map_or(lower.severity, |s| s.min(lower.severity)));
             message = message.map(|m| format!("{m}; {}", lower.reason));
+        }
+        if let Some(settle) = settle.as_mut() {
+            settle.ceiling = ceiling;
         }
         out.push(RawMatch {
             start: node.range().start,
@@ -918,6 +948,7 @@ impl CompiledClause {
             message,
             severity,
             evidence: origin,
+            settle,
         });
     }
 

@@ -60,6 +60,7 @@ impl CompiledQuery {
                 out.push(RawMatch {
                     severity: None,
                     evidence: None,
+                    settle: None,
                     start,
                     end,
                     message: Some(message),

@@ -48,6 +48,11 @@ pub struct RuleMeta {
     /// skipped.
     #[serde(default)]
     pub roles: BTreeMap<Role, RoleLevel>,
+    /// Codes of other tools' checks that ask the same question (ruff `S308`, bandit `B308`):
+    /// a `# noqa: S308` or `# nosec B308` on the flagged line is a review the team already
+    /// made, honoured as a suppression. A bare `# nosec` covers rules with a bandit code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<String>,
     pub description: String,
     pub failure_scenario: String,
     pub impact: Vec<String>,

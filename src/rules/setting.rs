@@ -1063,6 +1063,7 @@ impl ProjectMatcher for CompiledSetting {
             let raw = RawMatch {
                 severity: None,
                 evidence: None,
+                settle: None,
                 start,
                 end,
                 message: m.message,

@@ -698,6 +698,7 @@ pub fn located(
         let raw = crate::rules::pattern::RawMatch {
             severity: None,
             evidence: None,
+            settle: None,
             start: 0,
             end: source.len(),
             message: Some(m.message),

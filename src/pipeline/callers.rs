@@ -1,0 +1,281 @@
+//! Parameters settled by their callers. Provenance stays inside one function (DESIGN §4.5), so
+//! a value that is a parameter of a module-level function is "whatever its callers pass". After
+//! the merge, the project's import lists say which files can call that function; those few files
+//! are read again, each call's argument is traced in its own file, and the finding is graded by
+//! the worst of them: dropped when every caller passes constants, raised when one passes request
+//! data, left as it was when no call is seen (templates, the framework, other packages).
+
+use crate::findings::{Finding, SettleQuestion};
+use crate::model::provenance::{Flows, Origin, Provenance, Tracer};
+use crate::model::reach::{self, ModuleFacts};
+use crate::model::symbols::{CallArgs, FileSymbols, NodeIndex};
+use crate::parse::python;
+
+/// Importing files read for one question at most, and files among them that name the
+/// function parsed: a helper used more widely is left unsettled.
+const MAX_READ_FILES: usize = 400;
+const MAX_CALLER_FILES: usize = 16;
+/// Calls traced for one question at most.
+const MAX_CALLS: usize = 64;
+/// Seconds the parser may spend on one caller file.
+const MAX_PARSE_SECONDS: u64 = 2;
+/// Callers of callers followed, when a caller passes its own parameter on.
+const MAX_LEVELS: usize = 3;
+
+/// Re-grades the findings that carry a question by what the callers pass; `read` gives a
+/// file's text by its relative path.
+pub(super) fn settle(
+    findings: &mut Vec<Finding>,
+    modules: &[ModuleFacts],
+    read: &dyn Fn(&str) -> Option<String>,
+) {
+    findings.retain_mut(|finding| {
+        let Some(mut question) = finding.settle.take() else {
+            return true;
+        };
+        let mut path = finding.path.clone();
+        for _ in 0..MAX_LEVELS {
+            let Some((found, rel)) = callers_pass(&path, &question, modules, read) else {
+                return true;
+            };
+            match found.settle.clone() {
+                // The caller hands on its own parameter: its callers decide.
+                Some(next) if found.origin == Origin::Parameter => {
+                    question.settle = next;
+                    path = rel;
+                }
+                _ => return regrade(finding, &question, &found, &rel),
+            }
+        }
+        true
+    });
+}
+
+/// The new grade of `finding` from what its worst caller passes; false drops it.
+fn regrade(
+    finding: &mut Finding,
+    question: &SettleQuestion,
+    found: &Provenance,
+    rel: &str,
+) -> bool {
+    let function = &question.settle.function;
+    let clause = match found.origin {
+        // A parameter of the caller: one level is followed, no more.
+        Origin::Parameter => return true,
+        Origin::Request => format!(
+            "; a call of `{function}` passes request data: {}",
+            found.describe(rel)
+        ),
+        Origin::Unknown => format!(
+            "; a call of `{function}` passes a value of unknown origin: {}",
+            found.describe(rel)
+        ),
+        Origin::Constant | Origin::Sanitised => {
+            format!("; every call of `{function}` in the project passes fixed or sanitised values")
+        }
+    };
+    let Some(grade) = question
+        .grades
+        .iter()
+        .find(|(origin, _)| *origin == found.origin)
+        .map(|(_, severity)| *severity)
+    else {
+        return false;
+    };
+    finding.severity = grade.min(question.ceiling);
+    finding.evidence = Some(found.origin);
+    finding.message.push_str(&clause);
+    true
+}
+
+/// The worst value the project's calls of the question's function pass for its parameter, and
+/// the file of that call; `None` when no call is seen or some call cannot be read (`*args`,
+/// `**kwargs`, too many callers).
+fn callers_pass(
+    path: &str,
+    question: &SettleQuestion,
+    modules: &[ModuleFacts],
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Option<(Provenance, String)> {
+    let module = reach::module_of(path);
+    let function = &question.settle.function;
+    let target = match &question.settle.class {
+        Some(class) => format!("{module}.{class}.{function}"),
+        None => format!("{module}.{function}"),
+    };
+    let own_name = match &question.settle.class {
+        Some(class) => format!("{class}.{function}"),
+        None => function.clone(),
+    };
+    let candidates: Vec<&ModuleFacts> = modules
+        .iter()
+        .filter(|m| {
+            m.rel == path
+                || m.imports
+                    .iter()
+                    .any(|i| same_name(i, &target) || same_name(i, &module))
+        })
+        .collect();
+    if candidates.is_empty() || candidates.len() > MAX_READ_FILES {
+        return None;
+    }
+    let mut worst: Option<(Provenance, String)> = None;
+    let mut calls = 0;
+    let mut parsed = 0;
+    for candidate in candidates {
+        let text = read(&candidate.rel)?;
+        if !text.contains(function.as_str()) {
+            continue;
+        }
+        parsed += 1;
+        if parsed > MAX_CALLER_FILES {
+            return None;
+        }
+        let own = (candidate.rel == path).then_some(own_name.as_str());
+        let found = in_file(&candidate.rel, text, own, &target, question)?;
+        calls += found.len();
+        if calls > MAX_CALLS {
+            return None;
+        }
+        for provenance in found {
+            let worse = worst
+                .as_ref()
+                .is_none_or(|(w, _)| provenance.origin > w.origin);
+            if worse {
+                worst = Some((provenance, candidate.rel.clone()));
+            }
+        }
+    }
+    worst
+}
+
+/// What each call of `target` in one file passes for the parameter; `None` when a call hides
+/// its arguments or the file cannot be parsed.
+fn in_file(
+    rel: &str,
+    text: String,
+    own: Option<&str>,
+    target: &str,
+    question: &SettleQuestion,
+) -> Option<Vec<Provenance>> {
+    if python::indentation_depth(&text) > python::MAX_INDENT_DEPTH {
+        return None;
+    }
+    let root = python::parse_within(text, MAX_PARSE_SECONDS)?;
+    let top = root.root();
+    let index = NodeIndex::build(&top);
+    if index.height > python::MAX_TREE_DEPTH {
+        return None;
+    }
+    let symbols = FileSymbols::from_index(&index);
+    let flows = Flows::build(rel, &index, &symbols);
+    let no_sanitiser = |_: &str| false;
+    let tracer = Tracer::new(&symbols, &flows, &no_sanitiser);
+    let package = reach::package_of(rel);
+    let settle = &question.settle;
+    let mut found = Vec::new();
+    for call in index.named("call") {
+        let Some(callee) = call.field("function") else {
+            continue;
+        };
+        let name = match callee.kind().as_ref() {
+            "identifier" => callee.text().to_string(),
+            "attribute" => callee
+                .field("attribute")
+                .map(|a| a.text().to_string())
+                .unwrap_or_default(),
+            _ => continue,
+        };
+        if name != settle.function {
+            continue;
+        }
+        let qualified = absolute(&symbols.qualify(&callee), &package);
+        // In its own file the call names the function (or `Class.function`) itself, unless a
+        // name imported from elsewhere hides it.
+        let local = own == Some(qualified.as_str());
+        if !(local || same_name(&qualified, target)) {
+            continue;
+        }
+        let args = CallArgs::of(call);
+        // Positional arguments before the first `*xs`: those are known to be where they stand.
+        let before_splat = call.field("arguments").map_or(0, |a| {
+            a.named_children()
+                .filter(|c| !matches!(c.kind().as_ref(), "keyword_argument" | "comment"))
+                .take_while(|c| c.kind() != "list_splat")
+                .count()
+        });
+        let given = args.keyword(&settle.param).cloned().or_else(|| {
+            (settle.position < before_splat)
+                .then(|| args.positional.get(settle.position).cloned())
+                .flatten()
+        });
+        let splat = args.keyword_splat
+            || call
+                .field("arguments")
+                .is_some_and(|a| a.named_children().any(|c| c.kind() == "list_splat"));
+        if given.is_none() && splat {
+            return None;
+        }
+        found.push(match given {
+            Some(value) => tracer.trace(&value),
+            // The default: a literal in nearly every signature.
+            None => Provenance {
+                origin: Origin::Constant,
+                carrier: None,
+                source: String::new(),
+                line: 0,
+                function: None,
+                helper: false,
+                settle: None,
+            },
+        });
+    }
+    Some(found)
+}
+
+/// A relative import target (`.connection.run`) made absolute from the file's package.
+fn absolute(qualified: &str, package: &str) -> String {
+    let dots = qualified.chars().take_while(|&c| c == '.').count();
+    if dots == 0 {
+        return qualified.to_string();
+    }
+    let parts: Vec<&str> = package.split('.').filter(|p| !p.is_empty()).collect();
+    let keep = parts.len().saturating_sub(dots - 1);
+    let mut base = parts[..keep].join(".");
+    let rest = &qualified[dots..];
+    if !rest.is_empty() {
+        if !base.is_empty() {
+            base.push('.');
+        }
+        base.push_str(rest);
+    }
+    base
+}
+
+/// Whether two dotted names spell the same module or function from different source roots
+/// (`app.db.run` and `db.run`); a one-part name matches only itself.
+fn same_name(a: &str, b: &str) -> bool {
+    let ends = |long: &str, short: &str| {
+        short.contains('.')
+            && long.len() > short.len()
+            && long.ends_with(short)
+            && long.as_bytes()[long.len() - short.len() - 1] == b'.'
+    };
+    a == b || ends(a, b) || ends(b, a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_across_source_roots_but_not_by_one_part() {
+        assert!(same_name("mathesar.db.connection.run", "db.connection.run"));
+        assert!(same_name("db.connection", "db.connection"));
+        assert!(!same_name("connection", "db.connection"));
+        assert!(!same_name("xdb.connection", "db.connection"));
+        assert_eq!(absolute(".connection.run", "db"), "db.connection.run");
+        assert_eq!(absolute("..utils.f", "app.views"), "app.utils.f");
+        assert_eq!(absolute("os.path.join", "app"), "os.path.join");
+    }
+}

@@ -264,3 +264,33 @@ fn parameters_are_settled_by_what_the_projects_calls_pass() {
          `request.GET` is request data (shop/views.py:5)"
     );
 }
+
+#[test]
+fn ruff_and_bandit_markers_suppress_the_rules_that_name_their_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "shop/tags.py",
+        b"import pickle\n\nfrom django.utils.safestring import mark_safe\n\n\ndef a(x):\n    return mark_safe(x)  # noqa: S308 -- built by the caller\n\n\ndef b(x):\n    return mark_safe(x)  # noqa\n\n\ndef c(blob):\n    return pickle.loads(blob)  # nosec\n\n\ndef d(x):\n    return mark_safe(x)  # noqa: E501\n",
+    );
+    let (code, report, stderr) = run_json(dir.path(), &["--select", "SEC018,SEC022"]);
+    // Medium findings only: the default gate passes.
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<(String, u64)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    // A bare `# noqa` silences flake8 wholesale, not a reviewed finding; E501 is another check.
+    assert_eq!(
+        lines,
+        vec![("SEC018".to_string(), 11), ("SEC018".to_string(), 19)]
+    );
+    assert_eq!(report["summary"]["suppressed"], 2);
+}

@@ -1217,6 +1217,15 @@ impl<'a, 'r> Tracer<'a, 'r> {
             if class_data && matches!(method.as_str(), "values" | "keys" | "items") {
                 return Provenance::constant();
             }
+            // The keys of a dict filled with data are what indexed it, not the data: known
+            // only for a dict the code writes out.
+            if method == "keys" && args().next().is_none() {
+                let keys = self.all(receiver.clone().into_iter(), depth);
+                if keys.origin == Origin::Constant {
+                    return keys;
+                }
+                return Provenance::at(Origin::Unknown, node, node.text().to_string());
+            }
             if CONTAINER_METHODS.contains(&method.as_str()) {
                 // `d.get(key, default)`: what `d` holds, or the default; the key picks one.
                 // Keywords (`Order.objects.get(code=...)`) pick a row, they are not defaults.

@@ -259,3 +259,29 @@ fn many_helpers_in_one_file_are_each_judged_once() {
         .collect();
     assert_eq!(medium, vec![4 + 7 * 3 + 1]);
 }
+
+#[test]
+fn a_helper_called_from_hundreds_of_files_is_left_as_it_was() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "shop/db.py",
+        b"def run(cursor, kind):\n    cursor.execute(f\"SELECT * FROM t WHERE k = '{kind}'\")\n",
+    );
+    // Every caller passes a literal, but more files name it than are read for one question.
+    for i in 0..300 {
+        write(
+            dir.path(),
+            &format!("shop/use{i}.py"),
+            format!("from shop.db import run\n\n\ndef f{i}(c):\n    return run(c, \"k{i}\")\n")
+                .as_bytes(),
+        );
+    }
+    let (_, report, stderr) = run_json(dir.path(), &["--select", "SEC017"]);
+    assert_eq!(
+        rules_and_lines(&report),
+        vec![("SEC017".to_string(), "shop/db.py".to_string(), 2)],
+        "{stderr}"
+    );
+    assert_eq!(report["findings"][0]["severity"], "medium");
+}

@@ -237,6 +237,13 @@ fn parameters_are_settled_by_what_the_projects_calls_pass() {
         "tests/test_export.py",
         b"from shop.export import export\n\n\ndef test_it(c):\n    export(c, \"x\")\n",
     );
+    // Two callers hand on two different parameters of their own: not followed.
+    write(dir.path(), "shop/fmt.py", sql("fmt", "col").as_bytes());
+    write(
+        dir.path(),
+        "shop/use.py",
+        b"from shop.fmt import fmt\n\n\ndef a(c, x):\n    return fmt(c, x)\n\n\ndef b(c, y):\n    return fmt(c, y)\n",
+    );
     let (code, report, stderr) = run_json(dir.path(), &["--select", "SEC017"]);
     assert_eq!(code, 1, "{stderr}");
     let row = |path: &str, line, severity: &str, evidence: &str| {
@@ -253,11 +260,12 @@ fn parameters_are_settled_by_what_the_projects_calls_pass() {
         graded(&report),
         vec![
             row("shop/export.py", 5, "medium", "parameter"),
+            row("shop/fmt.py", 5, "medium", "parameter"),
             row("shop/reports.py", 5, "critical", "request"),
         ]
     );
     assert_eq!(
-        report["findings"][1]["message"],
+        report["findings"][2]["message"],
         "`cursor.execute` runs SQL built at run time (f\"SELECT * FROM t WHERE k = '{status}'\"); \
          pass values as parameters instead; `status` is a parameter of `report` (reports.py:5); \
          its callers decide what it holds; a call of `by_status` passes request data: \

@@ -72,7 +72,7 @@ pub struct Provenance {
 }
 
 /// A parameter whose callers elsewhere in the project decide what reaches the sink.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Settle {
     pub function: String,
     /// The class of a static or class method, called as `Class.function(...)`.

@@ -6,10 +6,11 @@
 //! data, left as it was when no call is seen (templates, the framework, other packages).
 
 use crate::findings::{Finding, SettleQuestion};
-use crate::model::provenance::{Flows, Origin, Provenance, Tracer};
+use crate::model::provenance::{Flows, Origin, Provenance, Settle, Tracer};
 use crate::model::reach::{self, ModuleFacts};
 use crate::model::symbols::{CallArgs, FileSymbols, NodeIndex};
 use crate::parse::python;
+use std::collections::HashMap;
 
 /// Importing files read for one question at most, and files among them that name the
 /// function parsed: a helper used more widely is left unsettled.
@@ -22,6 +23,9 @@ const MAX_PARSE_SECONDS: u64 = 2;
 /// Callers of callers followed, when a caller passes its own parameter on.
 const MAX_LEVELS: usize = 3;
 
+/// Parses of caller files in one run at most: past it, questions are left as they were.
+const MAX_PARSES_PER_RUN: usize = 2_000;
+
 /// Re-grades the findings that carry a question by what the callers pass; `read` gives a
 /// file's text by its relative path.
 pub(super) fn settle(
@@ -29,13 +33,17 @@ pub(super) fn settle(
     modules: &[ModuleFacts],
     read: &dyn Fn(&str) -> Option<String>,
 ) {
+    if !findings.iter().any(|f| f.settle.is_some()) {
+        return;
+    }
+    let mut settler = Settler::new(modules, read);
     findings.retain_mut(|finding| {
         let Some(mut question) = finding.settle.take() else {
             return true;
         };
         let mut path = finding.path.clone();
         for _ in 0..MAX_LEVELS {
-            let Some((found, rel)) = callers_pass(&path, &question, modules, read) else {
+            let Some((found, rel)) = settler.callers_pass(&path, &question) else {
                 return true;
             };
             match found.settle.clone() {
@@ -49,6 +57,53 @@ pub(super) fn settle(
         }
         true
     });
+}
+
+/// What one run knows while it settles questions: which files import what, the answers given
+/// so far (several findings of one function ask the same), and the parses left.
+struct Settler<'a> {
+    modules: &'a [ModuleFacts],
+    read: &'a dyn Fn(&str) -> Option<String>,
+    /// Module files by the last part of each name they import (`connection`, `run`).
+    importers: HashMap<&'a str, Vec<usize>>,
+    answers: HashMap<(String, Settle), Option<(Provenance, String)>>,
+    parses_left: usize,
+}
+
+impl<'a> Settler<'a> {
+    fn new(modules: &'a [ModuleFacts], read: &'a dyn Fn(&str) -> Option<String>) -> Self {
+        let mut importers: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, module) in modules.iter().enumerate() {
+            for name in &module.imports {
+                let last = name.rsplit('.').next().unwrap_or(name);
+                importers.entry(last).or_default().push(i);
+            }
+        }
+        for list in importers.values_mut() {
+            list.dedup();
+        }
+        Settler {
+            modules,
+            read,
+            importers,
+            answers: HashMap::new(),
+            parses_left: MAX_PARSES_PER_RUN,
+        }
+    }
+
+    fn callers_pass(
+        &mut self,
+        path: &str,
+        question: &SettleQuestion,
+    ) -> Option<(Provenance, String)> {
+        let key = (path.to_string(), question.settle.clone());
+        if let Some(answer) = self.answers.get(&key) {
+            return answer.clone();
+        }
+        let answer = self.ask(path, question);
+        self.answers.insert(key, answer.clone());
+        answer
+    }
 }
 
 /// The new grade of `finding` from what its worst caller passes; false drops it.
@@ -88,65 +143,88 @@ fn regrade(
     true
 }
 
-/// The worst value the project's calls of the question's function pass for its parameter, and
-/// the file of that call; `None` when no call is seen or some call cannot be read (`*args`,
-/// `**kwargs`, too many callers).
-fn callers_pass(
-    path: &str,
-    question: &SettleQuestion,
-    modules: &[ModuleFacts],
-    read: &dyn Fn(&str) -> Option<String>,
-) -> Option<(Provenance, String)> {
-    let module = reach::module_of(path);
-    let function = &question.settle.function;
-    let target = match &question.settle.class {
-        Some(class) => format!("{module}.{class}.{function}"),
-        None => format!("{module}.{function}"),
-    };
-    let own_name = match &question.settle.class {
-        Some(class) => format!("{class}.{function}"),
-        None => function.clone(),
-    };
-    let candidates: Vec<&ModuleFacts> = modules
-        .iter()
-        .filter(|m| {
-            m.rel == path
-                || m.imports
-                    .iter()
-                    .any(|i| same_name(i, &target) || same_name(i, &module))
-        })
-        .collect();
-    if candidates.is_empty() || candidates.len() > MAX_READ_FILES {
-        return None;
-    }
-    let mut worst: Option<(Provenance, String)> = None;
-    let mut calls = 0;
-    let mut parsed = 0;
-    for candidate in candidates {
-        let text = read(&candidate.rel)?;
-        if !text.contains(function.as_str()) {
-            continue;
-        }
-        parsed += 1;
-        if parsed > MAX_CALLER_FILES {
+impl Settler<'_> {
+    /// The worst value the project's calls of the question's function pass for its parameter, and
+    /// the file of that call; `None` when no call is seen or some call cannot be read (`*args`,
+    /// `**kwargs`, too many callers).
+    fn ask(&mut self, path: &str, question: &SettleQuestion) -> Option<(Provenance, String)> {
+        let module = reach::module_of(path);
+        let function = &question.settle.function;
+        let target = match &question.settle.class {
+            Some(class) => format!("{module}.{class}.{function}"),
+            None => format!("{module}.{function}"),
+        };
+        let own_name = match &question.settle.class {
+            Some(class) => format!("{class}.{function}"),
+            None => function.clone(),
+        };
+        let module_last = module.rsplit('.').next().unwrap_or(&module);
+        let mut indexes: Vec<usize> = [module_last, function.as_str()]
+            .iter()
+            .filter_map(|name| self.importers.get(name))
+            .flatten()
+            .copied()
+            .collect();
+        indexes.sort_unstable();
+        indexes.dedup();
+        let modules = self.modules;
+        let mut candidates: Vec<&ModuleFacts> = indexes
+            .into_iter()
+            .map(|i| &modules[i])
+            .filter(|m| {
+                m.rel != path
+                    && m.imports
+                        .iter()
+                        .any(|i| same_name(i, &target) || same_name(i, &module))
+            })
+            .collect();
+        candidates.extend(modules.iter().filter(|m| m.rel == path));
+        if candidates.is_empty() || candidates.len() > MAX_READ_FILES {
             return None;
         }
-        let own = (candidate.rel == path).then_some(own_name.as_str());
-        let found = in_file(&candidate.rel, text, own, &target, question)?;
-        calls += found.len();
-        if calls > MAX_CALLS {
-            return None;
-        }
-        for provenance in found {
-            let worse = worst
-                .as_ref()
-                .is_none_or(|(w, _)| provenance.origin > w.origin);
-            if worse {
-                worst = Some((provenance, candidate.rel.clone()));
+        let mut worst: Option<(Provenance, String)> = None;
+        let mut calls = 0;
+        let mut parsed = 0;
+        let mut handed_on: Vec<Option<Settle>> = Vec::new();
+        for candidate in candidates {
+            let text = (self.read)(&candidate.rel)?;
+            if !text.contains(function.as_str()) {
+                continue;
+            }
+            parsed += 1;
+            if parsed > MAX_CALLER_FILES || self.parses_left == 0 {
+                return None;
+            }
+            self.parses_left -= 1;
+            let own = (candidate.rel == path).then_some(own_name.as_str());
+            let found = in_file(&candidate.rel, text, own, &target, question)?;
+            calls += found.len();
+            if calls > MAX_CALLS {
+                return None;
+            }
+            for provenance in found {
+                if provenance.origin == Origin::Parameter {
+                    handed_on.push(provenance.settle.clone());
+                }
+                let worse = worst
+                    .as_ref()
+                    .is_none_or(|(w, _)| provenance.origin > w.origin);
+                if worse {
+                    worst = Some((provenance, candidate.rel.clone()));
+                }
             }
         }
+        // Callers that hand on different parameters of their own: following one would not
+        // settle the others.
+        handed_on.dedup();
+        let parameter = worst
+            .as_ref()
+            .is_some_and(|(w, _)| w.origin == Origin::Parameter);
+        if parameter && handed_on.len() > 1 {
+            return None;
+        }
+        worst
     }
-    worst
 }
 
 /// What each call of `target` in one file passes for the parameter; `None` when a call hides

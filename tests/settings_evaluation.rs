@@ -53,7 +53,9 @@ fn middleware_classes_is_read_where_middleware_is_not_set() {
 fn middleware_classes_is_ignored_from_django_2() {
     // Django 3.2 is pinned: only MIDDLEWARE counts, and it is not set.
     let (findings, _) = audit("legacy-middleware-django3");
-    assert!(findings.contains(&"SEC009 1 MIDDLEWARE has no django.middleware.csrf.CsrfViewMiddleware (not set; Django's default): form posts are not checked for a CSRF token".to_string()), "{findings:?}");
+    assert!(findings.contains(&"SEC010 1 MIDDLEWARE has no django.middleware.clickjacking.XFrameOptionsMiddleware (not set; Django's default): responses carry no X-Frame-Options header".to_string()), "{findings:?}");
+    // Nor do the old list's sessions run: no cookie login for a forged request to ride.
+    assert!(!findings.iter().any(|f| f.starts_with("SEC009")), "{findings:?}");
 }
 
 #[test]

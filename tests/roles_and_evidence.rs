@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{run_json, write};
+use common::{rules_and_lines, run_json, write};
 use serde_json::Value;
 
 /// (rule, path, line, severity, role, evidence) of every finding.
@@ -284,21 +284,8 @@ fn ruff_and_bandit_markers_suppress_the_rules_that_name_their_codes() {
     let (code, report, stderr) = run_json(dir.path(), &["--select", "SEC018,SEC022"]);
     // Medium findings only: the default gate passes.
     assert_eq!(code, 0, "{stderr}");
-    let lines: Vec<(String, u64)> = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_string(),
-                f["line"].as_u64().unwrap_or_default(),
-            )
-        })
-        .collect();
     // A bare `# noqa` silences flake8 wholesale, not a reviewed finding; E501 is another check.
-    assert_eq!(
-        lines,
-        vec![("SEC018".to_string(), 11), ("SEC018".to_string(), 19)]
-    );
+    let at = |line| ("SEC018".to_string(), "shop/tags.py".to_string(), line);
+    assert_eq!(rules_and_lines(&report), vec![at(11), at(19)]);
     assert_eq!(report["summary"]["suppressed"], 2);
 }

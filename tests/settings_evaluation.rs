@@ -55,7 +55,10 @@ fn middleware_classes_is_ignored_from_django_2() {
     let (findings, _) = audit("legacy-middleware-django3");
     assert!(findings.contains(&"SEC010 1 MIDDLEWARE has no django.middleware.clickjacking.XFrameOptionsMiddleware (not set; Django's default): responses carry no X-Frame-Options header".to_string()), "{findings:?}");
     // Nor do the old list's sessions run: no cookie login for a forged request to ride.
-    assert!(!findings.iter().any(|f| f.starts_with("SEC009")), "{findings:?}");
+    assert!(
+        !findings.iter().any(|f| f.starts_with("SEC009")),
+        "{findings:?}"
+    );
 }
 
 #[test]

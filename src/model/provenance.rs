@@ -83,7 +83,8 @@ pub struct Settle {
 }
 
 impl Provenance {
-    fn constant() -> Self {
+    /// A value fixed before run time.
+    pub fn constant() -> Self {
         Provenance {
             origin: Origin::Constant,
             carrier: None,

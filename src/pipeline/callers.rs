@@ -297,15 +297,7 @@ fn in_file(
         found.push(match given {
             Some(value) => tracer.trace(&value),
             // The default: a literal in nearly every signature.
-            None => Provenance {
-                origin: Origin::Constant,
-                carrier: None,
-                source: String::new(),
-                line: 0,
-                function: None,
-                helper: false,
-                settle: None,
-            },
+            None => Provenance::constant(),
         });
     }
     Some(found)

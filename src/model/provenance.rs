@@ -295,12 +295,6 @@ const PASSTHROUGH: &[&str] = &[
     "os.path.basename",
     "os.path.normpath",
     "pathlib.Path",
-    // the files found under a directory are the directory's: fixed when it is
-    "glob.glob",
-    "glob.iglob",
-    "os.listdir",
-    "os.walk",
-    "os.scandir",
     "urllib.parse.unquote",
     "urllib.parse.unquote_plus",
     "base64.b64decode",
@@ -395,6 +389,8 @@ enum FlowKind {
 struct Function {
     name: String,
     params: Vec<String>,
+    /// How many of `params` come before `*args`, a bare `*` or `**kwargs`.
+    positional: usize,
     /// The parameters after `request` are URL keyword arguments.
     view: bool,
     /// The start byte of the class the `def` is a method of.
@@ -785,8 +781,18 @@ fn describe_function(def: &PyNode<'_>, file_is_views: bool) -> Function {
         .map(|n| n.text().to_string())
         .unwrap_or_default();
     let mut params = Vec::new();
+    // Parameters a call can pass by position: those before `*args`, a bare `*` or `**kwargs`.
+    let mut positional = None;
     if let Some(list) = def.field("parameters") {
         for param in list.named_children() {
+            if positional.is_none()
+                && matches!(
+                    param.kind().as_ref(),
+                    "list_splat_pattern" | "dictionary_splat_pattern" | "keyword_separator"
+                )
+            {
+                positional = Some(params.len());
+            }
             let ident = match param.kind().as_ref() {
                 "identifier" => Some(param.clone()),
                 "default_parameter" | "typed_default_parameter" => param.field("name"),
@@ -824,6 +830,7 @@ fn describe_function(def: &PyNode<'_>, file_is_views: bool) -> Function {
         .then(|| module_level_class_name(def))
         .flatten();
     Function {
+        positional: positional.unwrap_or(params.len()),
         name,
         params,
         view,
@@ -1594,10 +1601,11 @@ impl<'a, 'r> Tracer<'a, 'r> {
             if let Some(passed) = passed {
                 return Some(passed);
             }
+            // Methods are not settled: a subclass or `cls.` call elsewhere names no class.
             let top_level = function.class.is_none() && self.symbols.scope_of(scope) == MODULE;
             let call_position = position.checked_sub(usize::from(function.binds_class));
             if let (true, Some(call_position)) =
-                (top_level || function.callable_as.is_some(), call_position)
+                (top_level && position < function.positional, call_position)
             {
                 found.settle = Some(Settle {
                     function: function.name.clone(),

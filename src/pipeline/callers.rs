@@ -23,8 +23,11 @@ const MAX_PARSE_SECONDS: u64 = 2;
 /// Callers of callers followed, when a caller passes its own parameter on.
 const MAX_LEVELS: usize = 3;
 
-/// Parses of caller files in one run at most: past it, questions are left as they were.
+/// Parses and reads of caller files in one run at most: past them, questions are left as they
+/// were. Texts read are kept for later questions, up to a total size.
 const MAX_PARSES_PER_RUN: usize = 2_000;
+const MAX_READS_PER_RUN: usize = 20_000;
+const MAX_KEPT_BYTES: usize = 64 << 20;
 
 /// Re-grades the findings that carry a question by what the callers pass; `read` gives a
 /// file's text by its relative path.
@@ -68,6 +71,9 @@ struct Settler<'a> {
     importers: HashMap<&'a str, Vec<usize>>,
     answers: HashMap<(String, Settle), Option<(Provenance, String)>>,
     parses_left: usize,
+    reads_left: usize,
+    texts: HashMap<String, Option<std::rc::Rc<String>>>,
+    kept_bytes: usize,
 }
 
 impl<'a> Settler<'a> {
@@ -88,7 +94,28 @@ impl<'a> Settler<'a> {
             importers,
             answers: HashMap::new(),
             parses_left: MAX_PARSES_PER_RUN,
+            reads_left: MAX_READS_PER_RUN,
+            texts: HashMap::new(),
+            kept_bytes: 0,
         }
+    }
+
+    /// A file's text, read once per run while the budget lasts.
+    fn text(&mut self, rel: &str) -> Option<std::rc::Rc<String>> {
+        if let Some(text) = self.texts.get(rel) {
+            return text.clone();
+        }
+        if self.reads_left == 0 {
+            return None;
+        }
+        self.reads_left -= 1;
+        let text = (self.read)(rel).map(std::rc::Rc::new);
+        let size = text.as_ref().map_or(0, |t| t.len());
+        if self.kept_bytes + size <= MAX_KEPT_BYTES {
+            self.kept_bytes += size;
+            self.texts.insert(rel.to_string(), text.clone());
+        }
+        text
     }
 
     fn callers_pass(
@@ -172,10 +199,14 @@ impl Settler<'_> {
             .into_iter()
             .map(|i| &modules[i])
             .filter(|m| {
+                // A file importing another module's name `function` is read too: if that name is
+                // ours re-exported (a package `__init__`), its calls must not go unseen.
                 m.rel != path
-                    && m.imports
-                        .iter()
-                        .any(|i| same_name(i, &target) || same_name(i, &module))
+                    && m.imports.iter().any(|i| {
+                        same_name(i, &target)
+                            || same_name(i, &module)
+                            || i.rsplit('.').next() == Some(function.as_str())
+                    })
             })
             .collect();
         candidates.extend(modules.iter().filter(|m| m.rel == path));
@@ -187,7 +218,7 @@ impl Settler<'_> {
         let mut parsed = 0;
         let mut handed_on: Vec<Option<Settle>> = Vec::new();
         for candidate in candidates {
-            let text = (self.read)(&candidate.rel)?;
+            let text = self.text(&candidate.rel)?;
             if !text.contains(function.as_str()) {
                 continue;
             }
@@ -197,7 +228,7 @@ impl Settler<'_> {
             }
             self.parses_left -= 1;
             let own = (candidate.rel == path).then_some(own_name.as_str());
-            let found = in_file(&candidate.rel, text, own, &target, question)?;
+            let found = in_file(&candidate.rel, text.to_string(), own, &target, question)?;
             calls += found.len();
             if calls > MAX_CALLS {
                 return None;
@@ -251,6 +282,41 @@ fn in_file(
     let tracer = Tracer::new(&symbols, &flows, &no_sanitiser);
     let package = reach::package_of(rel);
     let settle = &question.settle;
+    // Imported under another name (`import run as run_sql`), or every name at once: its calls
+    // cannot be told from others.
+    let hidden_import = index.named("aliased_import").iter().any(|a| {
+        a.field("name")
+            .is_some_and(|n| n.text().rsplit('.').next() == Some(settle.function.as_str()))
+    }) || index.named("wildcard_import").iter().next().is_some();
+    if hidden_import {
+        return None;
+    }
+    // Every use of the name must be a call this reads: `run.delay(x)`, `Thread(target=run)`
+    // or a re-export pass the function on where its arguments are not seen.
+    let mut callees = 0;
+    let mut uses = 0;
+    for ident in index.named("identifier") {
+        if ident.text() != settle.function.as_str() {
+            continue;
+        }
+        let parent = ident.parent();
+        let kind = parent
+            .as_ref()
+            .map(|p| p.kind().to_string())
+            .unwrap_or_default();
+        if matches!(
+            kind.as_str(),
+            "function_definition" | "dotted_name" | "keyword_argument" | "aliased_import"
+        ) && !(kind == "keyword_argument"
+            && parent
+                .as_ref()
+                .and_then(|p| p.field("value"))
+                .is_some_and(|v| v.range() == ident.range()))
+        {
+            continue;
+        }
+        uses += 1;
+    }
     let mut found = Vec::new();
     for call in index.named("call") {
         let Some(callee) = call.field("function") else {
@@ -268,12 +334,14 @@ fn in_file(
             continue;
         }
         let qualified = absolute(&symbols.qualify(&callee), &package);
-        // In its own file the call names the function (or `Class.function`) itself, unless a
-        // name imported from elsewhere hides it.
+        // In its own file the call names the function itself, unless a name imported from
+        // elsewhere hides it. A call of the name that cannot be tied to it (`obj.run(...)`,
+        // `cls.run(...)`, a star import) may be it: the question stays open.
         let local = own == Some(qualified.as_str());
         if !(local || same_name(&qualified, target)) {
-            continue;
+            return None;
         }
+        callees += 1;
         let args = CallArgs::of(call);
         // Positional arguments before the first `*xs`: those are known to be where they stand.
         let before_splat = call.field("arguments").map_or(0, |a| {
@@ -287,18 +355,14 @@ fn in_file(
                 .then(|| args.positional.get(settle.position).cloned())
                 .flatten()
         });
-        let splat = args.keyword_splat
-            || call
-                .field("arguments")
-                .is_some_and(|a| a.named_children().any(|c| c.kind() == "list_splat"));
-        if given.is_none() && splat {
-            return None;
-        }
-        found.push(match given {
-            Some(value) => tracer.trace(&value),
-            // The default: a literal in nearly every signature.
-            None => Provenance::constant(),
-        });
+        // Not passed: its default, unless a splat may carry it; the default is not read.
+        let given = given?;
+        found.push(tracer.trace(&given));
+    }
+    // Each call read here uses the name once (`run(...)` or `db.run(...)`); any other use is
+    // an argument, a `.delay`, a re-export: the function runs where its arguments are not seen.
+    if uses != callees {
+        return None;
     }
     Some(found)
 }

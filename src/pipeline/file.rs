@@ -207,7 +207,7 @@ pub(super) fn analyze_text(
         outcome.code = setting::code::scan(rel, &text, &plan.code_needles);
     }
     // Also ruff's and bandit's markers, which rules with peer codes honour.
-    if text.contains("audit:") || text.contains("noqa") || text.contains("nosec") {
+    if text.contains("audit:") || has_peer_word(&text) {
         outcome.ignores = Some(suppress::parse_ignores(&text));
     }
     let settings_candidate = plan.is_settings_candidate(rel, is_test, &text);
@@ -434,4 +434,11 @@ fn analyze_parsed(
     }
     assign_fingerprints(&mut analysis.findings);
     analysis
+}
+
+/// Whether a text may hold a ruff or bandit marker, in any case (`# NOQA: S308`).
+fn has_peer_word(text: &str) -> bool {
+    text.as_bytes()
+        .windows(5)
+        .any(|w| w[..4].eq_ignore_ascii_case(b"noqa") || w.eq_ignore_ascii_case(b"nosec"))
 }

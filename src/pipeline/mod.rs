@@ -285,12 +285,8 @@ pub(crate) fn analyze_project(
         };
         merged.add(rel, outcome);
     }
-    let read = |rel: &str| {
-        files
-            .iter()
-            .find(|(r, _)| r == rel)
-            .map(|(_, text)| text.clone())
-    };
+    let texts: BTreeMap<&str, &String> = files.iter().map(|(r, t)| (r.as_str(), t)).collect();
+    let read = |rel: &str| texts.get(rel).map(|t| (*t).clone());
     callers::settle(&mut merged.findings, &merged.modules, &read);
     let project = project_stage(rules, &merged, named);
     let mut findings = merged.findings;

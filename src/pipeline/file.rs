@@ -436,9 +436,15 @@ fn analyze_parsed(
     analysis
 }
 
-/// Whether a text may hold a ruff or bandit marker, in any case (`# NOQA: S308`).
+/// Whether a text may hold a ruff or bandit marker, in any case (`# NOQA: S308`): one
+/// automaton pass, as the literal prefilter does.
 fn has_peer_word(text: &str) -> bool {
-    text.as_bytes()
-        .windows(5)
-        .any(|w| w[..4].eq_ignore_ascii_case(b"noqa") || w.eq_ignore_ascii_case(b"nosec"))
+    static WORDS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(["noqa", "nosec"])
+                .ok()
+        });
+    WORDS.as_ref().is_none_or(|words| words.is_match(text))
 }
